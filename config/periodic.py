@@ -1,0 +1,15 @@
+"""Default schedules for django-celery-beat.
+
+Each app declares its scheduled jobs in its `apps.py`; they are created once after
+`migrate` and then belong to the operators, who may change or pause them in the admin
+(re-running `migrate` never overwrites their edits).
+"""
+
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+
+def ensure_interval_task(*, name: str, task: str, every_seconds: int, description: str = "") -> None:
+    schedule, _ = IntervalSchedule.objects.get_or_create(every=every_seconds, period=IntervalSchedule.SECONDS)
+    PeriodicTask.objects.get_or_create(
+        name=name, defaults={"task": task, "interval": schedule, "description": description}
+    )

@@ -1,0 +1,29 @@
+"""The API conventions of ../shared/API.md: 401 for anonymous callers, page-number
+pagination with `page_size`, strict integers. Error bodies: config/api_errors.py."""
+
+from rest_framework import authentication, pagination, serializers
+
+
+class SessionAuthentication(authentication.SessionAuthentication):
+    """DRF answers 403 to anonymous callers unless the scheme names a WWW-Authenticate
+    challenge; the contract wants 401, and the session cookie is our only scheme."""
+
+    def authenticate_header(self, request):
+        return 'Session realm="micromall"'
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer and nothing else: DRF's own field would take true, "3" and 3.0."""
+
+    default_error_messages = {"invalid": "请输入整数。"}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)

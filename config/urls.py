@@ -1,0 +1,33 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+api_v1 = [
+    path("", include("crm.api.urls")),
+    path("", include("mall.api.urls")),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("wechat/", include("wechat.urls")),
+    path("", include("crm.urls")),
+    path("", include("mall.urls")),
+]
+
+if settings.WECHAT_MODE == "emulator":
+    urlpatterns.append(path("wx-emulator/", include("wechat.emulator.urls")))
+
+if settings.SERVE_MEDIA:
+    urlpatterns.append(re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}))
+
+handler404 = "config.views.page_not_found"
+handler500 = "config.views.server_error"
+
+admin.site.site_header = "Micromall 运营后台"
+admin.site.site_title = "Micromall 运营后台"
+admin.site.index_title = "运营工作台"

@@ -1,0 +1,63 @@
+from django.contrib.auth import logout
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import ensure_csrf_cookie
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.validators import mobile_validator
+from crm.models import Gender, Member
+from crm.services import member_update_profile
+from distribution.selectors import member_is_distributor
+
+
+class MeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    openid = serializers.CharField(allow_null=True)
+    nickname = serializers.CharField()
+    avatar_url = serializers.CharField()
+    referral_code = serializers.CharField()
+    is_distributor = serializers.SerializerMethodField()
+    points = serializers.IntegerField()
+    balance_fen = serializers.IntegerField()
+    gender = serializers.IntegerField()
+    province = serializers.CharField()
+    city = serializers.CharField()
+    phone = serializers.CharField()
+
+    def get_is_distributor(self, member) -> bool:
+        return member_is_distributor(member=member)
+
+
+class ProfileUpdateSerializer(serializers.ModelSerializer):
+    gender = serializers.ChoiceField(choices=Gender.choices)
+    phone = serializers.CharField(validators=[mobile_validator], allow_blank=True)
+
+    class Meta:
+        model = Member
+        fields = ["nickname", "gender", "province", "city", "phone"]
+
+
+@method_decorator(ensure_csrf_cookie, name="dispatch")
+class MeApi(APIView):
+    @extend_schema(responses=MeSerializer)
+    def get(self, request):
+        return Response(MeSerializer(request.user).data)
+
+    @extend_schema(request=ProfileUpdateSerializer, responses=MeSerializer)
+    def patch(self, request):
+        body = ProfileUpdateSerializer(data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        member = member_update_profile(member=request.user, **body.validated_data)
+        return Response(MeSerializer(member).data)
+
+
+class LogoutApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        logout(request)
+        return Response(status=status.HTTP_204_NO_CONTENT)

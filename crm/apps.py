@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class CrmConfig(AppConfig):
+    name = "crm"
+    verbose_name = "会员 CRM"
+
+    def ready(self):
+        from crm.operator_groups import sync_operator_groups
+
+        post_migrate.connect(sync_operator_groups, dispatch_uid="crm.sync_operator_groups")

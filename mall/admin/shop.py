@@ -1,0 +1,38 @@
+from django import forms
+from django.contrib import admin
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from config.admin_tools import YuanField
+from mall.models import ShopSettings
+
+
+class ShopSettingsForm(forms.ModelForm):
+    shipping_fee_fen = YuanField(label="运费（元）")
+    free_shipping_threshold_fen = YuanField(label="包邮门槛（元）", required=False, help_text="商品金额达到此数包邮；留空表示从不包邮")
+
+    class Meta:
+        model = ShopSettings
+        fields = "__all__"
+
+
+@admin.register(ShopSettings)
+class ShopSettingsAdmin(admin.ModelAdmin):
+    """One settings object: the list page goes straight to it."""
+
+    form = ShopSettingsForm
+    fieldsets = [
+        ("店铺", {"fields": ["shop_name", "service_phone"]}),
+        ("运费", {"fields": ["shipping_fee_fen", "free_shipping_threshold_fen"]}),
+        ("订单时限", {"fields": ["payment_window_minutes", "auto_complete_days", "after_sales_days"]}),
+    ]
+
+    def changelist_view(self, request, extra_context=None):
+        ShopSettings.load()
+        return redirect(reverse("admin:mall_shopsettings_change", args=[1]))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

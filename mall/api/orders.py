@@ -1,0 +1,137 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.media import absolute_media_url
+from config.rest import StrictIntegerField
+from mall import selectors
+from mall.api.addresses import AddressSerializer
+from mall.api.catalog import SkuLineSerializer
+from mall.models import Address, OrderStatus
+from mall.services.orders import Destination, LineRequest, order_cancel, order_create
+
+
+class OrderLineSerializer(serializers.Serializer):
+    sku_id = serializers.IntegerField()
+    product_id = serializers.IntegerField()
+    title = serializers.CharField()
+    spec = serializers.DictField(child=serializers.CharField())
+    price_fen = serializers.IntegerField()
+    quantity = serializers.IntegerField()
+    pay_fen = serializers.IntegerField()
+    image_url = serializers.SerializerMethodField()
+
+    def get_image_url(self, line) -> str:
+        return absolute_media_url(line.image)
+
+
+class OrderAddressSerializer(serializers.Serializer):
+    name = serializers.CharField(source="receiver_name")
+    phone = serializers.CharField(source="receiver_phone")
+    province = serializers.CharField()
+    city = serializers.CharField()
+    district = serializers.CharField()
+    detail = serializers.CharField(source="address_detail")
+
+
+class OrderSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    status = serializers.CharField()
+    status_display = serializers.CharField(source="get_status_display")
+    goods_fen = serializers.IntegerField()
+    shipping_fen = serializers.IntegerField()
+    discount_fen = serializers.IntegerField()
+    pay_fen = serializers.IntegerField()
+    lines = OrderLineSerializer(many=True)
+    address = OrderAddressSerializer(source="*")
+    note = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+    created_at = serializers.DateTimeField()
+    paid_at = serializers.DateTimeField(allow_null=True)
+    shipped_at = serializers.DateTimeField(allow_null=True)
+    completed_at = serializers.DateTimeField(allow_null=True)
+    cancelled_at = serializers.DateTimeField(allow_null=True)
+
+
+class OrderCreateSerializer(serializers.Serializer):
+    lines = SkuLineSerializer(many=True, required=False, allow_empty=False, max_length=50)
+    from_cart = serializers.BooleanField(required=False, default=False)
+    address_id = StrictIntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    address = AddressSerializer(required=False)
+    coupon_id = StrictIntegerField(required=False, allow_null=True, min_value=1, max_value=2**63 - 1)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+
+    def validate(self, data):
+        errors = {}
+        if bool(data.get("lines")) == bool(data.get("from_cart")):
+            errors["lines"] = ["请提供 lines，或设置 from_cart 为 true（二选一）"]
+        if ("address_id" in data) == ("address" in data):
+            errors["address_id"] = ["请提供 address_id，或填写 address（二选一）"]
+        if data.get("coupon_id") is not None:
+            errors["coupon_id"] = ["优惠券不存在或不可用"]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return data
+
+    def destination(self, member) -> Destination:
+        data = self.validated_data
+        if "address" in data:
+            return Destination(**{field: data["address"].get(field, "") for field in Destination.__dataclass_fields__})
+        address = Address.objects.filter(member=member, pk=data["address_id"]).first()
+        if address is None:
+            raise serializers.ValidationError({"address_id": ["收货地址不存在"]})
+        return Destination(
+            name=address.name,
+            phone=address.phone,
+            province=address.province,
+            city=address.city,
+            district=address.district,
+            detail=address.detail,
+        )
+
+
+class OrderQuerySerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=OrderStatus.values, required=False)
+
+
+class OrderListApi(generics.ListAPIView):
+    serializer_class = OrderSerializer
+
+    @extend_schema(parameters=[OrderQuerySerializer])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        query = OrderQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return selectors.member_orders(member=self.request.user, status=query.validated_data.get("status"))
+
+    @extend_schema(request=OrderCreateSerializer, responses={201: OrderSerializer})
+    def post(self, request):
+        body = OrderCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        order = order_create(
+            member=request.user,
+            destination=body.destination(request.user),
+            lines=[LineRequest(**line) for line in data.get("lines", [])],
+            from_cart=data["from_cart"],
+            note=data["note"],
+        )
+        order = selectors.member_order(member=request.user, number=order.number)
+        return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
+
+
+class OrderDetailApi(APIView):
+    @extend_schema(responses=OrderSerializer)
+    def get(self, request, number: str):
+        return Response(OrderSerializer(selectors.member_order(member=request.user, number=number)).data)
+
+
+class OrderCancelApi(APIView):
+    @extend_schema(request=None, responses=OrderSerializer)
+    def post(self, request, number: str):
+        order = selectors.member_order(member=request.user, number=number)
+        order_cancel(order=order, actor=request.user, reason="买家取消订单")
+        return Response(OrderSerializer(selectors.member_order(member=request.user, number=number)).data)

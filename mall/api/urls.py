@@ -1,0 +1,17 @@
+from django.urls import path
+
+from mall.api import addresses, cart, catalog, orders
+
+urlpatterns = [
+    path("categories", catalog.CategoryListApi.as_view(), name="api-categories"),
+    path("products", catalog.ProductListApi.as_view(), name="api-products"),
+    path("products/<int:product_id>", catalog.ProductDetailApi.as_view(), name="api-product"),
+    path("cart", cart.CartApi.as_view(), name="api-cart"),
+    path("cart/items", cart.CartItemCreateApi.as_view(), name="api-cart-items"),
+    path("cart/items/<int:item_id>", cart.CartItemApi.as_view(), name="api-cart-item"),
+    path("addresses", addresses.AddressListApi.as_view(), name="api-addresses"),
+    path("addresses/<int:address_id>", addresses.AddressApi.as_view(), name="api-address"),
+    path("orders", orders.OrderListApi.as_view(), name="api-orders"),
+    path("orders/<str:number>", orders.OrderDetailApi.as_view(), name="api-order"),
+    path("orders/<str:number>/cancel", orders.OrderCancelApi.as_view(), name="api-order-cancel"),
+]

@@ -1,0 +1,135 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from mall.models.catalog import SKU, Product
+
+
+class OrderStatus(models.TextChoices):
+    PENDING_PAYMENT = "pending_payment", "待付款"
+    PAID = "paid", "待发货"
+    SHIPPED = "shipped", "已发货"
+    COMPLETED = "completed", "已完成"
+    CANCELLED = "cancelled", "已取消"
+    REFUNDING = "refunding", "退款中"
+    REFUNDED = "refunded", "已退款"
+
+
+def new_order_number() -> str:
+    """Time first (operators sort and read them), then 10 random digits: another shopper
+    cannot guess a neighbour's number. 24 characters fit WeChat Pay's out_trade_no."""
+    return timezone.localtime().strftime("%Y%m%d%H%M%S") + f"{secrets.randbelow(10**10):010d}"
+
+
+class Order(models.Model):
+    number = models.CharField("订单号", max_length=32, unique=True, default=new_order_number, editable=False)
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="会员", on_delete=models.PROTECT, related_name="orders")
+    status = models.CharField("状态", max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING_PAYMENT)
+    goods_fen = models.PositiveBigIntegerField("商品金额（分）")
+    shipping_fen = models.PositiveBigIntegerField("运费（分）")
+    discount_fen = models.PositiveBigIntegerField("优惠（分）", default=0)
+    pay_fen = models.PositiveBigIntegerField("应付（分）")
+
+    # Where it goes, copied from the address book: later edits there do not move parcels.
+    receiver_name = models.CharField("收货人", max_length=20)
+    receiver_phone = models.CharField("收货手机", max_length=20)
+    province = models.CharField("省份", max_length=20)
+    city = models.CharField("城市", max_length=20)
+    district = models.CharField("区县", max_length=20, blank=True)
+    address_detail = models.CharField("详细地址", max_length=120)
+    note = models.CharField("买家留言", max_length=200, blank=True)
+
+    created_at = models.DateTimeField("下单时间", default=timezone.now)
+    expires_at = models.DateTimeField("支付截止")
+    paid_at = models.DateTimeField("支付时间", null=True, blank=True)
+    shipped_at = models.DateTimeField("发货时间", null=True, blank=True)
+    completed_at = models.DateTimeField("完成时间", null=True, blank=True)
+    cancelled_at = models.DateTimeField("取消时间", null=True, blank=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "订单"
+        verbose_name_plural = "订单"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(pay_fen=F("goods_fen") + F("shipping_fen") - F("discount_fen")),
+                name="order_pay_is_goods_plus_shipping_minus_discount",
+            ),
+            models.CheckConstraint(condition=Q(status__in=OrderStatus.values), name="order_status_known"),
+        ]
+        indexes = [
+            models.Index(fields=["member", "-created_at"], name="order_member_recent"),
+            models.Index(fields=["status", "expires_at"], name="order_status_expiry"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def full_address(self) -> str:
+        return f"{self.province}{self.city}{self.district}{self.address_detail}"
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    sku = models.ForeignKey(SKU, on_delete=models.PROTECT, related_name="+")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    title = models.CharField("商品", max_length=100)
+    spec = models.JSONField("规格", default=dict)
+    image = models.CharField("图片", max_length=255, blank=True)  # storage name, snapshotted
+    price_fen = models.PositiveBigIntegerField("单价（分）")
+    quantity = models.PositiveIntegerField("数量")
+    discount_fen = models.PositiveBigIntegerField("分摊优惠（分）", default=0)
+    # What the buyer paid for this line: the base of refunds and referral commission.
+    pay_fen = models.PositiveBigIntegerField("实付（分）")
+
+    class Meta:
+        verbose_name = "订单商品"
+        verbose_name_plural = "订单商品"
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="order_line_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(pay_fen=F("price_fen") * F("quantity") - F("discount_fen")), name="order_line_pay_consistent"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.title} × {self.quantity}"
+
+    @property
+    def spec_label(self) -> str:
+        return " / ".join(str(value) for value in self.spec.values())
+
+
+class ActorKind(models.TextChoices):
+    SHOPPER = "shopper", "买家"
+    OPERATOR = "operator", "运营"
+    SYSTEM = "system", "系统"
+    WECHAT = "wechat", "微信支付"
+
+
+class OrderEvent(models.Model):
+    """One row per status change: who, when, from, to, why. Never edited."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField("原状态", max_length=20, choices=OrderStatus.choices, blank=True)
+    to_status = models.CharField("新状态", max_length=20, choices=OrderStatus.choices)
+    actor_kind = models.CharField("操作方", max_length=10, choices=ActorKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField("说明", max_length=200, blank=True)
+    created_at = models.DateTimeField("时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "订单事件"
+        verbose_name_plural = "订单事件"
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.order_id}: {self.from_status or '—'} → {self.to_status}"

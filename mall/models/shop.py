@@ -1,0 +1,45 @@
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+
+class ShopSettings(models.Model):
+    """The operator's settings for the storefront: one row, edited in the admin."""
+
+    shop_name = models.CharField("店铺名称", max_length=40, default="Micromall 微商城")
+    service_phone = models.CharField("客服电话", max_length=20, blank=True)
+    shipping_fee_fen = models.PositiveIntegerField("运费（分）", default=1000)
+    free_shipping_threshold_fen = models.PositiveIntegerField(
+        "包邮门槛（分）", null=True, blank=True, default=9900, help_text="商品金额达到此数包邮；留空表示从不包邮"
+    )
+    payment_window_minutes = models.PositiveIntegerField(
+        "支付时限（分钟）", default=30, validators=[MinValueValidator(1), MaxValueValidator(24 * 60)]
+    )
+    auto_complete_days = models.PositiveIntegerField(
+        "发货后自动确认收货（天）", default=10, validators=[MinValueValidator(1), MaxValueValidator(60)]
+    )
+    after_sales_days = models.PositiveIntegerField(
+        "售后期（天）", default=7, help_text="从订单完成起算", validators=[MaxValueValidator(90)]
+    )
+
+    class Meta:
+        verbose_name = "店铺设置"
+        verbose_name_plural = "店铺设置"
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="shop_settings_singleton")]
+
+    def __str__(self):
+        return "店铺设置"
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def load(cls) -> "ShopSettings":
+        settings, _ = cls.objects.get_or_create(pk=1)
+        return settings
+
+    def shipping_fee_for(self, goods_fen: int) -> int:
+        if self.free_shipping_threshold_fen is not None and goods_fen >= self.free_shipping_threshold_fen:
+            return 0
+        return self.shipping_fee_fen

@@ -1,0 +1,258 @@
+"""Orders from creation to cancellation. Every function here may run many times at
+once: stock moves only through guarded UPDATEs taken in SKU id order, and a status
+changes only from the status it was read in, under a row lock."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import F, Prefetch, Sum
+from django.utils import timezone
+
+from config.errors import InvalidInput, InvalidStatus
+from mall.errors import CartEmpty, OutOfStock, PurchaseLimitExceeded, SkuUnavailable
+from mall.events import announce, order_cancelled, order_created, order_paid
+from mall.models import SKU, ActorKind, CartItem, Order, OrderEvent, OrderLine, OrderStatus, Product, ProductImage, ShopSettings
+from mall.services.locks import lock_member
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    sku_id: int
+    quantity: int
+
+
+@dataclass(frozen=True)
+class Destination:
+    name: str
+    phone: str
+    province: str
+    city: str
+    district: str
+    detail: str
+
+
+@transaction.atomic
+def order_create(
+    *, member, destination: Destination, lines: list[LineRequest] | None = None, from_cart: bool = False, note: str = ""
+) -> Order:
+    """Price the lines from the SKUs, take their stock and open an order awaiting payment."""
+    lock_member(member)
+    if from_cart:
+        lines = [LineRequest(sku_id=item.sku_id, quantity=item.quantity) for item in CartItem.objects.filter(member=member)]
+        if not lines:
+            raise CartEmpty()
+    wanted: dict[int, int] = defaultdict(int)
+    for line in lines:
+        wanted[line.sku_id] += line.quantity
+    skus = _sellable_skus(wanted)
+    _check_purchase_limits(member, skus, wanted)
+    _take_stock(skus, wanted)
+
+    order_lines = [
+        OrderLine(
+            sku=sku,
+            product=sku.product,
+            title=sku.product.title,
+            spec=sku.spec,
+            image=_line_image(sku),
+            price_fen=sku.price_fen,
+            quantity=wanted[sku.pk],
+            pay_fen=sku.price_fen * wanted[sku.pk],
+        )
+        for sku in sorted(skus.values(), key=lambda sku: sku.pk)
+    ]
+    goods_fen = sum(line.pay_fen for line in order_lines)
+    shop = ShopSettings.load()
+    shipping_fen = shop.shipping_fee_for(goods_fen)
+    now = timezone.now()
+    order = Order.objects.create(
+        member=member,
+        goods_fen=goods_fen,
+        shipping_fen=shipping_fen,
+        discount_fen=0,
+        pay_fen=goods_fen + shipping_fen,
+        receiver_name=destination.name,
+        receiver_phone=destination.phone,
+        province=destination.province,
+        city=destination.city,
+        district=destination.district,
+        address_detail=destination.detail,
+        note=note,
+        created_at=now,
+        expires_at=now + timedelta(minutes=shop.payment_window_minutes),
+    )
+    for line in order_lines:
+        line.order = order
+    OrderLine.objects.bulk_create(order_lines)
+    OrderEvent.objects.create(
+        order=order, to_status=OrderStatus.PENDING_PAYMENT, actor=member, actor_kind=ActorKind.SHOPPER, reason="下单", created_at=now
+    )
+    if from_cart:
+        CartItem.objects.filter(member=member, sku_id__in=wanted).delete()
+    announce(order_created, order)
+    if order.pay_fen == 0:
+        order = _settle_free_order(order)
+    return order
+
+
+def _sellable_skus(wanted: dict[int, int]) -> dict[int, SKU]:
+    skus = SKU.objects.select_related("product").prefetch_related(
+        Prefetch("product__images", queryset=ProductImage.objects.order_by("position", "id"))
+    ).in_bulk(list(wanted))
+    unknown = [sku_id for sku_id in wanted if sku_id not in skus]
+    if unknown:
+        raise InvalidInput("商品规格不存在", fields={"sku_id": [f"商品规格 {sku_id} 不存在" for sku_id in unknown]})
+    unavailable = [sku for sku in skus.values() if not (sku.is_active and sku.product.is_on_sale)]
+    if unavailable:
+        raise SkuUnavailable(f"「{unavailable[0]}」已下架或不可售", fields={"sku_id": [f"{sku} 已下架或不可售" for sku in unavailable]})
+    return skus
+
+
+def _check_purchase_limits(member, skus: dict[int, SKU], wanted: dict[int, int]) -> None:
+    asked: dict[int, int] = defaultdict(int)
+    limited = {}
+    for sku_id, quantity in wanted.items():
+        product = skus[sku_id].product
+        if product.purchase_limit:
+            asked[product.pk] += quantity
+            limited[product.pk] = product
+    if not limited:
+        return
+    # Counted under the member lock taken by order_create, so two orders of the same
+    # member cannot both slip under the limit.
+    bought = dict(
+        OrderLine.objects.filter(order__member=member, product_id__in=limited)
+        .exclude(order__status__in=[OrderStatus.CANCELLED, OrderStatus.REFUNDED])
+        .order_by()
+        .values_list("product_id")
+        .annotate(total=Sum("quantity"))
+    )
+    for product_id, quantity in asked.items():
+        product = limited[product_id]
+        already = bought.get(product_id, 0)
+        if already + quantity > product.purchase_limit:
+            bought_note = f"，你已购买 {already} 件" if already else ""
+            raise PurchaseLimitExceeded(f"「{product.title}」每人限购 {product.purchase_limit} 件{bought_note}")
+
+
+def _take_stock(skus: dict[int, SKU], wanted: dict[int, int]) -> None:
+    # SKU id order: two orders that share SKUs lock them in the same order, so they
+    # queue rather than deadlock. A failed guard rolls back what was already taken.
+    for sku_id in sorted(wanted):
+        taken = SKU.objects.filter(pk=sku_id, stock__gte=wanted[sku_id]).update(stock=F("stock") - wanted[sku_id])
+        if not taken:
+            raise OutOfStock(f"「{skus[sku_id]}」库存不足")
+
+
+def _give_back_stock(order_ids: list[int]) -> None:
+    returned = (
+        OrderLine.objects.filter(order_id__in=order_ids)
+        .order_by()
+        .values("sku_id")
+        .annotate(quantity=Sum("quantity"))
+        .order_by("sku_id")
+    )
+    for row in returned:
+        SKU.objects.filter(pk=row["sku_id"]).update(stock=F("stock") + row["quantity"])
+
+
+def _line_image(sku: SKU) -> str:
+    if sku.image:
+        return sku.image.name
+    images = list(sku.product.images.all())
+    return images[0].thumbnail.name if images else ""
+
+
+def _count_sales(order: Order) -> None:
+    sold = OrderLine.objects.filter(order=order).order_by().values("product_id").annotate(quantity=Sum("quantity"))
+    for row in sorted(sold, key=lambda row: row["product_id"]):
+        Product.objects.filter(pk=row["product_id"]).update(sales=F("sales") + row["quantity"])
+
+
+def _transition(*, order: Order, allowed_from: set[str], to: str, actor, actor_kind: str, reason: str, **fields) -> Order:
+    """Move an order on from one of `allowed_from`, under its row lock, and record it."""
+    locked = Order.objects.select_for_update().get(pk=order.pk)
+    if locked.status not in allowed_from:
+        raise InvalidStatus(f"订单{locked.get_status_display()}，不能{reason}")
+    now = timezone.now()
+    Order.objects.filter(pk=locked.pk, status=locked.status).update(status=to, updated_at=now, **fields)
+    OrderEvent.objects.create(
+        order=locked, from_status=locked.status, to_status=to, actor=actor, actor_kind=actor_kind, reason=reason, created_at=now
+    )
+    locked.refresh_from_db()
+    return locked
+
+
+def _settle_free_order(order: Order) -> Order:
+    """Nothing to pay (free goods, free shipping): the order is paid at once."""
+    order = _transition(
+        order=order,
+        allowed_from={OrderStatus.PENDING_PAYMENT},
+        to=OrderStatus.PAID,
+        actor=None,
+        actor_kind=ActorKind.SYSTEM,
+        reason="0 元订单，无需支付",
+        paid_at=timezone.now(),
+    )
+    _count_sales(order)
+    announce(order_paid, order)
+    return order
+
+
+@transaction.atomic
+def order_cancel(*, order: Order, actor=None, actor_kind: str = ActorKind.SHOPPER, reason: str = "取消订单") -> Order:
+    order = _transition(
+        order=order,
+        allowed_from={OrderStatus.PENDING_PAYMENT},
+        to=OrderStatus.CANCELLED,
+        actor=actor,
+        actor_kind=actor_kind,
+        reason=reason,
+        cancelled_at=timezone.now(),
+    )
+    _give_back_stock([order.pk])
+    announce(order_cancelled, order)
+    return order
+
+
+def orders_cancel_expired(*, now=None, batch_size: int = 500) -> int:
+    """Cancel unpaid orders whose payment window has closed and give their stock back.
+
+    Set-based, one batch per transaction. Rows a shopper is cancelling at this very
+    moment are locked and skipped (SKIP LOCKED); whoever changes the status first gives
+    the stock back, the other sees the new status and does nothing.
+    """
+    now = now or timezone.now()
+    total = 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                Order.objects.filter(status=OrderStatus.PENDING_PAYMENT, expires_at__lte=now)
+                .order_by("id")
+                .select_for_update(skip_locked=True)
+                .values_list("id", flat=True)[:batch_size]
+            )
+            if not ids:
+                return total
+            Order.objects.filter(id__in=ids, status=OrderStatus.PENDING_PAYMENT).update(
+                status=OrderStatus.CANCELLED, cancelled_at=now, updated_at=now
+            )
+            OrderEvent.objects.bulk_create(
+                [
+                    OrderEvent(
+                        order_id=order_id,
+                        from_status=OrderStatus.PENDING_PAYMENT,
+                        to_status=OrderStatus.CANCELLED,
+                        actor_kind=ActorKind.SYSTEM,
+                        reason="超时未支付，自动取消",
+                        created_at=now,
+                    )
+                    for order_id in ids
+                ]
+            )
+            _give_back_stock(ids)
+            for order in Order.objects.filter(id__in=ids):
+                announce(order_cancelled, order)
+        total += len(ids)

@@ -1,0 +1,15 @@
+from django import template
+
+from config.money import format_yuan
+
+register = template.Library()
+
+
+@register.filter
+def yuan(fen) -> str:
+    return format_yuan(fen)
+
+
+@register.filter
+def sub_fen(a, b) -> int:
+    return int(a) - int(b)

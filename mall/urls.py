@@ -1,0 +1,18 @@
+from django.urls import path
+
+from mall import views
+
+app_name = "mall"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("categories/", views.categories, name="categories"),
+    path("products/", views.product_list, name="product_list"),
+    path("products/<int:product_id>/", views.product_detail, name="product_detail"),
+    path("cart/", views.cart, name="cart"),
+    path("checkout/", views.checkout, name="checkout"),
+    path("orders/", views.order_list, name="order_list"),
+    path("orders/<str:number>/", views.order_detail, name="order_detail"),
+    path("addresses/", views.address_list, name="address_list"),
+    path("addresses/new/", views.address_form, name="address_new"),
+    path("addresses/<int:address_id>/edit/", views.address_form, name="address_edit"),
+]

@@ -1,0 +1,184 @@
+"""The H5 store pages. They render what a shopper sees; every action they offer goes
+through the JSON API (static/js), so the pages and a future mini-program share rules."""
+
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+
+from config.errors import NotFound
+from mall import selectors
+from mall.models import Address, CartItem, OrderStatus
+from mall.selectors import ORDERINGS
+from mall.services.cart import line_quantity_limit
+
+PAGE_SIZE = 20
+
+
+def home(request):
+    return render(
+        request,
+        "mall/home.html",
+        {
+            "banners": selectors.home_banners(),
+            "categories": [c for c in selectors.categories_active() if c.parent_id is None][:10],
+            "featured": selectors.featured_products(limit=6),
+            "latest": selectors.product_list(ordering="-created")[:PAGE_SIZE],
+        },
+    )
+
+
+def categories(request):
+    all_categories = selectors.categories_active()
+    roots = [c for c in all_categories if c.parent_id is None]
+    try:
+        current = next(c for c in roots if str(c.pk) == request.GET.get("c")) if request.GET.get("c") else roots[0]
+    except (StopIteration, IndexError):
+        current = roots[0] if roots else None
+    children = [c for c in all_categories if current and c.parent_id == current.pk]
+    return render(request, "mall/categories.html", {"roots": roots, "current": current, "children": children})
+
+
+def product_list(request):
+    category_id = request.GET.get("category")
+    category_id = int(category_id) if category_id and category_id.isdigit() else None
+    query = request.GET.get("q", "").strip()[:50]
+    ordering = request.GET.get("ordering", "")
+    ordering = ordering if ordering in ORDERINGS else ""
+    page = Paginator(selectors.product_list(category_id=category_id, query=query, ordering=ordering), PAGE_SIZE).get_page(1)
+    category = next((c for c in selectors.categories_active() if c.pk == category_id), None)
+    filters = {key: value for key, value in (("category", category_id), ("q", query)) if value}
+    price_next = "-price_fen" if ordering == "price_fen" else "price_fen"
+    price_arrow = {"price_fen": "↑", "-price_fen": "↓"}.get(ordering, "↕")
+    sort_links = [
+        ("综合", "", not ordering),
+        ("销量", "-sales", ordering == "-sales"),
+        (f"价格{price_arrow}", price_next, ordering in ("price_fen", "-price_fen")),
+        ("新品", "-created", ordering == "-created"),
+    ]
+    return render(
+        request,
+        "mall/product_list.html",
+        {
+            "page": page,
+            "category": category,
+            "query": query,
+            "sort_links": [
+                (label, "?" + urlencode({**filters, **({"ordering": value} if value else {})}), on)
+                for label, value, on in sort_links
+            ],
+            "api_params": urlencode({**filters, **({"ordering": ordering} if ordering else {})}),
+        },
+    )
+
+
+def product_detail(request, product_id: int):
+    try:
+        product = selectors.product_detail(product_id=product_id)
+    except NotFound:
+        raise Http404
+    skus = product.active_skus
+    skus_json = {
+        "limit": line_quantity_limit(product),
+        "specs": product.specs,
+        "skus": [
+            {
+                "id": sku.pk,
+                "spec": sku.spec,
+                "price_fen": sku.price_fen,
+                "original_price_fen": sku.original_price_fen,
+                "stock": sku.stock,
+                "image_url": sku.image.url if sku.image else "",
+            }
+            for sku in skus
+        ],
+    }
+    return render(
+        request,
+        "mall/product_detail.html",
+        {
+            "product": product,
+            "skus_json": skus_json,
+            "price_fen": min((sku.price_fen for sku in skus), default=0),
+            "cover": next(iter(product.images.all()), None),
+        },
+    )
+
+
+@login_required
+def cart(request):
+    return render(request, "mall/cart.html")
+
+
+@login_required
+def checkout(request):
+    """?from=cart, or ?sku=<id>&qty=<n> for "buy now"; ?address=<id> after choosing one."""
+    from_cart = request.GET.get("from") == "cart"
+    if from_cart:
+        wanted = dict(CartItem.objects.filter(member=request.user).values_list("sku_id", "quantity"))
+    else:
+        sku, quantity = request.GET.get("sku", ""), request.GET.get("qty", "1")
+        if not (sku.isdigit() and quantity.isdigit() and 1 <= int(quantity) <= 999):
+            return redirect("mall:cart")
+        wanted = {int(sku): int(quantity)}
+    if not wanted:
+        return redirect("mall:cart")
+    addresses = Address.objects.filter(member=request.user)
+    chosen = request.GET.get("address", "")
+    address = next((a for a in addresses if str(a.pk) == chosen), None) or next(iter(addresses), None)
+    return render(
+        request,
+        "mall/checkout.html",
+        {"preview": selectors.checkout_preview(wanted=wanted), "from_cart": from_cart, "address": address},
+    )
+
+
+ORDER_TABS = [("", "全部"), *[(status.value, status.label) for status in (
+    OrderStatus.PENDING_PAYMENT, OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.COMPLETED, OrderStatus.REFUNDING
+)]]
+
+
+@login_required
+def order_list(request):
+    status = request.GET.get("status", "")
+    status = status if status in OrderStatus.values else ""
+    page = Paginator(selectors.member_orders(member=request.user, status=status or None), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "mall/order_list.html", {"page": page, "status": status, "tabs": ORDER_TABS})
+
+
+@login_required
+def order_detail(request, number: str):
+    try:
+        order = selectors.member_order(member=request.user, number=number)
+    except NotFound:
+        raise Http404
+    return render(request, "mall/order_detail.html", {"order": order})
+
+
+@login_required
+def address_list(request):
+    return render(
+        request,
+        "mall/address_list.html",
+        {"addresses": Address.objects.filter(member=request.user), "select_next": _local_next(request)},
+    )
+
+
+@login_required
+def address_form(request, address_id: int | None = None):
+    address = None
+    if address_id is not None:
+        address = Address.objects.filter(member=request.user, pk=address_id).first()
+        if address is None:
+            raise Http404
+    return render(request, "mall/address_form.html", {"address": address, "next": _local_next(request) or "/addresses/"})
+
+
+def _local_next(request) -> str:
+    """A `next` that stays on this site (a path), or ''."""
+    next_url = request.GET.get("next", "")
+    return next_url if next_url.startswith("/") and not next_url.startswith("//") else ""

@@ -1,0 +1,28 @@
+from django.apps import AppConfig
+from django.conf import settings
+from django.core import checks
+
+REQUIRED_IN_LIVE_MODE = ("WECHAT_APPID", "WECHAT_SECRET", "WECHAT_TOKEN", "WECHAT_MCH_ID", "WECHAT_PAY_API_KEY")
+
+
+class WeChatConfig(AppConfig):
+    name = "wechat"
+    verbose_name = "微信"
+
+    def ready(self):
+        checks.register(check_wechat_settings)
+
+
+def check_wechat_settings(app_configs, **kwargs):
+    if settings.WECHAT_MODE not in ("emulator", "live"):
+        return [checks.Error(f"WECHAT_MODE must be 'emulator' or 'live', not {settings.WECHAT_MODE!r}.", id="wechat.E001")]
+    if settings.WECHAT_MODE != "live":
+        return []
+    errors = [
+        checks.Error(f"{name} is required when WECHAT_MODE=live.", id="wechat.E002")
+        for name in REQUIRED_IN_LIVE_MODE
+        if not getattr(settings, name)
+    ]
+    if not settings.SITE_URL.startswith("https://"):
+        errors.append(checks.Warning("WeChat needs an https SITE_URL for OAuth, JS-SDK and payment notifications.", id="wechat.W001"))
+    return errors

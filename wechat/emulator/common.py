@@ -1,0 +1,13 @@
+import secrets
+
+from django.http import JsonResponse
+
+
+def wx_json(payload: dict) -> JsonResponse:
+    # WeChat answers its JSON APIs with HTTP 200 even for errors; errcode tells.
+    return JsonResponse(payload, json_dumps_params={"ensure_ascii": False})
+
+
+def wx_error(errcode: int, errmsg: str) -> JsonResponse:
+    rid = "-".join(secrets.token_hex(4) for _ in range(3))
+    return wx_json({"errcode": errcode, "errmsg": f"{errmsg} rid: {rid}"})

@@ -1,0 +1,55 @@
+"""The shop's side of WeChat login: send the shopper to WeChat, take the code back."""
+
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import authenticate, login
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET
+
+from wechat import oauth
+
+# Pending logins of this browser session: state -> where to go afterwards. A few are
+# kept so that two tabs logging in at once both work; each state is used once.
+PENDING_KEY = "wechat_oauth_pending"
+MAX_PENDING = 5
+
+
+@require_GET
+def login_start(request):
+    next_url = request.GET.get("next", "/")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        next_url = "/"
+    state = secrets.token_urlsafe(24)
+    pending = dict(list(request.session.get(PENDING_KEY, {}).items())[-(MAX_PENDING - 1):])
+    pending[state] = next_url
+    request.session[PENDING_KEY] = pending
+    callback = settings.SITE_URL + reverse("wechat:oauth_callback")
+    return redirect(oauth.authorize_url(redirect_uri=callback, state=state))
+
+
+@require_GET
+def oauth_callback(request):
+    pending = request.session.get(PENDING_KEY, {})
+    next_url = pending.pop(request.GET.get("state", ""), None)
+    request.session[PENDING_KEY] = pending  # the state is spent, whatever happens next
+    if next_url is None:
+        return _login_failed(request, "登录链接已失效或已使用，请重新登录。")
+    code = request.GET.get("code", "")
+    if not code:
+        return _login_failed(request, "你没有同意授权，登录未完成。", next_url)
+    try:
+        profile = oauth.login_from_code(code=code)
+    except oauth.WeChatLoginFailed:
+        return _login_failed(request, "微信授权码无效或已过期，请重新登录。", next_url)
+    member = authenticate(request, wechat_profile=profile)
+    if member is None:
+        return _login_failed(request, "该账号已被停用，请联系客服。", next_url, status=403)
+    login(request, member, backend="crm.backends.WeChatBackend")
+    return redirect(next_url)
+
+
+def _login_failed(request, message, next_url="/", status=400):
+    return render(request, "wechat/login_failed.html", {"message": message, "next": next_url}, status=status)

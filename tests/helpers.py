@@ -1,0 +1,9 @@
+import pytest
+from django.db import connection
+
+requires_postgres = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs PostgreSQL row locks and real concurrent connections; run with DATABASE_URL=postgres://… (CI does)",
+)
+
+ADDRESS = {"name": "李四", "phone": "13912345678", "province": "浙江", "city": "杭州", "district": "西湖区", "detail": "文三路 100 号"}

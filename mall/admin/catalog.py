@@ -87,7 +87,9 @@ class SkuForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["spec_text"].initial = self.instance.spec_label if self.instance.pk else ""
-        self.fields["stock"].min_value = 0
+        # The page carries the stock the operator saw, so saving can apply the
+        # difference they typed rather than the number itself.
+        self.fields["stock"].show_hidden_initial = True
 
     def clean(self):
         cleaned = super().clean()
@@ -107,13 +109,21 @@ class SkuForm(forms.ModelForm):
     def save(self, commit=True):
         # Stock moves by the difference the operator typed, applied to what is in the
         # database now, so units sold while the form was open are not written back.
-        if not self.instance.pk or "stock" not in self.changed_data:
+        if not self.instance.pk:
             return super().save(commit)
-        delta = self.cleaned_data["stock"] - self.initial["stock"]
+        delta = self.cleaned_data["stock"] - self._stock_seen()
         sku = super().save(commit=False)
         sku.save(update_fields=[f for f in self._meta.fields if f not in ("spec_text", "stock")] + ["spec"])
         sku_adjust_stock(sku_id=sku.pk, delta=delta)
         return sku
+
+    def _stock_seen(self) -> int:
+        field = self["stock"]
+        seen = field.field.hidden_widget().value_from_datadict(self.data, self.files, field.html_initial_name)
+        try:
+            return int(seen)
+        except (TypeError, ValueError):
+            return self.initial["stock"]
 
 
 class SkuFormSet(BaseInlineFormSet):

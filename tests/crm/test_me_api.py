@@ -1,0 +1,54 @@
+import pytest
+from rest_framework.test import APIClient
+
+pytestmark = pytest.mark.django_db
+
+
+def test_me_needs_login_and_still_sets_the_csrf_cookie(api):
+    response = api.get("/api/v1/me")
+    assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
+    assert "csrftoken" in response.cookies
+
+
+def test_me_describes_the_member(member_api, member):
+    body = member_api.get("/api/v1/me").json()
+    assert {k: body[k] for k in ("id", "openid", "nickname", "avatar_url", "referral_code", "is_distributor", "points", "balance_fen")} == {
+        "id": member.pk, "openid": member.openid, "nickname": member.nickname, "avatar_url": member.avatar_url,
+        "referral_code": member.referral_code, "is_distributor": True, "points": 0, "balance_fen": 0,
+    }
+
+
+def test_patch_updates_the_profile(member_api, member):
+    response = member_api.patch("/api/v1/me", {"gender": 2, "province": "四川", "city": "成都", "phone": "13512345678"}, format="json")
+    assert response.status_code == 200
+    member.refresh_from_db()
+    assert (member.gender, member.province, member.city, member.phone) == (2, "四川", "成都", "13512345678")
+
+
+@pytest.mark.parametrize("body", [{"phone": "123"}, {"gender": 7}, {"city": "长" * 40}])
+def test_patch_refuses_bad_values(member_api, member, body):
+    response = member_api.patch("/api/v1/me", body, format="json")
+    assert response.status_code == 400
+    assert set(response.json()["fields"]) == set(body)
+
+
+def test_patch_cannot_touch_points_or_balance(member_api, member):
+    member_api.patch("/api/v1/me", {"points": 9999, "balance_fen": 10**8, "openid": "x"}, format="json")
+    member.refresh_from_db()
+    assert (member.points, member.balance_fen) == (0, 0) and member.openid != "x"
+
+
+def test_unsafe_methods_need_the_csrf_header(member):
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(member)
+    token = client.get("/api/v1/me").cookies["csrftoken"].value
+    refused = client.patch("/api/v1/me", {"city": "厦门"}, format="json")
+    assert refused.status_code == 403 and refused.json()["code"] == "csrf_failed"
+    accepted = client.patch("/api/v1/me", {"city": "厦门"}, format="json", HTTP_X_CSRFTOKEN=token)
+    assert accepted.status_code == 200
+
+
+def test_logout_ends_the_session(member_api):
+    assert member_api.post("/api/v1/logout").status_code == 204
+    assert member_api.get("/api/v1/me").status_code == 401

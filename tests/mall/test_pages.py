@@ -1,0 +1,76 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from mall.models import ShopSettings
+from mall.services.orders import Destination, LineRequest, order_create
+from tests.factories import AddressFactory, CartItemFactory, CategoryFactory, ProductImageFactory, SKUFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def catalogue(n):
+    root = CategoryFactory()
+    for i in range(n):
+        sku = SKUFactory(product__category=CategoryFactory(parent=root), product__is_featured=i % 2 == 0)
+        ProductImageFactory(product=sku.product)
+    return root
+
+
+@pytest.mark.parametrize("path", ["/", "/categories/", "/products/", "/products/?q=商品&ordering=-sales"])
+def test_store_pages_open_for_everyone_in_chinese(client, path):
+    catalogue(3)
+    response = client.get(path)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<html lang="zh-CN">' in html and 'name="viewport"' in html
+    assert "csrftoken" in response.cookies
+
+
+def test_product_page_embeds_specs_and_skus(client):
+    sku = SKUFactory(spec={"颜色": "红"}, product__specs=[{"name": "颜色", "values": ["红"]}])
+    html = client.get(f"/products/{sku.product_id}/").content.decode()
+    assert "加入购物车" in html and '"颜色"' in html and str(sku.price_fen) in html
+
+
+@pytest.mark.parametrize("path", ["/cart/", "/checkout/?from=cart", "/orders/", "/addresses/", "/me/"])
+def test_member_pages_send_strangers_to_wechat_login(client, path):
+    response = client.get(path)
+    assert response.status_code == 302 and response["Location"].startswith("/wechat/login/?next=")
+
+
+def test_member_pages_open_when_logged_in(client, member):
+    client.force_login(member)
+    sku = SKUFactory(price_fen=1000)
+    address = AddressFactory(member=member, is_default=True)
+    CartItemFactory(member=member, sku=sku, quantity=2)
+    order = order_create(member=member, destination=Destination(name="a", phone="13800138000", province="p", city="c", district="", detail="d"),
+                         lines=[LineRequest(sku_id=sku.pk, quantity=1)])
+    for path in ("/cart/", "/checkout/?from=cart", f"/checkout/?sku={sku.pk}&qty=2", "/orders/", f"/orders/{order.number}/",
+                 "/addresses/", "/addresses/new/", f"/addresses/{address.pk}/edit/", "/me/"):
+        assert client.get(path).status_code == 200, path
+    checkout = client.get("/checkout/?from=cart").content.decode()
+    assert "30.00" in checkout  # 20.00 goods + 10.00 shipping
+
+
+def test_another_members_order_page_is_not_found(client, member):
+    other = SKUFactory()
+    order = order_create(member=AddressFactory().member, destination=Destination(name="a", phone="13800138000", province="p", city="c", district="", detail="d"),
+                         lines=[LineRequest(sku_id=other.pk, quantity=1)])
+    client.force_login(member)
+    assert client.get(f"/orders/{order.number}/").status_code == 404
+
+
+def queries(client, path) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path).status_code == 200
+    return len(captured)
+
+
+def test_home_and_list_pages_keep_a_fixed_query_count(client):
+    ShopSettings.load()
+    catalogue(2)
+    few_home, few_list = queries(client, "/"), queries(client, "/products/")
+    catalogue(25)
+    assert queries(client, "/") == few_home
+    assert queries(client, "/products/") == few_list

@@ -1,5 +1,7 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.db import models
 
 from config.admin_tools import export_csv, export_xlsx, thumbnail
 from config.money import format_yuan
@@ -13,6 +15,7 @@ class MemberAdmin(UserAdmin):
     list_filter = ["is_staff", "is_active", "gender", "province", "source_channel", "date_joined", "groups"]
     search_fields = ["nickname", "phone", "openid", "unionid", "referral_code", "username"]
     ordering = ["-date_joined"]
+    formfield_overrides = {models.URLField: {"form_class": forms.URLField, "assume_scheme": "https"}}
     list_per_page = 50
     actions = [export_csv, export_xlsx]
     # Points and balance only move through their own ledgers, never by typing here.

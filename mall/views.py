@@ -156,7 +156,8 @@ def order_detail(request, number: str):
         order = selectors.member_order(member=request.user, number=number)
     except NotFound:
         raise Http404
-    return render(request, "mall/order_detail.html", {"order": order})
+    events = list(order.events.all())
+    return render(request, "mall/order_detail.html", {"order": order, "events": events, "last_event": events[-1]})
 
 
 @login_required

@@ -3,7 +3,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from mall.models import ShopSettings
-from mall.services.orders import Destination, LineRequest, order_create
+from mall.services.orders import Destination, LineRequest, order_cancel, order_create
 from tests.factories import AddressFactory, CartItemFactory, CategoryFactory, ProductImageFactory, SKUFactory
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +51,16 @@ def test_member_pages_open_when_logged_in(client, member):
         assert client.get(path).status_code == 200, path
     checkout = client.get("/checkout/?from=cart").content.decode()
     assert "30.00" in checkout  # 20.00 goods + 10.00 shipping
+
+
+def test_a_cancelled_order_page_says_why(client, member):
+    client.force_login(member)
+    order = order_create(member=member, destination=Destination(name="a", phone="13800138000", province="p", city="c", district="", detail="d"),
+                         lines=[LineRequest(sku_id=SKUFactory().pk, quantity=1)])
+    order_cancel(order=order, actor=member, reason="买家取消订单")
+    page = client.get(f"/orders/{order.number}/")
+    assert page.status_code == 200
+    assert "买家取消订单" in page.content.decode()
 
 
 def test_another_members_order_page_is_not_found(client, member):

@@ -1,0 +1,39 @@
+import os
+
+import pytest
+
+# Playwright's sync API keeps an event loop on the test thread; the ORM calls the
+# tests make between page actions are still plain synchronous code.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+    "--disable-background-networking", "--disable-component-update",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def phone(browser, live_server, settings):
+    """A phone-sized page on the live shop, with the OAuth redirect pointing back at it."""
+    settings.SITE_URL = live_server.url
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    # Let in-flight requests finish before the live server and its database go away.
+    page.wait_for_load_state("networkidle")
+    context.close()
+    assert not errors, f"JavaScript errors: {errors}"

@@ -1,0 +1,113 @@
+"""A newcomer's first purchase, in Chromium at phone size: log in through the WeChat
+emulator, browse, pick a spec, add to cart, give an address, place the order; then the
+operator finds it in the admin."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from crm.models import Member
+from mall.models import SKU, Order, OrderStatus
+from tests.factories import CategoryFactory, MemberFactory, ProductFactory, ProductImageFactory, SKUFactory
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def shirt():
+    category = CategoryFactory(name="男装")
+    product = ProductFactory(title="纯棉短袖T恤", category=category, specs=[
+        {"name": "颜色", "values": ["白", "黑"]}, {"name": "尺码", "values": ["M", "L"]},
+    ])
+    for colour in ("白", "黑"):
+        for size in ("M", "L"):
+            SKUFactory(product=product, spec={"颜色": colour, "尺码": size}, price_fen=7900, stock=5)
+    ProductImageFactory(product=product)
+    return product
+
+
+def test_a_shopper_logs_in_buys_and_the_operator_sees_the_order(phone, live_server, shirt, browser):
+    page = phone
+    page.goto(live_server.url + "/")
+    expect(page.get_by_text("纯棉短袖T恤").first).to_be_visible()
+
+    # Logging in goes through WeChat's (emulated) authorize page and back.
+    page.goto(live_server.url + "/me/")
+    expect(page).to_have_url(re.compile(r"/wx-emulator/oauth/authorize\?"))
+    page.get_by_role("button", name=re.compile("小明")).click()
+    expect(page).to_have_url(live_server.url + "/me/")
+    expect(page.locator(".me-head .name")).to_have_text("小明")
+
+    # Browse to the product and pick a spec combination.
+    page.goto(live_server.url + "/")
+    page.get_by_text("纯棉短袖T恤").first.click()
+    page.get_by_role("button", name="加入购物车").click()
+    page.locator(".spec-values button[data-value='黑']").click()
+    page.locator(".spec-values button[data-value='L']").click()
+    page.locator("[data-step='1']").click()
+    page.locator("[data-confirm]").click()
+    expect(page.locator("#toast")).to_have_text("已加入购物车")
+
+    # The cart shows it; checkout asks for an address first.
+    page.goto(live_server.url + "/cart/")
+    expect(page.locator(".cart-item .title")).to_have_text("纯棉短袖T恤")
+    expect(page.locator("#cart-total")).to_have_text("158.00")
+    page.get_by_role("link", name="去结算").click()
+    page.get_by_text("添加收货地址").click()
+    page.fill("#f-name", "小明")
+    page.fill("#f-phone", "13800138000")
+    page.fill("input[name=province]", "广东")
+    page.fill("input[name=city]", "深圳")
+    page.fill("input[name=district]", "南山区")
+    page.fill("#f-detail", "科技园 1 号")
+    page.get_by_role("button", name="保存").click()
+    expect(page).to_have_url(re.compile(r"/checkout/\?from=cart.*address=\d+"))
+    expect(page.locator(".addr-card .where")).to_contain_text("广东深圳南山区科技园 1 号")
+    expect(page.locator(".actionbar .price")).to_have_text("¥158.00")  # free shipping from 99
+
+    page.get_by_role("button", name="提交订单").click()
+    expect(page).to_have_url(re.compile(r"/orders/\d{24}/$"))
+    expect(page.locator(".status-hero h2")).to_have_text("待付款")
+
+    member = Member.objects.get(openid="o_emu_xiaoming")
+    order = Order.objects.get(member=member)
+    assert order.status == OrderStatus.PENDING_PAYMENT and order.pay_fen == 15800
+    assert SKU.objects.get(product=shirt, spec__颜色="黑", spec__尺码="L").stock == 3
+
+    # The operator logs in and finds the order.
+    boss = MemberFactory(username="boss", is_staff=True, is_superuser=True)
+    boss.set_password("boss-pass-123")
+    boss.save()
+    admin = browser.new_context().new_page()
+    admin.goto(live_server.url + "/admin/mall/order/")
+    admin.fill("#id_username", "boss")
+    admin.fill("#id_password", "boss-pass-123")
+    admin.locator("input[type=submit]").click()
+    expect(admin.get_by_text(order.number)).to_be_visible()
+    expect(admin.locator("td.field-status_badge").first).to_have_text("待付款")
+    admin.wait_for_load_state("networkidle")
+    admin.context.close()
+
+
+def test_a_shopper_can_cancel_a_pending_order(phone, live_server, shirt):
+    page = phone
+    page.goto(live_server.url + f"/wechat/login/?next=/products/{shirt.pk}/")
+    page.goto(page.url + "&openid=o_e2e_cancel&nickname=取消者")
+    expect(page).to_have_url(live_server.url + f"/products/{shirt.pk}/")
+    page.get_by_role("button", name="立即购买").click()
+    page.locator(".spec-values button[data-value='白']").click()
+    page.locator(".spec-values button[data-value='M']").click()
+    page.locator("[data-confirm]").click()
+    expect(page).to_have_url(re.compile(r"/checkout/\?sku=\d+&qty=1"))
+    page.get_by_text("添加收货地址").click()
+    for selector, value in (("#f-name", "取消者"), ("#f-phone", "13912345678"), ("input[name=province]", "北京"),
+                            ("input[name=city]", "北京"), ("#f-detail", "长安街 1 号")):
+        page.fill(selector, value)
+    page.get_by_role("button", name="保存").click()
+    page.get_by_role("button", name="提交订单").click()
+    expect(page.locator(".status-hero h2")).to_have_text("待付款")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator(".actionbar [data-cancel-order]").click()
+    expect(page.locator(".status-hero h2")).to_have_text("已取消")
+    assert SKU.objects.get(product=shirt, spec__颜色="白", spec__尺码="M").stock == 5

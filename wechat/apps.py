@@ -23,6 +23,8 @@ def check_wechat_settings(app_configs, **kwargs):
         for name in REQUIRED_IN_LIVE_MODE
         if not getattr(settings, name)
     ]
+    if settings.SECRET_KEY.startswith("micromall-dev-only"):
+        errors.append(checks.Error("Set SECRET_KEY: the built-in one is public and only for the demo.", id="wechat.E003"))
     if not settings.SITE_URL.startswith("https://"):
         errors.append(checks.Warning("WeChat needs an https SITE_URL for OAuth, JS-SDK and payment notifications.", id="wechat.W001"))
     return errors

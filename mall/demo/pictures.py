@@ -296,12 +296,15 @@ def banner_picture(colours: tuple[str, str], shapes: list[tuple[str, str]], *, w
         r = 8 + i * 3
         x, y = width * (0.08 + i * 0.07), height * (0.12 + (i * 0.37) % 0.8)
         draw.ellipse([x, y, x + r, y + r], fill=(255, 255, 255))
+    right = width - 16  # the items stay in the right half; the caption (HTML) takes the left
     for i, (shape, colour) in enumerate(shapes):
-        side = int(height * (0.95 - i * 0.12))
+        side = int(height * (0.85 - i * 0.25))
         tile = Image.open(io.BytesIO(product_picture(shape, colour, size=side, variant=i)))
         mask = Image.new("L", (side, side), 0)
         ImageDraw.Draw(mask).ellipse([0, 0, side, side], fill=255)
-        image.paste(tile, (int(width - side * 0.9 - i * side * 0.55), int((height - side) / 2) + i * 12), mask)
+        left = right - side
+        image.paste(tile, (left, (height - side) // 2 + i * 40), mask)
+        right = left + side // 3
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=85, optimize=True, progressive=True)
     return buffer.getvalue()

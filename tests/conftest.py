@@ -13,6 +13,7 @@ def _test_settings(tmp_path_factory):
     from config.celery import app
 
     settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
+    settings.STATIC_ROOT = str(tmp_path_factory.mktemp("static"))  # whitenoise wants it to exist
     settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

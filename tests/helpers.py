@@ -1,5 +1,6 @@
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 requires_postgres = pytest.mark.skipif(
     connection.vendor != "postgresql",
@@ -7,3 +8,10 @@ requires_postgres = pytest.mark.skipif(
 )
 
 ADDRESS = {"name": "李四", "phone": "13912345678", "province": "浙江", "city": "杭州", "district": "西湖区", "detail": "文三路 100 号"}
+
+
+def queries_to_get(client, path) -> int:
+    """How many SQL queries one successful GET of `path` takes."""
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path).status_code == 200
+    return len(captured)

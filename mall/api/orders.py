@@ -77,18 +77,11 @@ class OrderCreateSerializer(serializers.Serializer):
     def destination(self, member) -> Destination:
         data = self.validated_data
         if "address" in data:
-            return Destination(**{field: data["address"].get(field, "") for field in Destination.__dataclass_fields__})
+            return Destination.of(data["address"])
         address = Address.objects.filter(member=member, pk=data["address_id"]).first()
         if address is None:
             raise serializers.ValidationError({"address_id": ["收货地址不存在"]})
-        return Destination(
-            name=address.name,
-            phone=address.phone,
-            province=address.province,
-            city=address.city,
-            district=address.district,
-            detail=address.detail,
-        )
+        return Destination.of(address)
 
 
 class OrderQuerySerializer(serializers.Serializer):

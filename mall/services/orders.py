@@ -32,6 +32,12 @@ class Destination:
     district: str
     detail: str
 
+    @classmethod
+    def of(cls, address) -> "Destination":
+        """From an address-book entry or any mapping with the same fields."""
+        get = address.get if isinstance(address, dict) else lambda field, default="": getattr(address, field, default)
+        return cls(**{field: get(field, "") for field in cls.__dataclass_fields__})
+
 
 @transaction.atomic
 def order_create(

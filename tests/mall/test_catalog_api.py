@@ -1,8 +1,7 @@
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from tests.factories import CategoryFactory, ProductFactory, ProductImageFactory, SKUFactory
+from tests.helpers import queries_to_get
 
 pytestmark = pytest.mark.django_db
 
@@ -122,22 +121,16 @@ def test_product_off_sale_is_not_found(api):
     assert api.get(f"/api/v1/products/{product.pk}").status_code == 404
 
 
-def queries_for(api, path) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        assert api.get(path).status_code == 200
-    return len(queries)
-
-
 def test_product_list_query_count_does_not_grow_with_products(api):
     for _ in range(3):
         make_product(prices=(100, 200))
-    few = queries_for(api, "/api/v1/products")
+    few = queries_to_get(api, "/api/v1/products")
     for _ in range(30):
         make_product(prices=(100, 200, 300), images=2)
-    assert queries_for(api, "/api/v1/products?page_size=100") == few == 2  # count + page
+    assert queries_to_get(api, "/api/v1/products?page_size=100") == few == 2  # count + page
 
 
 def test_product_detail_query_count_does_not_grow_with_skus(api):
     small = make_product(prices=(100, 200), images=1)
     big = make_product(prices=tuple(range(100, 4100, 100)), images=8)
-    assert queries_for(api, f"/api/v1/products/{small.pk}") == queries_for(api, f"/api/v1/products/{big.pk}") == 3
+    assert queries_to_get(api, f"/api/v1/products/{small.pk}") == queries_to_get(api, f"/api/v1/products/{big.pk}") == 3

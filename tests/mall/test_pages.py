@@ -1,10 +1,9 @@
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from mall.models import ShopSettings
 from mall.services.orders import Destination, LineRequest, order_cancel, order_create
 from tests.factories import AddressFactory, CartItemFactory, CategoryFactory, ProductImageFactory, SKUFactory
+from tests.helpers import queries_to_get
 
 pytestmark = pytest.mark.django_db
 
@@ -71,16 +70,10 @@ def test_another_members_order_page_is_not_found(client, member):
     assert client.get(f"/orders/{order.number}/").status_code == 404
 
 
-def queries(client, path) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(path).status_code == 200
-    return len(captured)
-
-
 def test_home_and_list_pages_keep_a_fixed_query_count(client):
     ShopSettings.load()
     catalogue(2)
-    few_home, few_list = queries(client, "/"), queries(client, "/products/")
+    few_home, few_list = queries_to_get(client, "/"), queries_to_get(client, "/products/")
     catalogue(25)
-    assert queries(client, "/") == few_home
-    assert queries(client, "/products/") == few_list
+    assert queries_to_get(client, "/") == few_home
+    assert queries_to_get(client, "/products/") == few_list

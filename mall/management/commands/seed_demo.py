@@ -149,8 +149,7 @@ class Command(BaseCommand):
                 address = Address.objects.filter(member=member).first()
                 order_create(
                     member=member,
-                    destination=Destination(name=address.name, phone=address.phone, province=address.province,
-                                            city=address.city, district=address.district, detail=address.detail),
+                    destination=Destination.of(address),
                     lines=[LineRequest(sku_id=first_sku.pk, quantity=1)],
                     note="演示订单",
                 )

@@ -5,7 +5,8 @@ from django.db import models
 
 from config.admin_tools import export_csv, export_xlsx, thumbnail
 from config.money import format_yuan
-from crm.models import Member
+from crm.models import Member, ProfileAttribute
+from crm.profile_attributes import active_attributes
 
 
 @admin.register(Member)
@@ -19,10 +20,10 @@ class MemberAdmin(UserAdmin):
     list_per_page = 50
     actions = [export_csv, export_xlsx]
     # Points and balance only move through their own ledgers, never by typing here.
-    readonly_fields = ["openid", "unionid", "referral_code", "points", "balance_yuan", "date_joined", "last_login", "avatar_large"]
+    readonly_fields = ["openid", "unionid", "referral_code", "points", "balance_yuan", "date_joined", "last_login", "avatar_large", "profile"]
     fieldsets = [
         ("微信资料", {"fields": ["avatar_large", "nickname", "openid", "unionid", "avatar_url", "gender", "province", "city"]}),
-        ("会员", {"fields": ["phone", "source_channel", "referral_code", "points", "balance_yuan"]}),
+        ("会员", {"fields": ["phone", "source_channel", "referral_code", "points", "balance_yuan", "profile"]}),
         ("运营账号", {"fields": ["username", "password", "first_name", "email", "is_active", "is_staff", "is_superuser", "groups"], "classes": ["collapse"]}),
         ("时间", {"fields": ["date_joined", "last_login"]}),
     ]
@@ -49,6 +50,16 @@ class MemberAdmin(UserAdmin):
     def avatar_large(self, member):
         return thumbnail(member.avatar_url, 96)
 
+    @admin.display(description="自定义资料")
+    def profile(self, member):
+        attributes = active_attributes()
+        shown = [
+            f"{attributes[key].label}：{value}{attributes[key].unit}"
+            for key, value in member.attributes.items()
+            if key in attributes
+        ]
+        return "；".join(shown) or "—"
+
     @admin.display(description="地区", ordering="province")
     def region(self, member):
         return f"{member.province} {member.city}".strip() or "—"
@@ -56,3 +67,40 @@ class MemberAdmin(UserAdmin):
     @admin.display(description="余额（元）", ordering="balance_fen")
     def balance_yuan(self, member):
         return format_yuan(member.balance_fen)
+
+
+class ChoicesField(forms.CharField):
+    """Options typed one per line or comma-separated, kept as a list."""
+
+    widget = forms.Textarea(attrs={"rows": 2, "placeholder": "干性, 油性, 混合, 敏感"})
+
+    def prepare_value(self, value):
+        return ", ".join(value) if isinstance(value, list) else value
+
+    def clean(self, value):
+        text = (super().clean(value) or "").replace("，", ",").replace("\n", ",")
+        options = [option.strip() for option in text.split(",") if option.strip()]
+        if len(set(options)) != len(options):
+            raise forms.ValidationError("选项有重复")
+        return options
+
+
+class ProfileAttributeForm(forms.ModelForm):
+    choices = ChoicesField(label="可选值", required=False, help_text="单选类型的选项，用逗号分隔")
+
+    class Meta:
+        model = ProfileAttribute
+        fields = "__all__"
+
+
+@admin.register(ProfileAttribute)
+class ProfileAttributeAdmin(admin.ModelAdmin):
+    form = ProfileAttributeForm
+    list_display = ["label", "key", "kind", "choice_list", "unit", "is_active", "position"]
+    list_editable = ["is_active", "position"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["label", "key"]
+
+    @admin.display(description="可选值")
+    def choice_list(self, attribute):
+        return "、".join(attribute.choices) or "—"

@@ -29,6 +29,7 @@ GROUPS = {
     },
     "会员运营": {
         "crm.member": ("view", "change"),
+        "crm.profileattribute": ALL,
         "mall.order": VIEW,
     },
     "店长": {

@@ -1,6 +1,7 @@
 from django.db import transaction
 
 from crm.models import Gender, Member
+from crm.profile_attributes import active_attributes, clean_attribute_values
 from wechat.oauth import WeChatProfile
 
 # Fields WeChat owns: refreshed at every login because the shopper changes them in WeChat.
@@ -41,7 +42,15 @@ def member_upsert_from_wechat(*, profile: WeChatProfile) -> Member:
     return member
 
 
-def member_update_profile(*, member: Member, **fields) -> Member:
+@transaction.atomic
+def member_update_profile(*, member: Member, attributes: dict | None = None, **fields) -> Member:
+    """Set profile fields and operator-defined attribute values (None clears one)."""
+    if attributes:
+        cleaned = clean_attribute_values(attributes, active_attributes())
+        # Re-read under the row lock: two edits of different attributes must both stay.
+        current = Member.objects.select_for_update().values_list("attributes", flat=True).get(pk=member.pk)
+        merged = {**current, **cleaned}
+        fields["attributes"] = {key: value for key, value in merged.items() if value is not None}
     for name, value in fields.items():
         setattr(member, name, value)
     if fields:

@@ -4,7 +4,17 @@ queries, however many products, SKUs or lines there are."""
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from config.errors import NotFound
-from mall.models import SKU, Banner, CartItem, Category, Order, OrderStatus, Product, ProductImage, ShopSettings
+from mall.models import (
+    SKU,
+    Banner,
+    CartItem,
+    Category,
+    Order,
+    OrderStatus,
+    Product,
+    ProductImage,
+    ShopSettings,
+)
 
 ORDERINGS = {
     "price_fen": ("price_fen", "id"),

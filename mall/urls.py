@@ -1,6 +1,6 @@
 from django.urls import path
 
-from mall import views
+from mall import converters, views  # noqa: F401  (converters registers <order_number:>)
 
 app_name = "mall"
 urlpatterns = [
@@ -11,7 +11,7 @@ urlpatterns = [
     path("cart/", views.cart, name="cart"),
     path("checkout/", views.checkout, name="checkout"),
     path("orders/", views.order_list, name="order_list"),
-    path("orders/<str:number>/", views.order_detail, name="order_detail"),
+    path("orders/<order_number:number>/", views.order_detail, name="order_detail"),
     path("addresses/", views.address_list, name="address_list"),
     path("addresses/new/", views.address_form, name="address_new"),
     path("addresses/<int:address_id>/edit/", views.address_form, name="address_edit"),

@@ -1,6 +1,7 @@
 """The H5 store pages. They render what a shopper sees; every action they offer goes
 through the JSON API (static/js), so the pages and a future mini-program share rules."""
 
+import re
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
@@ -9,12 +10,14 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from config.errors import NotFound
+from config.redirects import local_next
 from mall import selectors
-from mall.models import Address, CartItem, OrderStatus
+from mall.models import SKU, Address, CartItem, OrderStatus
 from mall.selectors import ORDERINGS
 from mall.services.cart import line_quantity_limit
 
 PAGE_SIZE = 20
+ID_PARAM = re.compile(r"[0-9]{1,18}")
 
 
 def home(request):
@@ -42,9 +45,8 @@ def categories(request):
 
 
 def product_list(request):
-    category_id = request.GET.get("category")
-    category_id = int(category_id) if category_id and category_id.isdigit() else None
-    query = request.GET.get("q", "").strip()[:50]
+    category_id = _id_param(request.GET.get("category"))
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:50]
     ordering = request.GET.get("ordering", "")
     ordering = ordering if ordering in ORDERINGS else ""
     page = Paginator(selectors.product_list(category_id=category_id, query=query, ordering=ordering), PAGE_SIZE).get_page(1)
@@ -119,10 +121,12 @@ def checkout(request):
     if from_cart:
         wanted = dict(CartItem.objects.filter(member=request.user).values_list("sku_id", "quantity"))
     else:
-        sku, quantity = request.GET.get("sku", ""), request.GET.get("qty", "1")
-        if not (sku.isdigit() and quantity.isdigit() and 1 <= int(quantity) <= 999):
+        sku_id, quantity = _id_param(request.GET.get("sku")), _id_param(request.GET.get("qty", "1"))
+        if sku_id is None or quantity is None or not 1 <= quantity <= 999:
             return redirect("mall:cart")
-        wanted = {int(sku): int(quantity)}
+        if not SKU.objects.filter(pk=sku_id, is_active=True, product__is_on_sale=True).exists():
+            raise Http404  # buying now what the shop does not show
+        wanted = {sku_id: quantity}
     if not wanted:
         return redirect("mall:cart")
     addresses = Address.objects.filter(member=request.user)
@@ -165,7 +169,7 @@ def address_list(request):
     return render(
         request,
         "mall/address_list.html",
-        {"addresses": Address.objects.filter(member=request.user), "select_next": _local_next(request)},
+        {"addresses": Address.objects.filter(member=request.user), "select_next": local_next(request)},
     )
 
 
@@ -176,10 +180,9 @@ def address_form(request, address_id: int | None = None):
         address = Address.objects.filter(member=request.user, pk=address_id).first()
         if address is None:
             raise Http404
-    return render(request, "mall/address_form.html", {"address": address, "next": _local_next(request) or "/addresses/"})
+    return render(request, "mall/address_form.html", {"address": address, "next": local_next(request, default="/addresses/")})
 
 
-def _local_next(request) -> str:
-    """A `next` that stays on this site (a path), or ''."""
-    next_url = request.GET.get("next", "")
-    return next_url if next_url.startswith("/") and not next_url.startswith("//") else ""
+def _id_param(value: str | None) -> int | None:
+    """A number from the query string, or None for anything else ("²", "1e9", 10**30 …)."""
+    return int(value) if value and ID_PARAM.fullmatch(value) else None

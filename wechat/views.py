@@ -6,9 +6,9 @@ from django.conf import settings
 from django.contrib.auth import authenticate, login
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 
+from config.redirects import local_next
 from wechat import oauth
 
 # Pending logins of this browser session: state -> where to go afterwards. A few are
@@ -19,9 +19,7 @@ MAX_PENDING = 5
 
 @require_GET
 def login_start(request):
-    next_url = request.GET.get("next", "/")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        next_url = "/"
+    next_url = local_next(request, default="/")
     state = secrets.token_urlsafe(24)
     pending = dict(list(request.session.get(PENDING_KEY, {}).items())[-(MAX_PENDING - 1):])
     pending[state] = next_url

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from config.validators import mobile_validator
 from crm.models import Gender, Member
+from crm.profile_attributes import active_attributes
 from crm.services import member_update_profile
 from distribution.selectors import member_is_distributor
 
@@ -26,18 +27,35 @@ class MeSerializer(serializers.Serializer):
     province = serializers.CharField()
     city = serializers.CharField()
     phone = serializers.CharField()
+    attributes = serializers.SerializerMethodField()
+
+    def get_attributes(self, member) -> dict:
+        """Values of the attributes the shop asks about now (retired ones stay hidden)."""
+        return {key: member.attributes[key] for key in active_attributes() if key in member.attributes}
 
     def get_is_distributor(self, member) -> bool:
         return member_is_distributor(member=member)
 
 
 class ProfileUpdateSerializer(serializers.ModelSerializer):
+    """The member's own profile fields, and the operator-defined attributes, given either
+    under "attributes" or at the top level by their key ({"skin_type": "油性"})."""
+
     gender = serializers.ChoiceField(choices=Gender.choices)
     phone = serializers.CharField(validators=[mobile_validator], allow_blank=True)
+    attributes = serializers.DictField(required=False)
 
     class Meta:
         model = Member
-        fields = ["nickname", "gender", "province", "city", "phone"]
+        fields = ["nickname", "gender", "province", "city", "phone", "attributes"]
+
+    def to_internal_value(self, data):
+        validated = super().to_internal_value(data)  # also refuses a body that is not an object
+        top_level = {key: data[key] for key in active_attributes() if key in data}
+        attributes = {**top_level, **validated.get("attributes", {})}
+        if attributes:
+            validated["attributes"] = attributes
+        return validated
 
 
 @method_decorator(ensure_csrf_cookie, name="dispatch")

@@ -7,7 +7,11 @@ from config.admin_tools import YuanField, export_csv, export_xlsx, thumbnail
 from config.media import absolute_media_url
 from config.money import format_yuan
 from mall.models import SKU, Banner, Category, Product, ProductImage
-from mall.services.catalog import product_generate_skus, product_image_process, sku_adjust_stock
+from mall.services.catalog import (
+    product_generate_skus,
+    product_image_process,
+    sku_adjust_stock,
+)
 
 
 @admin.register(Category)

@@ -7,6 +7,7 @@ from config.validators import mobile_validator
 from mall.models import Address
 from mall.services.addresses import address_create, address_delete, address_update
 
+
 class AddressSerializer(serializers.ModelSerializer):
     phone = serializers.CharField(validators=[mobile_validator])
 

@@ -7,7 +7,12 @@ from config.media import absolute_media_url
 from config.rest import StrictIntegerField
 from mall import selectors
 from mall.api.catalog import SkuLineSerializer
-from mall.services.cart import cart_item_add, cart_item_remove, cart_item_set_quantity, line_quantity_limit
+from mall.services.cart import (
+    cart_item_add,
+    cart_item_remove,
+    cart_item_set_quantity,
+    line_quantity_limit,
+)
 
 
 class CartItemSerializer(serializers.Serializer):

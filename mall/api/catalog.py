@@ -29,7 +29,7 @@ class CategoryListApi(APIView):
 
 
 class ProductQuerySerializer(serializers.Serializer):
-    category = serializers.IntegerField(required=False, min_value=1)
+    category = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
     q = serializers.CharField(required=False, max_length=50, allow_blank=True, trim_whitespace=True)
     ordering = serializers.ChoiceField(choices=list(ORDERINGS), required=False)
 

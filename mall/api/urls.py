@@ -1,5 +1,6 @@
 from django.urls import path
 
+from mall import converters  # noqa: F401  (registers <order_number:>)
 from mall.api import addresses, cart, catalog, orders
 
 urlpatterns = [
@@ -12,6 +13,6 @@ urlpatterns = [
     path("addresses", addresses.AddressListApi.as_view(), name="api-addresses"),
     path("addresses/<int:address_id>", addresses.AddressApi.as_view(), name="api-address"),
     path("orders", orders.OrderListApi.as_view(), name="api-orders"),
-    path("orders/<str:number>", orders.OrderDetailApi.as_view(), name="api-order"),
-    path("orders/<str:number>/cancel", orders.OrderCancelApi.as_view(), name="api-order-cancel"),
+    path("orders/<order_number:number>", orders.OrderDetailApi.as_view(), name="api-order"),
+    path("orders/<order_number:number>/cancel", orders.OrderCancelApi.as_view(), name="api-order-cancel"),
 ]

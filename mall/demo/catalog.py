@@ -93,13 +93,3 @@ BANNERS = [
     ("护肤好物 补水季", ("#f8a5c2", "#e66797"), [("dropper", "#f3a6bf"), ("jar", "#3a72d8")], "/products/?q=护肤"),
     ("新春限定礼盒 限量抢购", ("#ffb347", "#e4393c"), [("giftbox", "#e4393c"), ("cookie", "#d49a4a")], "/products/?q=礼盒"),
 ]
-
-# openid (same as the WeChat emulator's test users), nickname, gender, province, city
-SHOPPERS = [
-    ("o_emu_xiaoming", "小明", 1, "广东", "深圳"),
-    ("o_emu_xiaohong", "小红", 2, "上海", "上海"),
-    ("o_emu_laowang", "老王", 1, "北京", "北京"),
-]
-
-OPERATOR_USERNAME = "operator"
-OPERATOR_PASSWORD = "micromall"

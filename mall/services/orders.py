@@ -13,7 +13,18 @@ from django.utils import timezone
 from config.errors import InvalidInput, InvalidStatus
 from mall.errors import CartEmpty, OutOfStock, PurchaseLimitExceeded, SkuUnavailable
 from mall.events import announce, order_cancelled, order_created, order_paid
-from mall.models import SKU, ActorKind, CartItem, Order, OrderEvent, OrderLine, OrderStatus, Product, ProductImage, ShopSettings
+from mall.models import (
+    SKU,
+    ActorKind,
+    CartItem,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+    Product,
+    ProductImage,
+    ShopSettings,
+)
 from mall.services.locks import lock_member
 
 

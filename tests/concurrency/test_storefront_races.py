@@ -8,7 +8,13 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from mall.models import SKU, CartItem, Order, OrderEvent, OrderStatus
-from mall.services.orders import Destination, LineRequest, order_cancel, order_create, orders_cancel_expired
+from mall.services.orders import (
+    Destination,
+    LineRequest,
+    order_cancel,
+    order_create,
+    orders_cancel_expired,
+)
 from tests.factories import MemberFactory, ProductFactory, SKUFactory
 from tests.helpers import ADDRESS, requires_postgres
 

@@ -52,3 +52,56 @@ def test_unsafe_methods_need_the_csrf_header(member):
 def test_logout_ends_the_session(member_api):
     assert member_api.post("/api/v1/logout").status_code == 204
     assert member_api.get("/api/v1/me").status_code == 401
+
+
+@pytest.fixture
+def attributes(db):
+    from crm.models import ProfileAttribute
+
+    ProfileAttribute.objects.create(key="skin_type", label="肤质", kind="choice", choices=["干性", "油性"])
+    ProfileAttribute.objects.create(key="height_cm", label="身高", kind="number", unit="cm", min_value=100, max_value=230)
+    ProfileAttribute.objects.create(key="birthday", label="生日", kind="date")
+    ProfileAttribute.objects.create(key="retired", label="旧项", kind="text", is_active=False)
+
+
+def test_members_set_operator_defined_attributes(member_api, member, attributes):
+    response = member_api.patch("/api/v1/me", {"skin_type": "油性", "attributes": {"height_cm": 168, "birthday": "1995-04-01"}}, format="json")
+    assert response.status_code == 200
+    assert response.json()["attributes"] == {"skin_type": "油性", "height_cm": 168, "birthday": "1995-04-01"}
+    member.refresh_from_db()
+    assert member.attributes["height_cm"] == 168
+
+
+def test_null_clears_an_attribute_and_others_stay(member_api, member, attributes):
+    member_api.patch("/api/v1/me", {"attributes": {"skin_type": "干性", "height_cm": 170}}, format="json")
+    body = member_api.patch("/api/v1/me", {"attributes": {"skin_type": None}}, format="json").json()
+    assert body["attributes"] == {"height_cm": 170}
+
+
+@pytest.mark.parametrize(
+    "values",
+    [{"skin_type": "中性"}, {"height_cm": 20}, {"height_cm": "170"}, {"height_cm": True}, {"birthday": "1995-13-01"},
+     {"birthday": 19950401}, {"unknown": 1}, {"retired": "x"}],
+)
+def test_attribute_values_are_checked_against_their_type(member_api, member, attributes, values):
+    response = member_api.patch("/api/v1/me", {"attributes": values}, format="json")
+    assert response.status_code == 400
+    assert set(response.json()["fields"]["attributes"]) == set(values)
+    member.refresh_from_db()
+    assert member.attributes == {}
+
+
+def test_attributes_must_be_an_object(member_api, attributes):
+    assert member_api.patch("/api/v1/me", {"attributes": ["skin_type"]}, format="json").status_code == 400
+    assert member_api.patch("/api/v1/me", ["skin_type"], format="json").status_code == 400
+
+
+def test_attribute_keys_cannot_shadow_profile_fields(db):
+    from django.core.exceptions import ValidationError
+
+    from crm.models import ProfileAttribute
+
+    with pytest.raises(ValidationError):
+        ProfileAttribute(key="phone", label="电话", kind="text").full_clean()
+    with pytest.raises(ValidationError):
+        ProfileAttribute(key="Skin-Type", label="肤质", kind="text").full_clean()

@@ -9,7 +9,13 @@ from playwright.sync_api import expect
 
 from crm.models import Member
 from mall.models import SKU, Order, OrderStatus
-from tests.factories import CategoryFactory, MemberFactory, ProductFactory, ProductImageFactory, SKUFactory
+from tests.factories import (
+    CategoryFactory,
+    MemberFactory,
+    ProductFactory,
+    ProductImageFactory,
+    SKUFactory,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

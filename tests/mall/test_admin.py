@@ -5,7 +5,13 @@ from openpyxl import load_workbook
 
 from mall.models import SKU, Order, OrderStatus, Product, ShopSettings
 from mall.services.orders import Destination, LineRequest, order_create
-from tests.factories import CategoryFactory, MemberFactory, ProductImageFactory, SKUFactory, png_bytes
+from tests.factories import (
+    CategoryFactory,
+    MemberFactory,
+    ProductImageFactory,
+    SKUFactory,
+    png_bytes,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,11 @@
 import pytest
 
-from tests.factories import CategoryFactory, ProductFactory, ProductImageFactory, SKUFactory
+from tests.factories import (
+    CategoryFactory,
+    ProductFactory,
+    ProductImageFactory,
+    SKUFactory,
+)
 from tests.helpers import queries_to_get
 
 pytestmark = pytest.mark.django_db

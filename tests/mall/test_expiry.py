@@ -7,7 +7,13 @@ from django.utils import timezone
 
 from config.errors import InvalidStatus
 from mall.models import SKU, ActorKind, Order, OrderEvent, OrderStatus
-from mall.services.orders import Destination, LineRequest, order_cancel, order_create, orders_cancel_expired
+from mall.services.orders import (
+    Destination,
+    LineRequest,
+    order_cancel,
+    order_create,
+    orders_cancel_expired,
+)
 from mall.tasks import cancel_expired_orders
 from tests.factories import MemberFactory, SKUFactory
 

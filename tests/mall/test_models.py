@@ -3,7 +3,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from mall.models import SKU, Order, ShopSettings
-from tests.factories import AddressFactory, CartItemFactory, CategoryFactory, MemberFactory, SKUFactory
+from tests.factories import (
+    AddressFactory,
+    CartItemFactory,
+    CategoryFactory,
+    MemberFactory,
+    SKUFactory,
+)
 
 pytestmark = pytest.mark.django_db
 

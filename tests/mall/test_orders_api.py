@@ -3,8 +3,22 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from mall.models import SKU, ActorKind, CartItem, Order, OrderEvent, OrderStatus, ShopSettings
-from tests.factories import AddressFactory, CartItemFactory, MemberFactory, ProductFactory, SKUFactory
+from mall.models import (
+    SKU,
+    ActorKind,
+    CartItem,
+    Order,
+    OrderEvent,
+    OrderStatus,
+    ShopSettings,
+)
+from tests.factories import (
+    AddressFactory,
+    CartItemFactory,
+    MemberFactory,
+    ProductFactory,
+    SKUFactory,
+)
 from tests.helpers import ADDRESS
 
 pytestmark = pytest.mark.django_db

@@ -2,7 +2,13 @@ import pytest
 
 from mall.models import ShopSettings
 from mall.services.orders import Destination, LineRequest, order_cancel, order_create
-from tests.factories import AddressFactory, CartItemFactory, CategoryFactory, ProductImageFactory, SKUFactory
+from tests.factories import (
+    AddressFactory,
+    CartItemFactory,
+    CategoryFactory,
+    ProductImageFactory,
+    SKUFactory,
+)
 from tests.helpers import queries_to_get
 
 pytestmark = pytest.mark.django_db

@@ -170,13 +170,32 @@ class TestEmulatorAnswersLikeWeChat:
             self.oauth(settings).fetch_access_token(code)
         assert error.value.errcode == 40029
 
-    def test_userinfo_with_an_unknown_token(self, settings):
+    @pytest.mark.parametrize("token", ["bogus", "\x00"])
+    def test_userinfo_with_an_unknown_token(self, settings, token):
         with pytest.raises(WeChatOAuthException) as error:
-            self.oauth(settings).get_user_info(openid="o_x", access_token="bogus")
+            self.oauth(settings).get_user_info(openid="o_x", access_token=token)
         assert error.value.errcode == 40001
+
+    def test_a_code_wechat_never_issued_is_invalid(self, settings):
+        with pytest.raises(WeChatOAuthException) as error:
+            self.oauth(settings).fetch_access_token("bad\x00code")
+        assert error.value.errcode == 40029
 
 
 def test_emulator_avatar_is_a_png(client):
     response = client.get("/wx-emulator/avatar/o_emu_xiaoming.png")
     assert response.status_code == 200 and response["Content-Type"] == "image/png"
     assert response.content.startswith(b"\x89PNG")
+
+
+def test_a_nickname_given_again_renames_the_test_user_like_wechat_would(client):
+    client.get(consent(client, start_login(client), openid="o_renamed", nickname="Alice"))
+    client.post("/api/v1/logout")
+    client.get(consent(client, start_login(client), openid="o_renamed", nickname="Bob"))
+    assert client.get("/api/v1/me").json()["nickname"] == "Bob"
+
+
+@pytest.mark.parametrize("openid", ["\x00", "o x", "o" * 65, "o<script>"])
+def test_the_emulator_refuses_openids_wechat_would_never_issue(client, openid):
+    response = client.get(f"{start_login(client)}&{urlencode({'openid': openid})}")
+    assert response.status_code == 400

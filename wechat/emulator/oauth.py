@@ -1,5 +1,6 @@
 """Web OAuth as WeChat does it: the authorize page and the sns/* JSON endpoints."""
 
+import re
 import secrets
 from datetime import timedelta
 from urllib.parse import urlencode, urlsplit
@@ -13,8 +14,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from wechat.emulator.common import wx_error, wx_json
 from wechat.emulator.models import EmulatedUser, OAuthGrant, new_token
-from wechat.emulator.users import avatar_png, ensure_default_users, user_get_or_create
+from wechat.emulator.users import avatar_png, ensure_default_users, user_upsert
 
+# What WeChat's openids, codes and tokens look like; anything else is refused up front.
+OPENID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+TOKEN = re.compile(r"[A-Za-z0-9_-]{1,128}")
 CODE_LIFETIME = timedelta(minutes=5)
 TOKEN_LIFETIME = timedelta(hours=2)
 SCOPES = ("snsapi_base", "snsapi_userinfo")
@@ -37,9 +41,10 @@ def authorize(request):
     if not openid and params.get("new_nickname"):
         openid = "o_emu_" + secrets.token_hex(6)
     if openid:
-        user = user_get_or_create(
-            openid=openid[:64], nickname=(params.get("nickname") or params.get("new_nickname") or "").strip()[:64]
-        )
+        if not OPENID.fullmatch(openid):
+            return render(request, "wx_emulator/error.html", {"message": "openid 只能包含字母、数字、_ 和 -"}, status=400)
+        nickname = (params.get("nickname") or params.get("new_nickname") or "").replace("\x00", "").strip()[:64]
+        user = user_upsert(openid=openid, nickname=nickname)
         grant = OAuthGrant.objects.create(user=user, appid=appid, scope=scope)
         return redirect(_with_query(redirect_uri, {"code": grant.code, "state": state}))
 
@@ -79,6 +84,8 @@ def sns_access_token(request):
     code = params.get("code", "")
     if not code:
         return wx_error(41008, "missing code")
+    if not TOKEN.fullmatch(code):
+        return wx_error(40029, "invalid code")
     grant = OAuthGrant.objects.filter(code=code, appid=params["appid"]).select_related("user").first()
     now = timezone.now()
     if grant is None or grant.issued_at < now - CODE_LIFETIME:
@@ -108,7 +115,9 @@ def sns_userinfo(request):
     access_token = request.GET.get("access_token", "")
     if not access_token:
         return wx_error(41001, "access_token missing")
-    grant = OAuthGrant.objects.filter(access_token=access_token).select_related("user").first()
+    grant = None
+    if TOKEN.fullmatch(access_token):
+        grant = OAuthGrant.objects.filter(access_token=access_token).select_related("user").first()
     if grant is None:
         return wx_error(40001, "invalid credential, access_token is invalid or not latest")
     if grant.token_expires_at < timezone.now():

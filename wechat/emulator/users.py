@@ -21,22 +21,27 @@ DEFAULT_USERS = [
 
 def ensure_default_users() -> list[EmulatedUser]:
     for openid, nickname, sex, province, city in DEFAULT_USERS:
-        user_get_or_create(openid=openid, nickname=nickname, sex=sex, province=province, city=city)
+        EmulatedUser.objects.get_or_create(
+            openid=openid,
+            defaults={"unionid": _unionid(), "nickname": nickname, "sex": sex, "province": province, "city": city},
+        )
     return list(EmulatedUser.objects.all())
 
 
-def user_get_or_create(*, openid: str, nickname: str = "", sex: int = 0, province: str = "", city: str = "") -> EmulatedUser:
-    user, _ = EmulatedUser.objects.get_or_create(
-        openid=openid,
-        defaults={
-            "unionid": "u_" + secrets.token_hex(12),
-            "nickname": nickname or f"微信用户{openid[-4:]}",
-            "sex": sex,
-            "province": province,
-            "city": city,
-        },
+def user_upsert(*, openid: str, nickname: str = "") -> EmulatedUser:
+    """The test user with this openid, created if new; a given nickname renames it,
+    as when a WeChat user changes their name between two logins."""
+    user, created = EmulatedUser.objects.get_or_create(
+        openid=openid, defaults={"unionid": _unionid(), "nickname": nickname or f"微信用户{openid[-4:]}"}
     )
+    if nickname and not created and user.nickname != nickname:
+        user.nickname = nickname
+        user.save(update_fields=["nickname"])
     return user
+
+
+def _unionid() -> str:
+    return "u_" + secrets.token_hex(12)
 
 
 def avatar_png(openid: str, size: int = 132) -> bytes:

@@ -1,0 +1,59 @@
+"""Demo members: the operator, a few shoppers (the emulator's test users) with an address
+and an order each, and the profile attributes the demo shop asks about."""
+
+from crm.models import Member, ProfileAttribute
+from mall.models import SKU, Address, Order
+from mall.services.addresses import address_create
+from mall.services.orders import Destination, LineRequest, order_create
+from wechat.client import emulator_url
+from wechat.emulator.users import ensure_default_users
+
+OPERATOR_USERNAME = "operator"
+OPERATOR_PASSWORD = "micromall"
+
+# openid (the same as the WeChat emulator's test users), nickname, gender, province, city
+SHOPPERS = [
+    ("o_emu_xiaoming", "小明", 1, "广东", "深圳"),
+    ("o_emu_xiaohong", "小红", 2, "上海", "上海"),
+    ("o_emu_laowang", "老王", 1, "北京", "北京"),
+]
+
+# key, label, kind, choices, unit, min, max
+PROFILE_ATTRIBUTES = [
+    ("skin_type", "肤质", "choice", ["干性", "油性", "混合", "敏感"], "", None, None),
+    ("height_cm", "身高", "number", [], "cm", 100, 230),
+]
+
+
+def seed_members() -> None:
+    if not Member.objects.filter(username=OPERATOR_USERNAME).exists():
+        Member.objects.create_superuser(username=OPERATOR_USERNAME, password=OPERATOR_PASSWORD, email="", nickname="店长")
+    for position, (key, label, kind, choices, unit, low, high) in enumerate(PROFILE_ATTRIBUTES):
+        ProfileAttribute.objects.get_or_create(
+            key=key,
+            defaults={"label": label, "kind": kind, "choices": choices, "unit": unit, "min_value": low,
+                      "max_value": high, "position": position},
+        )
+    ensure_default_users()
+    for openid, nickname, gender, province, city in SHOPPERS:
+        _shopper(openid, nickname, gender, province, city)
+
+
+def _shopper(openid, nickname, gender, province, city) -> None:
+    member, created = Member.objects.get_or_create(
+        openid=openid,
+        defaults={
+            "username": f"wx_{openid}", "nickname": nickname, "gender": gender, "province": province, "city": city,
+            "avatar_url": emulator_url(f"avatar/{openid}.png"), "source_channel": "demo", "points": 120,
+        },
+    )
+    if created:
+        member.set_unusable_password()
+        member.save(update_fields=["password"])
+    if not Address.objects.filter(member=member).exists():
+        address_create(member=member, name=nickname, phone="13800138000", province=province, city=city,
+                       district="", detail="幸福路 88 号 3 栋 1201")
+    sku = SKU.objects.filter(product__purchase_limit=None, stock__gt=5).order_by("id").first()
+    if sku and not Order.objects.filter(member=member).exists():
+        order_create(member=member, destination=Destination.of(Address.objects.filter(member=member).first()),
+                     lines=[LineRequest(sku_id=sku.pk, quantity=1)], note="演示订单")

@@ -1,0 +1,21 @@
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from crm.demo import OPERATOR_PASSWORD, OPERATOR_USERNAME, seed_members
+from mall.demo.seed import seed_catalogue
+from mall.models import Product
+
+
+class Command(BaseCommand):
+    help = "Fill the shop with a believable demo catalogue, an operator and a few shoppers. Safe to run again."
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            created = seed_catalogue()
+            seed_members()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"demo shop ready: {Product.objects.count()} products ({created} new), "
+                f"operator login {OPERATOR_USERNAME} / {OPERATOR_PASSWORD}"
+            )
+        )

@@ -1,0 +1,64 @@
+"""Checking the values members give for operator-defined profile attributes."""
+
+import datetime
+from decimal import Decimal
+
+from config.errors import InvalidInput
+from crm.models import AttributeKind, ProfileAttribute
+
+MAX_TEXT = 100
+
+
+def active_attributes() -> dict[str, ProfileAttribute]:
+    return {attribute.key: attribute for attribute in ProfileAttribute.objects.filter(is_active=True)}
+
+
+def clean_attribute_values(values: dict, attributes: dict[str, ProfileAttribute]) -> dict:
+    """Each value checked against its attribute's type; None clears a value.
+    Raises InvalidInput naming every key that is wrong."""
+    cleaned, errors = {}, {}
+    for key, value in values.items():
+        attribute = attributes.get(key)
+        if attribute is None:
+            errors[key] = ["没有这个资料项"]
+            continue
+        if value is None:
+            cleaned[key] = None
+            continue
+        problem = _problem(attribute, value)
+        if problem:
+            errors[key] = [problem]
+        else:
+            cleaned[key] = value.strip() if isinstance(value, str) else value
+    if errors:
+        raise InvalidInput("资料填写有误", fields={"attributes": errors})
+    return cleaned
+
+
+def _problem(attribute: ProfileAttribute, value) -> str:
+    kind = attribute.kind
+    if kind == AttributeKind.TEXT:
+        if not isinstance(value, str) or "\x00" in value:
+            return "请填写文字"
+        return f"最多 {MAX_TEXT} 个字" if len(value.strip()) > MAX_TEXT else ""
+    if kind == AttributeKind.NUMBER:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or abs(value) > 1e12:
+            return "请填写数字"
+        if attribute.min_value is not None and Decimal(str(value)) < attribute.min_value:
+            return f"不能小于 {attribute.min_value.normalize()}{attribute.unit}"
+        if attribute.max_value is not None and Decimal(str(value)) > attribute.max_value:
+            return f"不能大于 {attribute.max_value.normalize()}{attribute.unit}"
+        return ""
+    if kind == AttributeKind.CHOICE:
+        return "" if isinstance(value, str) and value in attribute.choices else "请从选项中选择：" + "、".join(attribute.choices)
+    if kind == AttributeKind.DATE:
+        if isinstance(value, str) and len(value) == 10:
+            try:
+                datetime.date.fromisoformat(value)
+                return ""
+            except ValueError:
+                pass
+        return "日期格式为 YYYY-MM-DD"
+    if kind == AttributeKind.BOOLEAN:
+        return "" if isinstance(value, bool) else "请填写 true 或 false"
+    return "无法识别的资料项类型"

@@ -105,7 +105,7 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.display(description="状态", ordering="status")
     def status_badge(self, order):
         return format_html(
-            '<span style="color:#fff;background:{};padding:2px 8px;border-radius:10px;font-size:12px">{}</span>',
+            '<span style="color:#fff;background:{};padding:2px 8px;border-radius:10px;font-size:12px;white-space:nowrap">{}</span>',
             STATUS_COLOURS.get(order.status, "#999"),
             order.get_status_display(),
         )

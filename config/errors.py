@@ -33,3 +33,11 @@ class NotFound(DomainError):
 class InvalidStatus(DomainError):
     code = "invalid_status"
     message = "当前状态不允许此操作"
+
+
+class WeChatUnavailable(DomainError):
+    """WeChat did not answer, or answered with an error that is not the shopper's doing."""
+
+    status = 503
+    code = "wechat_unavailable"
+    message = "微信服务暂时不可用，请稍后再试"

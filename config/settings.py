@@ -25,6 +25,7 @@ _site_host = urlsplit(SITE_URL).hostname or "127.0.0.1"
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[_site_host, "127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[SITE_URL])
 USE_X_FORWARDED_HOST = env.bool("USE_X_FORWARDED_HOST", default=False)
+CLIENT_IP_HEADER = env("CLIENT_IP_HEADER", default="")  # e.g. HTTP_X_REAL_IP behind nginx
 if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SITE_URL.startswith("https://")
@@ -194,6 +195,11 @@ WECHAT_TOKEN = env("WECHAT_TOKEN", default="emulatortoken" if _emulated else "")
 WECHAT_MCH_ID = env("WECHAT_MCH_ID", default="1900000109" if _emulated else "")
 WECHAT_PAY_API_KEY = env("WECHAT_PAY_API_KEY", default="EmulatorPayApiKey0123456789abcde" if _emulated else "")
 WECHAT_HTTP_TIMEOUT = env.float("WECHAT_HTTP_TIMEOUT", default=5.0)
+# The merchant certificate and key (PEM files) that WeChat Pay's refund API requires.
+WECHAT_PAY_CERT_PATH = env("WECHAT_PAY_CERT_PATH", default="")
+WECHAT_PAY_KEY_PATH = env("WECHAT_PAY_KEY_PATH", default="")
+# Set when the official account's server uses safe mode (消息加解密方式: 安全模式).
+WECHAT_ENCODING_AES_KEY = env("WECHAT_ENCODING_AES_KEY", default="")
 
 # --- Logging -----------------------------------------------------------------------
 

@@ -7,6 +7,8 @@ from django.views.generic import RedirectView
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from mall import callbacks
+
 api_v1 = [
     path("", include("crm.api.urls")),
     path("", include("mall.api.urls")),
@@ -19,6 +21,8 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("wechat/pay/notify/", callbacks.payment_notify, name="wechat-pay-notify"),
+    path("wechat/pay/refund-notify/", callbacks.refund_notify, name="wechat-refund-notify"),
     path("wechat/", include("wechat.urls")),
     path("", include("crm.urls")),
     path("", include("mall.urls")),

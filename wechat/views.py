@@ -4,12 +4,14 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth import authenticate, login
+from django.http import HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
 
 from config.redirects import local_next
-from wechat import oauth
+from wechat import oauth, official_account
 
 # Pending logins of this browser session: state -> where to go afterwards. A few are
 # kept so that two tabs logging in at once both work; each state is used once.
@@ -51,3 +53,23 @@ def oauth_callback(request):
 
 def _login_failed(request, message, next_url="/", status=400):
     return render(request, "wechat/login_failed.html", {"message": message, "next": next_url}, status=status)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def official_account_callback(request):
+    """The server URL configured in the official account (服务器配置)."""
+    try:
+        official_account.verify(
+            signature=request.GET.get("signature", ""), timestamp=request.GET.get("timestamp", ""), nonce=request.GET.get("nonce", "")
+        )
+    except official_account.BadSignature:
+        return HttpResponseForbidden("invalid signature")
+    if request.method == "GET":
+        return HttpResponse(request.GET.get("echostr", ""), content_type="text/plain")
+    try:
+        reply = official_account.handle(body=request.body, params=request.GET)
+    except official_account.BadSignature:
+        return HttpResponseForbidden("invalid signature")
+    # WeChat wants "success" (or an empty body) when there is nothing to say.
+    return HttpResponse(reply or "success", content_type="application/xml" if reply else "text/plain")

@@ -3,13 +3,18 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.client_ip import client_ip
 from config.media import absolute_media_url
 from config.rest import StrictIntegerField
 from mall import selectors
 from mall.api.addresses import AddressSerializer
 from mall.api.catalog import SkuLineSerializer
 from mall.models import Address, OrderStatus
+from mall.services.aftersales import refund_request
+from mall.services.fulfilment import order_confirm_receipt
 from mall.services.orders import Destination, LineRequest, order_cancel, order_create
+from mall.services.payments import payment_start
+from wechat import pay as wechat_pay
 
 
 class OrderLineSerializer(serializers.Serializer):
@@ -35,6 +40,18 @@ class OrderAddressSerializer(serializers.Serializer):
     detail = serializers.CharField(source="address_detail")
 
 
+class RefundSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    out_refund_no = serializers.CharField()
+    amount_fen = serializers.IntegerField()
+    reason = serializers.CharField()
+    status = serializers.CharField()
+    status_display = serializers.CharField(source="get_status_display")
+    reject_reason = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    refunded_at = serializers.DateTimeField(allow_null=True)
+
+
 class OrderSerializer(serializers.Serializer):
     number = serializers.CharField()
     status = serializers.CharField()
@@ -52,6 +69,12 @@ class OrderSerializer(serializers.Serializer):
     shipped_at = serializers.DateTimeField(allow_null=True)
     completed_at = serializers.DateTimeField(allow_null=True)
     cancelled_at = serializers.DateTimeField(allow_null=True)
+    carrier = serializers.CharField()
+    carrier_display = serializers.CharField(source="get_carrier_display")
+    tracking_number = serializers.CharField()
+    refunded_fen = serializers.IntegerField()
+    after_sales_deadline = serializers.DateTimeField(allow_null=True)
+    refunds = RefundSerializer(many=True)
 
 
 class OrderCreateSerializer(serializers.Serializer):
@@ -128,3 +151,44 @@ class OrderCancelApi(APIView):
         order = selectors.member_order(member=request.user, number=number)
         order_cancel(order=order, actor=request.user, reason="买家取消订单")
         return Response(OrderSerializer(selectors.member_order(member=request.user, number=number)).data)
+
+
+class PayResponseSerializer(serializers.Serializer):
+    out_trade_no = serializers.CharField()
+    jsapi = serializers.DictField()
+    cashier_url = serializers.CharField(required=False, help_text="仅模拟器模式：代替微信支付弹窗的收银台页面")
+
+
+class OrderPayApi(APIView):
+    @extend_schema(request=None, responses=PayResponseSerializer)
+    def post(self, request, number: str):
+        order = selectors.member_order(member=request.user, number=number)
+        started = payment_start(order=order, client_ip=client_ip(request))
+        body = {"out_trade_no": started.out_trade_no, "jsapi": started.jsapi}
+        cashier = wechat_pay.emulator_cashier_url(started.prepay_id, return_to=f"/orders/{order.number}/")
+        if cashier:
+            body["cashier_url"] = cashier
+        return Response(body)
+
+
+class OrderConfirmReceiptApi(APIView):
+    @extend_schema(request=None, responses=OrderSerializer)
+    def post(self, request, number: str):
+        order = selectors.member_order(member=request.user, number=number)
+        order_confirm_receipt(order=order, member=request.user)
+        return Response(OrderSerializer(selectors.member_order(member=request.user, number=number)).data)
+
+
+class RefundRequestSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200)
+    amount_fen = StrictIntegerField(required=False, min_value=1, max_value=10**12)
+
+
+class OrderRefundApi(APIView):
+    @extend_schema(request=RefundRequestSerializer, responses={201: RefundSerializer})
+    def post(self, request, number: str):
+        order = selectors.member_order(member=request.user, number=number)
+        body = RefundRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        refund = refund_request(order=order, member=request.user, **body.validated_data)
+        return Response(RefundSerializer(refund).data, status=status.HTTP_201_CREATED)

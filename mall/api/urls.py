@@ -1,7 +1,7 @@
 from django.urls import path
 
 from mall import converters  # noqa: F401  (registers <order_number:>)
-from mall.api import addresses, cart, catalog, orders
+from mall.api import addresses, cart, catalog, orders, share
 
 urlpatterns = [
     path("categories", catalog.CategoryListApi.as_view(), name="api-categories"),
@@ -15,4 +15,8 @@ urlpatterns = [
     path("orders", orders.OrderListApi.as_view(), name="api-orders"),
     path("orders/<order_number:number>", orders.OrderDetailApi.as_view(), name="api-order"),
     path("orders/<order_number:number>/cancel", orders.OrderCancelApi.as_view(), name="api-order-cancel"),
+    path("orders/<order_number:number>/pay", orders.OrderPayApi.as_view(), name="api-order-pay"),
+    path("orders/<order_number:number>/confirm-receipt", orders.OrderConfirmReceiptApi.as_view(), name="api-order-confirm"),
+    path("orders/<order_number:number>/refunds", orders.OrderRefundApi.as_view(), name="api-order-refunds"),
+    path("share-config", share.ShareConfigApi.as_view(), name="api-share-config"),
 ]

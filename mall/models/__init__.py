@@ -1,36 +1,30 @@
 from mall.models.addresses import Address
 from mall.models.cart import CartItem
-from mall.models.catalog import (
-    SKU,
-    Banner,
-    Category,
-    Product,
-    ProductImage,
-    spec_key_of,
-)
-from mall.models.orders import (
-    ActorKind,
-    Order,
-    OrderEvent,
-    OrderLine,
-    OrderStatus,
-    new_order_number,
-)
+from mall.models.catalog import SKU, Banner, Category, Product, ProductImage, spec_key_of
+from mall.models.orders import ActorKind, Carrier, Order, OrderEvent, OrderLine, OrderStatus, new_order_number
+from mall.models.payments import OPEN_REFUND_STATUSES, Payment, PaymentState, Refund, RefundKind, RefundStatus
 from mall.models.shop import ShopSettings
 
 __all__ = [
+    "OPEN_REFUND_STATUSES",
     "SKU",
     "ActorKind",
     "Address",
     "Banner",
+    "Carrier",
     "CartItem",
     "Category",
     "Order",
     "OrderEvent",
     "OrderLine",
     "OrderStatus",
+    "Payment",
+    "PaymentState",
     "Product",
     "ProductImage",
+    "Refund",
+    "RefundKind",
+    "RefundStatus",
     "ShopSettings",
     "new_order_number",
     "spec_key_of",

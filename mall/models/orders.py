@@ -24,6 +24,18 @@ def new_order_number() -> str:
     return timezone.localtime().strftime("%Y%m%d%H%M%S") + f"{secrets.randbelow(10**10):010d}"
 
 
+class Carrier(models.TextChoices):
+    SF = "SF", "顺丰速运"
+    JD = "JD", "京东物流"
+    ZTO = "ZTO", "中通快递"
+    YTO = "YTO", "圆通速递"
+    YD = "YD", "韵达快递"
+    STO = "STO", "申通快递"
+    JT = "JT", "极兔速递"
+    EMS = "EMS", "EMS"
+    OTHER = "OTHER", "其他"
+
+
 class Order(models.Model):
     number = models.CharField("订单号", max_length=32, unique=True, default=new_order_number, editable=False)
     member = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="会员", on_delete=models.PROTECT, related_name="orders")
@@ -41,6 +53,9 @@ class Order(models.Model):
     district = models.CharField("区县", max_length=20, blank=True)
     address_detail = models.CharField("详细地址", max_length=120)
     note = models.CharField("买家留言", max_length=200, blank=True)
+    carrier = models.CharField("快递公司", max_length=10, choices=Carrier.choices, blank=True)
+    tracking_number = models.CharField("快递单号", max_length=40, blank=True)
+    refunded_fen = models.PositiveBigIntegerField("已退款（分）", default=0)
 
     created_at = models.DateTimeField("下单时间", default=timezone.now)
     expires_at = models.DateTimeField("支付截止")
@@ -48,6 +63,9 @@ class Order(models.Model):
     shipped_at = models.DateTimeField("发货时间", null=True, blank=True)
     completed_at = models.DateTimeField("完成时间", null=True, blank=True)
     cancelled_at = models.DateTimeField("取消时间", null=True, blank=True)
+    # Set at completion from the after-sales window then in force; later setting changes
+    # do not move it (commission settlement counts on it).
+    after_sales_deadline = models.DateTimeField("售后截止", null=True, blank=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:
@@ -60,10 +78,12 @@ class Order(models.Model):
                 name="order_pay_is_goods_plus_shipping_minus_discount",
             ),
             models.CheckConstraint(condition=Q(status__in=OrderStatus.values), name="order_status_known"),
+            models.CheckConstraint(condition=Q(refunded_fen__lte=F("pay_fen")), name="order_refunds_within_paid"),
         ]
         indexes = [
             models.Index(fields=["member", "-created_at"], name="order_member_recent"),
             models.Index(fields=["status", "expires_at"], name="order_status_expiry"),
+            models.Index(fields=["status", "shipped_at"], name="order_status_shipped"),
         ]
 
     def __str__(self):
@@ -72,6 +92,10 @@ class Order(models.Model):
     @property
     def full_address(self) -> str:
         return f"{self.province}{self.city}{self.district}{self.address_detail}"
+
+    @property
+    def refundable_fen(self) -> int:
+        return self.pay_fen - self.refunded_fen
 
 
 class OrderLine(models.Model):

@@ -22,6 +22,12 @@ class ShopSettings(models.Model):
         "售后期（天）", default=7, help_text="从订单完成起算", validators=[MaxValueValidator(90)]
     )
 
+    # Service messages (模板消息): the template ids chosen in the official account's
+    # template library; blank means that message is not sent.
+    paid_template_id = models.CharField("支付成功通知模板 ID", max_length=64, blank=True)
+    shipped_template_id = models.CharField("发货通知模板 ID", max_length=64, blank=True)
+    refunded_template_id = models.CharField("退款成功通知模板 ID", max_length=64, blank=True)
+
     class Meta:
         verbose_name = "店铺设置"
         verbose_name_plural = "店铺设置"

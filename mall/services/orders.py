@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import F, Prefetch, Sum
 from django.utils import timezone
 
-from config.errors import InvalidInput, InvalidStatus
+from config.errors import InvalidInput
 from mall.errors import CartEmpty, OutOfStock, PurchaseLimitExceeded, SkuUnavailable
 from mall.events import announce, order_cancelled, order_created, order_paid
 from mall.models import (
@@ -21,11 +21,11 @@ from mall.models import (
     OrderEvent,
     OrderLine,
     OrderStatus,
-    Product,
     ProductImage,
     ShopSettings,
 )
 from mall.services.locks import lock_member
+from mall.services.transitions import order_transition, orders_transition_due, sales_count, stock_give_back
 
 
 @dataclass(frozen=True)
@@ -163,18 +163,6 @@ def _take_stock(skus: dict[int, SKU], wanted: dict[int, int]) -> None:
             raise OutOfStock(f"「{skus[sku_id]}」库存不足")
 
 
-def _give_back_stock(order_ids: list[int]) -> None:
-    returned = (
-        OrderLine.objects.filter(order_id__in=order_ids)
-        .order_by()
-        .values("sku_id")
-        .annotate(quantity=Sum("quantity"))
-        .order_by("sku_id")
-    )
-    for row in returned:
-        SKU.objects.filter(pk=row["sku_id"]).update(stock=F("stock") + row["quantity"])
-
-
 def _line_image(sku: SKU) -> str:
     if sku.image:
         return sku.image.name
@@ -182,29 +170,9 @@ def _line_image(sku: SKU) -> str:
     return images[0].thumbnail.name if images else ""
 
 
-def _count_sales(order: Order) -> None:
-    sold = OrderLine.objects.filter(order=order).order_by().values("product_id").annotate(quantity=Sum("quantity"))
-    for row in sorted(sold, key=lambda row: row["product_id"]):
-        Product.objects.filter(pk=row["product_id"]).update(sales=F("sales") + row["quantity"])
-
-
-def _transition(*, order: Order, allowed_from: set[str], to: str, actor, actor_kind: str, reason: str, **fields) -> Order:
-    """Move an order on from one of `allowed_from`, under its row lock, and record it."""
-    locked = Order.objects.select_for_update().get(pk=order.pk)
-    if locked.status not in allowed_from:
-        raise InvalidStatus(f"订单{locked.get_status_display()}，不能{reason}")
-    now = timezone.now()
-    Order.objects.filter(pk=locked.pk, status=locked.status).update(status=to, updated_at=now, **fields)
-    OrderEvent.objects.create(
-        order=locked, from_status=locked.status, to_status=to, actor=actor, actor_kind=actor_kind, reason=reason, created_at=now
-    )
-    locked.refresh_from_db()
-    return locked
-
-
 def _settle_free_order(order: Order) -> Order:
     """Nothing to pay (free goods, free shipping): the order is paid at once."""
-    order = _transition(
+    order = order_transition(
         order=order,
         allowed_from={OrderStatus.PENDING_PAYMENT},
         to=OrderStatus.PAID,
@@ -213,14 +181,14 @@ def _settle_free_order(order: Order) -> Order:
         reason="0 元订单，无需支付",
         paid_at=timezone.now(),
     )
-    _count_sales(order)
+    sales_count(order)
     announce(order_paid, order)
     return order
 
 
 @transaction.atomic
 def order_cancel(*, order: Order, actor=None, actor_kind: str = ActorKind.SHOPPER, reason: str = "取消订单") -> Order:
-    order = _transition(
+    order = order_transition(
         order=order,
         allowed_from={OrderStatus.PENDING_PAYMENT},
         to=OrderStatus.CANCELLED,
@@ -229,47 +197,21 @@ def order_cancel(*, order: Order, actor=None, actor_kind: str = ActorKind.SHOPPE
         reason=reason,
         cancelled_at=timezone.now(),
     )
-    _give_back_stock([order.pk])
+    stock_give_back([order.pk])
     announce(order_cancelled, order)
     return order
 
 
 def orders_cancel_expired(*, now=None, batch_size: int = 500) -> int:
     """Cancel unpaid orders whose payment window has closed and give their stock back.
-
-    Set-based, one batch per transaction. Rows a shopper is cancelling at this very
-    moment are locked and skipped (SKIP LOCKED); whoever changes the status first gives
-    the stock back, the other sees the new status and does nothing.
-    """
+    Whoever changes an order's status first (this job or the shopper) gives stock back."""
     now = now or timezone.now()
-    total = 0
-    while True:
-        with transaction.atomic():
-            ids = list(
-                Order.objects.filter(status=OrderStatus.PENDING_PAYMENT, expires_at__lte=now)
-                .order_by("id")
-                .select_for_update(skip_locked=True)
-                .values_list("id", flat=True)[:batch_size]
-            )
-            if not ids:
-                return total
-            Order.objects.filter(id__in=ids, status=OrderStatus.PENDING_PAYMENT).update(
-                status=OrderStatus.CANCELLED, cancelled_at=now, updated_at=now
-            )
-            OrderEvent.objects.bulk_create(
-                [
-                    OrderEvent(
-                        order_id=order_id,
-                        from_status=OrderStatus.PENDING_PAYMENT,
-                        to_status=OrderStatus.CANCELLED,
-                        actor_kind=ActorKind.SYSTEM,
-                        reason="超时未支付，自动取消",
-                        created_at=now,
-                    )
-                    for order_id in ids
-                ]
-            )
-            _give_back_stock(ids)
-            for order in Order.objects.filter(id__in=ids):
-                announce(order_cancelled, order)
-        total += len(ids)
+    return orders_transition_due(
+        due=Order.objects.filter(status=OrderStatus.PENDING_PAYMENT, expires_at__lte=now),
+        to=OrderStatus.CANCELLED,
+        reason="超时未支付，自动取消",
+        fields={"cancelled_at": now},
+        signal=order_cancelled,
+        batch_size=batch_size,
+        after=stock_give_back,
+    )

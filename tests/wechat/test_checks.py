@@ -14,13 +14,14 @@ def test_live_mode_refuses_to_start_without_credentials_or_a_secret_key(settings
     settings.WECHAT_MODE = "live"
     settings.WECHAT_MCH_ID = ""
     settings.SITE_URL = "http://shop.example.com"
-    assert ids(check_wechat_settings(None)) == {"wechat.E002", "wechat.E003", "wechat.W001"}
+    assert ids(check_wechat_settings(None)) == {"wechat.E002", "wechat.E003", "wechat.W001", "wechat.W002"}
 
 
 def test_live_mode_with_everything_set_is_fine(settings):
     settings.WECHAT_MODE = "live"
     settings.SECRET_KEY = "a-real-secret"
     settings.SITE_URL = "https://shop.example.com"
+    settings.WECHAT_PAY_CERT_PATH, settings.WECHAT_PAY_KEY_PATH = "/etc/wechat/cert.pem", "/etc/wechat/key.pem"
     assert check_wechat_settings(None) == []
 
 

@@ -1,10 +1,12 @@
-"""A requests transport that answers calls to the emulator's URLs in this process.
+"""A requests transport that answers HTTP calls to this very site in this process.
 
-wechatpy builds the real HTTP request (method, URL, query, headers, body bytes); this
-adapter turns it into a WSGI request, runs the emulator view that WeChat's endpoint maps
-to, and turns the Django response back into a `requests.Response`. It calls the view
-directly instead of going through Django's WSGI handler, because the handler's
-request_started/finished signals would close the caller's database connection mid-request.
+Used both ways in emulator mode: the shop's wechatpy clients call the emulator, and the
+emulator calls the shop back (payment and refund notifications, official-account events).
+The caller builds the real HTTP request (method, URL, query, headers, body bytes); this
+adapter turns it into a WSGI request, runs the view the path resolves to, and turns the
+Django response back into a `requests.Response`. It calls the view directly instead of
+going through Django's WSGI handler, because the handler's request_started/finished
+signals would close the caller's database connection mid-request.
 """
 
 import io
@@ -22,21 +24,21 @@ from requests.utils import get_encoding_from_headers
 logger = logging.getLogger(__name__)
 
 
-class EmulatorTransport(BaseAdapter):
+class InProcessTransport(BaseAdapter):
     def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
         django_request = WSGIRequest(_environ(request))
         try:
             match = resolve(django_request.path_info)
         except Resolver404:
             match = None
-        if match is None or match.namespace != "wx_emulator":
-            response = HttpResponse(b'{"errcode":-1,"errmsg":"system error"}', status=404)
+        if match is None:
+            response = HttpResponse(b"Not Found", status=404)
         else:
             try:
                 response = match.func(django_request, *match.args, **match.kwargs)
             except Exception:
-                logger.exception("emulator view failed for %s", request.url)
-                response = HttpResponse(b"emulator error", status=500)
+                logger.exception("in-process call to %s failed", request.url)
+                response = HttpResponse(b"Server Error", status=500)
         return _requests_response(request, response)
 
     def close(self):

@@ -1,0 +1,104 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from mall.models.orders import Order, OrderStatus
+
+
+class PaymentState(models.TextChoices):
+    OPEN = "open", "待支付"  # a WeChat order (prepay) exists, not paid yet
+    PAID = "paid", "已支付"
+    CLOSED = "closed", "已关闭"  # never paid, and closed at WeChat
+
+
+class Payment(models.Model):
+    """The WeChat Pay side of an order. One per order: its out_trade_no is the order
+    number, so WeChat can take the money at most once."""
+
+    order = models.OneToOneField(Order, verbose_name="订单", on_delete=models.PROTECT, related_name="payment")
+    out_trade_no = models.CharField("商户订单号", max_length=32, unique=True)
+    amount_fen = models.PositiveBigIntegerField("金额（分）")
+    state = models.CharField("状态", max_length=10, choices=PaymentState.choices, default=PaymentState.OPEN)
+    prepay_id = models.CharField("预支付 ID", max_length=64, blank=True)
+    prepay_expires_at = models.DateTimeField("预支付失效", null=True, blank=True)
+    # The unique key that makes a notification delivered twice count once.
+    transaction_id = models.CharField("微信支付单号", max_length=32, unique=True, null=True, blank=True)
+    payer_openid = models.CharField("付款人 openid", max_length=64, blank=True)
+    paid_at = models.DateTimeField("支付时间", null=True, blank=True)
+    arrived_after_cancel = models.BooleanField("取消后到账", default=False, help_text="订单已取消后才收到的付款，已自动全额退款")
+    last_checked_at = models.DateTimeField("最近查单", null=True, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "支付记录"
+        verbose_name_plural = "支付记录"
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["state", "created_at"], name="payment_state_created")]
+
+    def __str__(self):
+        return self.out_trade_no
+
+
+class RefundStatus(models.TextChoices):
+    REQUESTED = "requested", "待审核"
+    APPROVED = "approved", "已同意，待提交微信"
+    PROCESSING = "processing", "微信退款中"
+    REFUNDED = "refunded", "已退款"
+    REJECTED = "rejected", "已拒绝"
+    FAILED = "failed", "退款失败"
+
+
+OPEN_REFUND_STATUSES = [RefundStatus.REQUESTED, RefundStatus.APPROVED, RefundStatus.PROCESSING]
+
+
+class RefundKind(models.TextChoices):
+    SHOPPER = "shopper", "买家申请"
+    LATE_PAYMENT = "late_payment", "取消后到账自动退款"
+
+
+def new_refund_number() -> str:
+    return "R" + timezone.localtime().strftime("%Y%m%d%H%M%S") + f"{secrets.randbelow(10**9):09d}"
+
+
+class Refund(models.Model):
+    """An after-sales request and the money going back through WeChat Pay."""
+
+    order = models.ForeignKey(Order, verbose_name="订单", on_delete=models.PROTECT, related_name="refunds")
+    out_refund_no = models.CharField("退款单号", max_length=32, unique=True, default=new_refund_number, editable=False)
+    kind = models.CharField("类型", max_length=20, choices=RefundKind.choices, default=RefundKind.SHOPPER)
+    amount_fen = models.PositiveBigIntegerField("退款金额（分）")
+    reason = models.CharField("原因", max_length=200)
+    status = models.CharField("状态", max_length=12, choices=RefundStatus.choices, default=RefundStatus.REQUESTED)
+    # Where the order goes back to when this request is rejected, or after a partial refund.
+    order_status_before = models.CharField("申请前订单状态", max_length=20, choices=OrderStatus.choices)
+    restock = models.BooleanField("退回库存", default=False, help_text="整单退款且尚未发货时，退款成功后库存退回")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="申请人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="审核人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
+    reject_reason = models.CharField("拒绝原因", max_length=200, blank=True)
+    wechat_refund_id = models.CharField("微信退款单号", max_length=32, unique=True, null=True, blank=True)
+    submitted_at = models.DateTimeField("提交微信时间", null=True, blank=True)
+    refunded_at = models.DateTimeField("退款到账时间", null=True, blank=True)
+    failure_reason = models.CharField("失败原因", max_length=200, blank=True)
+    created_at = models.DateTimeField("申请时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "售后退款"
+        verbose_name_plural = "售后退款"
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="refund_amount_positive"),
+            # One after-sales request in flight per order at a time.
+            models.UniqueConstraint(fields=["order"], condition=Q(status__in=OPEN_REFUND_STATUSES), name="refund_one_open_per_order"),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="refund_status_created")]
+
+    def __str__(self):
+        return self.out_refund_no

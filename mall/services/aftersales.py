@@ -1,0 +1,231 @@
+"""After-sales: a shopper asks for money back, an operator decides, WeChat Pay refunds,
+and its refund notification closes the case.
+
+    requested ──approve──► approved ──WeChat accepts──► processing ──notification──► refunded
+        │                     ▲                              │
+        └──reject──► rejected  └──────retry──── failed ◄──────┘ (WeChat refused)
+
+The order sits in `refunding` while a request is open. A full refund ends it `refunded`;
+a partial one returns it to the status it had, with `refunded_fen` counting exactly.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from config.errors import DomainError, InvalidInput, InvalidStatus
+from config.money import format_yuan
+from mall.events import announce, order_refunded
+from mall.models import (
+    OPEN_REFUND_STATUSES,
+    ActorKind,
+    Order,
+    OrderEvent,
+    OrderStatus,
+    Payment,
+    Refund,
+    RefundKind,
+    RefundStatus,
+)
+from mall.services.transitions import order_transition, stock_give_back
+from wechat import pay as wechat_pay
+
+logger = logging.getLogger(__name__)
+
+REFUNDABLE_STATUSES = {OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.COMPLETED}
+
+
+class AfterSalesClosed(DomainError):
+    code = "after_sales_closed"
+    message = "已超过售后期，无法申请退款"
+
+
+class RefundRejected(Exception):
+    """A refund notification we must not accept."""
+
+
+def refund_notify_url() -> str:
+    return f"{settings.SITE_URL}/wechat/pay/refund-notify/"
+
+
+@transaction.atomic
+def refund_request(*, order: Order, member, reason: str, amount_fen: int | None = None) -> Refund:
+    locked = Order.objects.select_for_update().get(pk=order.pk)
+    if locked.status not in REFUNDABLE_STATUSES:
+        raise InvalidStatus(f"订单{locked.get_status_display()}，不能申请退款")
+    if locked.status == OrderStatus.COMPLETED and locked.after_sales_deadline and timezone.now() > locked.after_sales_deadline:
+        raise AfterSalesClosed()
+    refundable = locked.refundable_fen
+    if refundable <= 0:
+        raise InvalidStatus("订单金额已全部退款")
+    amount = refundable if amount_fen is None else amount_fen
+    if amount > refundable:
+        raise InvalidInput(f"最多可退 ¥{format_yuan(refundable)}", fields={"amount_fen": [f"不能超过可退金额 {refundable} 分"]})
+    try:
+        refund = Refund.objects.create(
+            order=locked,
+            amount_fen=amount,
+            reason=reason,
+            requested_by=member,
+            order_status_before=locked.status,
+            # Everything back before it left the warehouse: the goods go back on the shelf.
+            restock=locked.status == OrderStatus.PAID and amount == refundable,
+        )
+    except IntegrityError as exc:  # the one-open-request constraint; the status check makes this rare
+        raise InvalidStatus("已有处理中的售后申请") from exc
+    order_transition(
+        order=locked,
+        allowed_from=REFUNDABLE_STATUSES,
+        to=OrderStatus.REFUNDING,
+        actor=member,
+        actor_kind=ActorKind.SHOPPER,
+        reason=f"申请退款 ¥{format_yuan(amount)}：{reason}",
+    )
+    return refund
+
+
+def refund_approve(*, refund: Refund, by) -> Refund:
+    with transaction.atomic():
+        approved = Refund.objects.filter(pk=refund.pk, status=RefundStatus.REQUESTED).update(
+            status=RefundStatus.APPROVED, reviewed_by=by, reviewed_at=timezone.now()
+        )
+        if not approved:
+            raise InvalidStatus("该申请已处理")
+        _submit_after_commit(refund.pk)
+    refund.refresh_from_db()
+    return refund
+
+
+def refund_retry(*, refund: Refund, by) -> Refund:
+    """Send a refund WeChat refused once more (same out_refund_no: it cannot pay twice)."""
+    with transaction.atomic():
+        if not Refund.objects.filter(pk=refund.pk, status=RefundStatus.FAILED).update(
+            status=RefundStatus.APPROVED, reviewed_by=by, reviewed_at=timezone.now(), failure_reason=""
+        ):
+            raise InvalidStatus("只有退款失败的申请可以重试")
+        _submit_after_commit(refund.pk)
+    refund.refresh_from_db()
+    return refund
+
+
+def _submit_after_commit(refund_id: int) -> None:
+    from mall.tasks import submit_refund  # here: mall.tasks imports this module
+
+    transaction.on_commit(lambda: submit_refund.delay(refund_id))
+
+
+@transaction.atomic
+def refund_reject(*, refund: Refund, by, reason: str) -> Refund:
+    """Refuse a request (or give up a failed refund): the order returns to where it was."""
+    order = Order.objects.select_for_update().get(pk=refund.order_id)
+    if not Refund.objects.filter(pk=refund.pk, status__in=[RefundStatus.REQUESTED, RefundStatus.FAILED]).update(
+        status=RefundStatus.REJECTED, reviewed_by=by, reviewed_at=timezone.now(), reject_reason=reason
+    ):
+        raise InvalidStatus("该申请已处理")
+    if order.status == OrderStatus.REFUNDING:
+        order_transition(
+            order=order,
+            allowed_from={OrderStatus.REFUNDING},
+            to=refund.order_status_before,
+            actor=by,
+            actor_kind=ActorKind.OPERATOR,
+            reason=f"拒绝退款：{reason}",
+        )
+    refund.refresh_from_db()
+    return refund
+
+
+def refund_submit(*, refund_id: int) -> str:
+    """Hand an approved refund to WeChat Pay. Safe to run again: only an `approved`
+    refund is sent, and WeChat refunds one out_refund_no once."""
+    refund = Refund.objects.select_related("order").filter(pk=refund_id, status=RefundStatus.APPROVED).first()
+    if refund is None:
+        return "not approved"
+    payment = Payment.objects.get(order_id=refund.order_id)
+    try:
+        refund_id_at_wechat = wechat_pay.refund(
+            out_trade_no=payment.out_trade_no,
+            out_refund_no=refund.out_refund_no,
+            total_fee=payment.amount_fen,
+            refund_fee=refund.amount_fen,
+            reason=refund.reason,
+            notify_url=refund_notify_url(),
+        )
+    except wechat_pay.PayError as exc:
+        if not exc.code or exc.code in ("SYSTEMERROR", "FREQUENCY_LIMITED"):
+            raise  # WeChat busy or unreachable: the task retries
+        Refund.objects.filter(pk=refund.pk, status=RefundStatus.APPROVED).update(
+            status=RefundStatus.FAILED, failure_reason=str(exc)[:200]
+        )
+        logger.warning("refund %s refused by WeChat: %s", refund.out_refund_no, exc)
+        return "failed"
+    Refund.objects.filter(pk=refund.pk, status=RefundStatus.APPROVED).update(
+        status=RefundStatus.PROCESSING, submitted_at=timezone.now()
+    )
+    # The notification may already have marked it refunded; the id is worth keeping anyway.
+    Refund.objects.filter(pk=refund.pk, wechat_refund_id__isnull=True).update(wechat_refund_id=refund_id_at_wechat)
+    return "submitted"
+
+
+def refunds_submit_pending(*, older_than_seconds: int = 120) -> int:
+    """Approved refunds whose submission never ran (a worker was down): send them now."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    due = list(Refund.objects.filter(status=RefundStatus.APPROVED, reviewed_at__lte=cutoff).values_list("pk", flat=True))
+    for refund_id in due:
+        try:
+            refund_submit(refund_id=refund_id)
+        except wechat_pay.PayError as exc:
+            logger.warning("refund %s still cannot be submitted: %s", refund_id, exc)
+    return len(due)
+
+
+def refund_confirm(*, notice: wechat_pay.RefundNotice) -> str:
+    """Record WeChat's verdict on a refund. Idempotent: a second notification is a no-op."""
+    refund = Refund.objects.filter(out_refund_no=notice.out_refund_no).first()
+    if refund is None:
+        raise RefundRejected(f"unknown out_refund_no {notice.out_refund_no}")
+    if notice.refund_fee != refund.amount_fen:
+        raise RefundRejected(f"{notice.out_refund_no}: refunded {notice.refund_fee}, asked {refund.amount_fen}")
+
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=refund.order_id)
+        refund = Refund.objects.select_for_update().get(pk=refund.pk)
+        if refund.status in (RefundStatus.REFUNDED, RefundStatus.REJECTED):
+            return "duplicate"
+        if notice.status != "SUCCESS":
+            Refund.objects.filter(pk=refund.pk).update(status=RefundStatus.FAILED, failure_reason=f"微信退款未成功（{notice.status}）")
+            return "failed"
+        now = timezone.now()
+        Refund.objects.filter(pk=refund.pk).update(
+            status=RefundStatus.REFUNDED, refunded_at=notice.succeeded_at or now, wechat_refund_id=notice.refund_id
+        )
+        Order.objects.filter(pk=order.pk).update(refunded_fen=F("refunded_fen") + refund.amount_fen)
+        order.refresh_from_db()
+        if refund.restock:
+            stock_give_back([order.pk])
+        if refund.kind == RefundKind.LATE_PAYMENT:
+            OrderEvent.objects.create(
+                order=order, from_status=order.status, to_status=order.status, actor_kind=ActorKind.WECHAT,
+                reason=f"取消后到账的付款已退回 ¥{format_yuan(refund.amount_fen)}",
+            )
+        else:
+            fully = order.refunded_fen == order.pay_fen
+            order = order_transition(
+                order=order,
+                allowed_from={OrderStatus.REFUNDING},
+                to=OrderStatus.REFUNDED if fully else refund.order_status_before,
+                actor=None,
+                actor_kind=ActorKind.WECHAT,
+                reason=f"{'全额' if fully else '部分'}退款成功 ¥{format_yuan(refund.amount_fen)}",
+            )
+        refund.refresh_from_db()
+        announce(order_refunded, order, refund=refund)
+        return "refunded"
+
+
+def open_refund(order: Order) -> Refund | None:
+    return order.refunds.filter(status__in=OPEN_REFUND_STATUSES).first()

@@ -1,0 +1,213 @@
+"""Money in: JSAPI payments, their notifications, and the query that catches a lost one.
+
+A payment notification may arrive many times, at once, or after the order was cancelled;
+it is the only proof of payment. Idempotency comes from the unique `transaction_id` and
+from changing the order's status only under its row lock.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from config.errors import DomainError, InvalidStatus, WeChatUnavailable
+from mall.events import announce, order_paid
+from mall.models import (
+    ActorKind,
+    Order,
+    OrderEvent,
+    OrderStatus,
+    Payment,
+    PaymentState,
+    Refund,
+    RefundKind,
+    RefundStatus,
+    ShopSettings,
+)
+from mall.services.transitions import order_transition, sales_count
+from wechat import pay as wechat_pay
+
+logger = logging.getLogger(__name__)
+
+PREPAY_LIFETIME = timedelta(hours=2)  # how long WeChat keeps a prepay_id usable
+PREPAY_REUSE_MARGIN = timedelta(minutes=5)
+MIN_TIME_TO_PAY = timedelta(minutes=1)  # WeChat refuses a time_expire closer than this
+QUERY_AFTER = timedelta(minutes=3)  # a notification normally arrives within seconds
+QUERY_EVERY = timedelta(minutes=1)
+
+
+class PaymentUnavailable(WeChatUnavailable):
+    code = "payment_unavailable"
+    message = "微信支付暂时不可用，请稍后再试"
+
+
+class WeChatLoginRequired(DomainError):
+    code = "wechat_login_required"
+    message = "请通过微信登录后再支付"
+
+
+class RejectedNotification(Exception):
+    """A well-signed notification we must not accept (unknown order, wrong amount)."""
+
+
+def notify_url() -> str:
+    return f"{settings.SITE_URL}/wechat/pay/notify/"
+
+
+@dataclass(frozen=True)
+class PaymentStart:
+    out_trade_no: str
+    prepay_id: str
+    jsapi: dict  # the signed parameters for getBrandWCPayRequest
+
+
+def payment_start(*, order: Order, client_ip: str) -> PaymentStart:
+    """The JSAPI parameters to pay this order. A second call reuses the prepay, or places
+    the same out_trade_no again (WeChat then returns the same prepay): one charge at most."""
+    if order.status != OrderStatus.PENDING_PAYMENT:
+        raise InvalidStatus(f"订单{order.get_status_display()}，无需支付")
+    now = timezone.now()
+    if order.expires_at - now < MIN_TIME_TO_PAY:
+        raise InvalidStatus("支付时间已过，订单即将自动取消")
+    openid = order.member.openid
+    if not openid:
+        raise WeChatLoginRequired()
+    payment, _ = Payment.objects.get_or_create(order=order, defaults={"out_trade_no": order.number, "amount_fen": order.pay_fen})
+    if payment.state != PaymentState.OPEN:
+        raise InvalidStatus("该订单的支付已关闭，请重新下单")
+
+    prepay_id = payment.prepay_id
+    if not prepay_id or payment.prepay_expires_at < now + PREPAY_REUSE_MARGIN:
+        try:
+            prepay_id = wechat_pay.create_jsapi_payment(
+                out_trade_no=payment.out_trade_no,
+                body=_body(order),
+                total_fee=payment.amount_fen,
+                openid=openid,
+                client_ip=client_ip,
+                notify_url=notify_url(),
+                expires_at=order.expires_at,
+            )
+        except wechat_pay.PayError as exc:
+            logger.warning("unified order for %s failed: %s", order.number, exc)
+            if exc.code == "ORDERPAID":
+                payment_check(payment=payment)
+                raise InvalidStatus("订单已支付") from exc
+            raise PaymentUnavailable() from exc
+        Payment.objects.filter(pk=payment.pk, state=PaymentState.OPEN).update(
+            prepay_id=prepay_id, prepay_expires_at=min(now + PREPAY_LIFETIME, order.expires_at)
+        )
+    return PaymentStart(out_trade_no=payment.out_trade_no, prepay_id=prepay_id, jsapi=wechat_pay.jsapi_params(prepay_id))
+
+
+def _body(order: Order) -> str:
+    lines = list(order.lines.all())
+    first = lines[0].title if lines else "商品"
+    more = f"等{len(lines)}件" if len(lines) > 1 else ""
+    return f"{ShopSettings.load().shop_name}-{first}{more}"
+
+
+def payment_confirm(*, notice: wechat_pay.PaymentNotice, source: str = "通知") -> str:
+    """Record a payment WeChat confirmed (by notification or by query). Idempotent:
+    the same transaction again changes nothing. Returns what happened."""
+    payment = Payment.objects.filter(out_trade_no=notice.out_trade_no).first()
+    if payment is None:
+        raise RejectedNotification(f"unknown out_trade_no {notice.out_trade_no}")
+    if notice.total_fee != payment.amount_fen:
+        raise RejectedNotification(f"{notice.out_trade_no}: paid {notice.total_fee}, due {payment.amount_fen}")
+
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=payment.order_id)  # the order first, like every path
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if payment.transaction_id:
+            if payment.transaction_id != notice.transaction_id:
+                raise RejectedNotification(f"{notice.out_trade_no} already paid by {payment.transaction_id}")
+            return "duplicate"
+        paid_at = notice.paid_at or timezone.now()
+        payment.state, payment.transaction_id, payment.paid_at = PaymentState.PAID, notice.transaction_id, paid_at
+        payment.payer_openid = notice.openid
+        if order.status == OrderStatus.PENDING_PAYMENT:
+            payment.save()
+            order = order_transition(
+                order=order,
+                allowed_from={OrderStatus.PENDING_PAYMENT},
+                to=OrderStatus.PAID,
+                actor=None,
+                actor_kind=ActorKind.WECHAT,
+                reason=f"微信支付成功（{source}，{notice.transaction_id}）",
+                paid_at=paid_at,
+            )
+            sales_count(order)
+            announce(order_paid, order)
+            return "paid"
+
+        # The money came for an order no longer waiting for it (its window closed and it
+        # was cancelled): keep the record and send the money back.
+        payment.arrived_after_cancel = True
+        payment.save()
+        OrderEvent.objects.create(
+            order=order,
+            from_status=order.status,
+            to_status=order.status,
+            actor_kind=ActorKind.WECHAT,
+            reason=f"订单{order.get_status_display()}后收到微信支付（{notice.transaction_id}），已自动全额退款",
+        )
+        refund = Refund.objects.create(
+            order=order,
+            kind=RefundKind.LATE_PAYMENT,
+            amount_fen=payment.amount_fen,
+            reason="订单已取消，退还付款",
+            status=RefundStatus.APPROVED,
+            order_status_before=order.status,
+            reviewed_at=timezone.now(),
+        )
+        from mall.tasks import submit_refund  # here: mall.tasks imports this module
+
+        transaction.on_commit(lambda: submit_refund.delay(refund.pk))
+        return "refunding late payment"
+
+
+def payment_check(*, payment: Payment) -> str:
+    """Ask WeChat about one open payment and act on the answer."""
+    Payment.objects.filter(pk=payment.pk).update(last_checked_at=timezone.now())
+    state = wechat_pay.query_order(payment.out_trade_no)
+    if state.notice is not None:
+        return payment_confirm(notice=state.notice, source="查单")
+    order_open = Order.objects.filter(pk=payment.order_id, status=OrderStatus.PENDING_PAYMENT).exists()
+    if order_open and state.state in ("NOTPAY", "USERPAYING"):
+        return "waiting"
+    if state.state in ("NOTPAY", "USERPAYING"):
+        # The order was cancelled: close the WeChat order so it can no longer be paid.
+        try:
+            wechat_pay.close_order(payment.out_trade_no)
+        except wechat_pay.PayError as exc:
+            if exc.code == "ORDERPAID":
+                return "paid meanwhile; next check records it"
+            raise
+    Payment.objects.filter(pk=payment.pk, state=PaymentState.OPEN).update(state=PaymentState.CLOSED)
+    return "closed"
+
+
+def payments_check_open(*, now=None, limit: int = 200) -> dict[str, int]:
+    """The fallback for lost notifications: ask WeChat about payments still open a few
+    minutes after their prepay, and close those whose order was cancelled."""
+    now = now or timezone.now()
+    due = (
+        Payment.objects.filter(state=PaymentState.OPEN, created_at__lte=now - QUERY_AFTER)
+        .exclude(prepay_id="")
+        .filter(Q(last_checked_at__isnull=True) | Q(last_checked_at__lte=now - QUERY_EVERY))
+        .order_by("id")[:limit]
+    )
+    outcomes: dict[str, int] = {}
+    for payment in due:
+        try:
+            outcome = payment_check(payment=payment)
+        except (wechat_pay.PayError, RejectedNotification) as exc:
+            logger.warning("checking payment %s failed: %s", payment.out_trade_no, exc)
+            outcome = "error"
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes

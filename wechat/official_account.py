@@ -1,0 +1,71 @@
+"""The official account's server URL (服务器配置): WeChat's signature check, the echo
+handshake, and every message or event recorded once and announced to the other apps."""
+
+import logging
+import time
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from wechatpy import parse_message
+from wechatpy.crypto import WeChatCrypto
+from wechatpy.exceptions import InvalidSignatureException
+from wechatpy.replies import TextReply
+from wechatpy.utils import check_signature
+
+from wechat.models import AccountEvent
+from wechat.signals import account_event
+
+logger = logging.getLogger(__name__)
+
+# wechatpy names the two scan events after its own classes; the CRM wants WeChat's words.
+KINDS = {"subscribe_scan": "subscribe", "scan": "scan"}
+
+
+class BadSignature(Exception):
+    pass
+
+
+def verify(*, signature: str, timestamp: str, nonce: str) -> None:
+    try:
+        check_signature(settings.WECHAT_TOKEN, signature, timestamp, nonce)
+    except InvalidSignatureException as exc:
+        raise BadSignature() from exc
+
+
+def handle(*, body: bytes, params) -> str:
+    """Record one inbound message or event and return the XML to answer with ("" for none)."""
+    crypto = None
+    if settings.WECHAT_ENCODING_AES_KEY:
+        crypto = WeChatCrypto(settings.WECHAT_TOKEN, settings.WECHAT_ENCODING_AES_KEY, settings.WECHAT_APPID)
+        try:
+            body = crypto.decrypt_message(body, params.get("msg_signature", ""), params.get("timestamp", ""), params.get("nonce", ""))
+        except Exception as exc:  # noqa: BLE001 — anything undecryptable is not from WeChat
+            raise BadSignature() from exc
+    try:
+        message = parse_message(body)
+        openid = message.source
+    except Exception:  # noqa: BLE001 — malformed XML must not become a 500 WeChat retries
+        logger.warning("unreadable official-account message: %r", body[:200])
+        return ""
+    if message is None or not openid:
+        return ""
+
+    kind = KINDS.get(getattr(message, "event", ""), getattr(message, "event", "") or message.type)
+    scene = (getattr(message, "scene_id", "") or "") if kind in ("subscribe", "scan") else ""
+    content = getattr(message, "content", "") if message.type == "text" else ""
+    msg_id = getattr(message, "id", None)
+    dedup_key = f"msg:{msg_id}" if msg_id else f"evt:{openid}:{int(message.create_time.timestamp())}:{kind}"
+    try:
+        with transaction.atomic():
+            AccountEvent.objects.create(dedup_key=dedup_key[:100], openid=openid, kind=kind, scene=scene[:64], content=content, raw=body if isinstance(body, str) else body.decode("utf-8", "replace"))
+    except IntegrityError:
+        return ""  # WeChat's retry of something we already handled
+
+    answers = account_event.send(sender=AccountEvent, openid=openid, kind=kind, scene=scene, content=content)
+    text = next((answer for _, answer in answers if isinstance(answer, str) and answer), "")
+    if not text:
+        return ""
+    reply = TextReply(content=text, message=message).render()
+    if crypto is not None:
+        return crypto.encrypt_message(reply, params.get("nonce", ""), str(int(time.time())))
+    return reply

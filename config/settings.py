@@ -80,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "mall.context_processors.shop",
             ],
+            "builtins": ["config.template_filters"],
         },
     },
 ]

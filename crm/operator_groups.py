@@ -21,6 +21,9 @@ GROUPS = {
     },
     "订单客服": {
         "mall.order": ("view", "change"),
+        "mall.refund": ("view", "change"),
+        "mall.payment": VIEW,
+        "wechat.templatemessage": VIEW,
         "mall.orderline": VIEW,
         "mall.orderevent": VIEW,
         "mall.product": VIEW,

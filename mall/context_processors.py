@@ -1,11 +1,23 @@
+from urllib.parse import urlencode
+
+from django.conf import settings
+
 from mall.models import ShopSettings
 from mall.selectors import cart_count
 
 
 def shop(request):
-    """Shop name for every page title, and the cart badge."""
+    """Shop name for every page title, the cart badge, and the link a share carries
+    (this page, with the sharer's referral code when they are logged in)."""
     member = getattr(request, "user", None)
+    logged_in = member is not None and member.is_authenticated
+    query = request.GET.copy()
+    query.pop("ref", None)
+    if logged_in:
+        query["ref"] = member.referral_code
     return {
         "shop": ShopSettings.load(),
-        "cart_count": cart_count(member=member) if member is not None and member.is_authenticated else 0,
+        "cart_count": cart_count(member=member) if logged_in else 0,
+        "site_url": settings.SITE_URL,
+        "share_link": f"{settings.SITE_URL}{request.path}" + (f"?{urlencode(query)}" if query else ""),
     }

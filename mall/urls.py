@@ -12,6 +12,7 @@ urlpatterns = [
     path("checkout/", views.checkout, name="checkout"),
     path("orders/", views.order_list, name="order_list"),
     path("orders/<order_number:number>/", views.order_detail, name="order_detail"),
+    path("orders/<order_number:number>/refund/", views.refund_request, name="refund_request"),
     path("addresses/", views.address_list, name="address_list"),
     path("addresses/new/", views.address_form, name="address_new"),
     path("addresses/<int:address_id>/edit/", views.address_form, name="address_edit"),

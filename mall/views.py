@@ -161,7 +161,25 @@ def order_detail(request, number: str):
     except NotFound:
         raise Http404
     events = list(order.events.all())
-    return render(request, "mall/order_detail.html", {"order": order, "events": events, "last_event": events[-1]})
+    return render(
+        request,
+        "mall/order_detail.html",
+        {"order": order, "events": events, "last_event": events[-1], "refunds": list(order.refunds.all())},
+    )
+
+
+REFUND_REASONS = ["不想要了", "拍错了 / 多拍了", "商品与描述不符", "质量问题", "收到商品破损", "未按约定时间发货", "其他"]
+
+
+@login_required
+def refund_request(request, number: str):
+    try:
+        order = selectors.member_order(member=request.user, number=number)
+    except NotFound:
+        raise Http404
+    if not order.after_sales_open:
+        return redirect("mall:order_detail", number=number)
+    return render(request, "mall/refund_request.html", {"order": order, "reasons": REFUND_REASONS})
 
 
 @login_required

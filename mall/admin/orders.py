@@ -1,11 +1,17 @@
+from django import forms
 from django.contrib import admin, messages
-from django.urls import reverse
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 
 from config.admin_tools import export_csv, export_xlsx
 from config.errors import InvalidStatus
 from config.money import format_yuan
-from mall.models import ActorKind, Order, OrderEvent, OrderLine, OrderStatus
+from mall.models import ActorKind, Carrier, Order, OrderEvent, OrderLine, OrderStatus, Payment, Refund
+from mall.services.fulfilment import order_ship
 from mall.services.orders import order_cancel
 
 STATUS_COLOURS = {
@@ -54,26 +60,81 @@ class OrderEventInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class PaymentInline(ReadOnlyInline):
+    model = Payment
+    fields = ["out_trade_no", "state", "amount", "transaction_id", "paid_at", "arrived_after_cancel"]
+    readonly_fields = fields
+
+    @admin.display(description="金额（元）")
+    def amount(self, payment):
+        return format_yuan(payment.amount_fen)
+
+
+class RefundInline(ReadOnlyInline):
+    model = Refund
+    fields = ["out_refund_no", "amount", "reason", "status", "created_at", "reviewed_by", "refunded_at"]
+    readonly_fields = fields
+
+    @admin.display(description="金额（元）")
+    def amount(self, refund):
+        return format_yuan(refund.amount_fen)
+
+
+class ShipForm(forms.Form):
+    carrier = forms.ChoiceField(label="快递公司", choices=Carrier.choices)
+    tracking_number = forms.RegexField(
+        label="快递单号", regex=r"^[A-Za-z0-9-]{6,40}$", error_messages={"invalid": "快递单号为 6–40 位字母、数字或 -"}
+    )
+
+
+def ship_page(modeladmin, request, orders, *, post_url: str):
+    """One form per paid order. Nothing ships until every row is valid."""
+    submitted = "apply" in request.POST
+    rows = [(order, ShipForm(request.POST if submitted else None, prefix=f"o{order.pk}")) for order in orders]
+    if submitted and all(form.is_valid() for _, form in rows):
+        shipped = 0
+        for order, form in rows:
+            try:
+                order_ship(order=order, by=request.user, **form.cleaned_data)
+                shipped += 1
+            except InvalidStatus:
+                pass  # refunded or cancelled while the page was open
+        skipped = len(rows) - shipped
+        note = f"，{skipped} 个订单状态已变化，未发货" if skipped else ""
+        modeladmin.message_user(request, f"已发货 {shipped} 个订单{note}", messages.SUCCESS if not skipped else messages.WARNING)
+        return HttpResponseRedirect(reverse("admin:mall_order_changelist"))
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": "订单发货",
+        "rows": rows,
+        "post_url": post_url,
+        "opts": modeladmin.model._meta,
+    }
+    return TemplateResponse(request, "admin/mall/order/ship.html", context)
+
+
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
-    list_display = ["number", "member_link", "status_badge", "pay_yuan", "receiver_name", "receiver_phone", "created_at", "paid_at"]
+    list_display = ["number", "member_link", "status_badge", "pay_yuan", "receiver_name", "receiver_phone", "created_at", "paid_at", "ship_link"]
     list_filter = ["status", "created_at", "paid_at"]
     date_hierarchy = "created_at"
-    search_fields = ["=number", "receiver_phone", "receiver_name", "member__nickname", "member__phone"]
+    search_fields = ["=number", "=tracking_number", "receiver_phone", "receiver_name", "member__nickname", "member__phone"]
     list_select_related = ["member"]
     list_per_page = 50
-    inlines = [OrderLineInline, OrderEventInline]
-    actions = ["cancel_orders", export_csv, export_xlsx]
+    inlines = [OrderLineInline, PaymentInline, RefundInline, OrderEventInline]
+    actions = ["ship_orders", "cancel_orders", export_csv, export_xlsx]
     readonly_fields = [
         "number", "member", "status", "goods_yuan", "shipping_yuan", "discount_yuan", "pay_yuan",
         "receiver_name", "receiver_phone", "province", "city", "district", "address_detail", "note",
-        "created_at", "expires_at", "paid_at", "shipped_at", "completed_at", "cancelled_at",
+        "carrier", "tracking_number", "refunded_yuan",
+        "created_at", "expires_at", "paid_at", "shipped_at", "completed_at", "after_sales_deadline", "cancelled_at",
     ]
     fieldsets = [
         ("订单", {"fields": ["number", "member", "status", "note"]}),
-        ("金额（元）", {"fields": ["goods_yuan", "shipping_yuan", "discount_yuan", "pay_yuan"]}),
+        ("金额（元）", {"fields": ["goods_yuan", "shipping_yuan", "discount_yuan", "pay_yuan", "refunded_yuan"]}),
         ("收货信息", {"fields": ["receiver_name", "receiver_phone", "province", "city", "district", "address_detail"]}),
-        ("时间", {"fields": ["created_at", "expires_at", "paid_at", "shipped_at", "completed_at", "cancelled_at"]}),
+        ("物流", {"fields": ["carrier", "tracking_number"]}),
+        ("时间", {"fields": ["created_at", "expires_at", "paid_at", "shipped_at", "completed_at", "after_sales_deadline", "cancelled_at"]}),
     ]
     export_fields = [
         ("订单号", "number"),
@@ -83,6 +144,9 @@ class OrderAdmin(admin.ModelAdmin):
         ("运费（元）", lambda o: format_yuan(o.shipping_fen)),
         ("优惠（元）", lambda o: format_yuan(o.discount_fen)),
         ("实付（元）", lambda o: format_yuan(o.pay_fen)),
+        ("已退款（元）", lambda o: format_yuan(o.refunded_fen)),
+        ("快递公司", lambda o: o.get_carrier_display()),
+        ("快递单号", "tracking_number"),
         ("收货人", "receiver_name"),
         ("手机", "receiver_phone"),
         ("地址", "full_address"),
@@ -125,6 +189,36 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.display(description="实付（元）", ordering="pay_fen")
     def pay_yuan(self, order):
         return format_yuan(order.pay_fen)
+
+    @admin.display(description="已退款（元）")
+    def refunded_yuan(self, order):
+        return format_yuan(order.refunded_fen)
+
+    @admin.display(description="")
+    def ship_link(self, order):
+        if order.status != OrderStatus.PAID:
+            return ""
+        return format_html('<a class="button" href="{}">发货</a>', reverse("admin:mall_order_ship", args=[order.pk]))
+
+    def get_urls(self):
+        return [
+            path("<int:order_id>/ship/", self.admin_site.admin_view(self.ship_view), name="mall_order_ship"),
+            *super().get_urls(),
+        ]
+
+    def ship_view(self, request, order_id):
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        order = get_object_or_404(Order, pk=order_id, status=OrderStatus.PAID)
+        return ship_page(self, request, [order], post_url=request.path)
+
+    @admin.action(description="发货（填写快递公司与单号）", permissions=["change"])
+    def ship_orders(self, request, queryset):
+        orders = list(queryset.filter(status=OrderStatus.PAID).order_by("id"))
+        if not orders:
+            self.message_user(request, "所选订单中没有待发货的订单", messages.WARNING)
+            return None
+        return ship_page(self, request, orders, post_url=reverse("admin:mall_order_changelist"))
 
     @admin.action(description="取消所选的待付款订单（退回库存）", permissions=["change"])
     def cancel_orders(self, request, queryset):

@@ -97,6 +97,14 @@ class Order(models.Model):
     def refundable_fen(self) -> int:
         return self.pay_fen - self.refunded_fen
 
+    @property
+    def after_sales_open(self) -> bool:
+        """Whether the shopper may ask for money back now: paid for, not all refunded,
+        no request in flight (the order would be `refunding`), within the window."""
+        if self.status not in (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.COMPLETED) or self.refundable_fen <= 0:
+            return False
+        return self.status != OrderStatus.COMPLETED or self.after_sales_deadline is None or timezone.now() <= self.after_sales_deadline
+
 
 class OrderLine(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")

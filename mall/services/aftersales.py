@@ -55,13 +55,11 @@ def refund_notify_url() -> str:
 @transaction.atomic
 def refund_request(*, order: Order, member, reason: str, amount_fen: int | None = None) -> Refund:
     locked = Order.objects.select_for_update().get(pk=order.pk)
-    if locked.status not in REFUNDABLE_STATUSES:
+    if not locked.after_sales_open:
+        if locked.status == OrderStatus.COMPLETED and locked.refundable_fen > 0:
+            raise AfterSalesClosed()
         raise InvalidStatus(f"订单{locked.get_status_display()}，不能申请退款")
-    if locked.status == OrderStatus.COMPLETED and locked.after_sales_deadline and timezone.now() > locked.after_sales_deadline:
-        raise AfterSalesClosed()
     refundable = locked.refundable_fen
-    if refundable <= 0:
-        raise InvalidStatus("订单金额已全部退款")
     amount = refundable if amount_fen is None else amount_fen
     if amount > refundable:
         raise InvalidInput(f"最多可退 ¥{format_yuan(refundable)}", fields={"amount_fen": [f"不能超过可退金额 {refundable} 分"]})

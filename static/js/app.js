@@ -115,5 +115,49 @@
     });
   });
 
-  window.Micromall = { api, toast, yuan, escapeHtml, setCartBadge, loginUrl };
+  /* Pay an order. In emulator mode the emulator's cashier stands in for WeChat's sheet;
+     inside WeChat, WeixinJSBridge. The browser's "ok" proves nothing: the order page is
+     polled until WeChat's notification has marked the order paid. */
+  function bridge() {
+    return new Promise((resolve) => {
+      if (window.WeixinJSBridge) return resolve(window.WeixinJSBridge);
+      document.addEventListener("WeixinJSBridgeReady", () => resolve(window.WeixinJSBridge), { once: true });
+      setTimeout(() => resolve(window.WeixinJSBridge || null), 1500);
+    });
+  }
+
+  async function waitUntilPaid(number) {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const order = await api("GET", `/api/v1/orders/${number}`);
+      if (order.status !== "pending_payment") break;
+      await new Promise((r) => setTimeout(r, 1500));
+    }
+    location.href = `/orders/${number}/`;
+  }
+
+  async function payOrder(number) {
+    const payment = await api("POST", `/api/v1/orders/${number}/pay`);
+    if (payment.cashier_url) {
+      location.href = payment.cashier_url;
+      return;
+    }
+    const jsBridge = /MicroMessenger/i.test(navigator.userAgent) ? await bridge() : null;
+    if (!jsBridge) {
+      toast("请在微信中打开本页完成支付");
+      setTimeout(() => (location.href = `/orders/${number}/`), 1500);
+      return;
+    }
+    jsBridge.invoke("getBrandWCPayRequest", payment.jsapi, (result) => {
+      if (result.err_msg === "get_brand_wcpay_request:ok") {
+        toast("支付结果确认中…");
+        waitUntilPaid(number);
+      } else if (result.err_msg === "get_brand_wcpay_request:cancel") {
+        toast("已取消支付");
+      } else {
+        toast("支付未完成，请重试");
+      }
+    });
+  }
+
+  window.Micromall = { api, toast, yuan, escapeHtml, setCartBadge, loginUrl, payOrder };
 })();

@@ -1,7 +1,7 @@
 /* Checkout: the server priced this page; POST /api/v1/orders prices it again for real. */
 (function () {
   "use strict";
-  const { api, toast } = window.Micromall;
+  const { api, toast, payOrder } = window.Micromall;
   const button = document.getElementById("submit-order");
 
   button.addEventListener("click", async () => {
@@ -16,12 +16,21 @@
       }));
     }
     button.disabled = true;
+    let order;
     try {
-      const order = await api("POST", "/api/v1/orders", body);
-      location.replace(`/orders/${order.number}/`);
+      order = await api("POST", "/api/v1/orders", body);
     } catch (e) {
       toast(e.detail);
       button.disabled = false;
+      return;
+    }
+    // The order exists now; if paying cannot start here, its page offers to pay later.
+    history.replaceState(null, "", `/orders/${order.number}/`);
+    try {
+      if (order.status === "pending_payment") await payOrder(order.number);
+      else location.replace(`/orders/${order.number}/`);
+    } catch (e) {
+      location.replace(`/orders/${order.number}/`);
     }
   });
 })();

@@ -1,7 +1,34 @@
-/* Order list and detail: cancel, and the payment countdown. */
+/* Order list and detail: pay, cancel, confirm receipt, and the payment countdown. */
 (function () {
   "use strict";
-  const { api, toast } = window.Micromall;
+  const { api, toast, payOrder } = window.Micromall;
+
+  document.querySelectorAll("[data-pay-order]").forEach((button) => {
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      try {
+        await payOrder(button.dataset.payOrder);
+      } catch (e) {
+        toast(e.detail);
+      }
+      button.disabled = false;
+    });
+  });
+
+  document.querySelectorAll("[data-confirm-receipt]").forEach((button) => {
+    button.addEventListener("click", async () => {
+      if (!confirm("确认已经收到商品了吗？")) return;
+      button.disabled = true;
+      try {
+        await api("POST", `/api/v1/orders/${button.dataset.confirmReceipt}/confirm-receipt`);
+        toast("已确认收货");
+        setTimeout(() => location.reload(), 600);
+      } catch (e) {
+        toast(e.detail);
+        button.disabled = false;
+      }
+    });
+  });
 
   document.querySelectorAll("[data-cancel-order]").forEach((button) => {
     button.addEventListener("click", async () => {

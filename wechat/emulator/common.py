@@ -1,6 +1,15 @@
 import secrets
+from datetime import datetime
 
 from django.http import JsonResponse
+from django.utils import timezone
+
+BEIJING = timezone.get_fixed_timezone(8 * 60)
+WECHAT_TIME = "%Y%m%d%H%M%S"  # WeChat Pay's times: Beijing, no separators
+
+
+def format_time(value: datetime) -> str:
+    return timezone.localtime(value, BEIJING).strftime(WECHAT_TIME)
 
 
 def wx_json(payload: dict) -> JsonResponse:

@@ -15,6 +15,7 @@ class EmulatedUser(models.Model):
     province = models.CharField(max_length=32, blank=True)
     city = models.CharField(max_length=32, blank=True)
     country = models.CharField(max_length=32, default="中国")
+    subscribed = models.BooleanField(default=True)  # follows the official account
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -50,3 +51,102 @@ class OAuthGrant(models.Model):
     class Meta:
         verbose_name = "模拟网页授权"
         verbose_name_plural = "模拟网页授权"
+
+
+class IssuedToken(models.Model):
+    """Access tokens and JS-SDK tickets the emulator handed out (valid two hours)."""
+
+    class Kind(models.TextChoices):
+        ACCESS_TOKEN = "access_token"
+        JSAPI_TICKET = "jsapi_ticket"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    value = models.CharField(max_length=128, unique=True, default=new_token)
+    appid = models.CharField(max_length=32)
+    expires_at = models.DateTimeField()
+
+
+class MchOrder(models.Model):
+    """WeChat Pay's side of a unified order."""
+
+    class State(models.TextChoices):
+        NOTPAY = "NOTPAY", "未支付"
+        SUCCESS = "SUCCESS", "支付成功"
+        REFUND = "REFUND", "转入退款"
+        CLOSED = "CLOSED", "已关闭"
+
+    appid = models.CharField(max_length=32)
+    mch_id = models.CharField(max_length=32)
+    out_trade_no = models.CharField(max_length=32, unique=True)
+    prepay_id = models.CharField(max_length=64, unique=True)
+    body = models.CharField(max_length=128)
+    total_fee = models.PositiveBigIntegerField()
+    openid = models.CharField(max_length=64)
+    notify_url = models.CharField(max_length=256)
+    client_ip = models.CharField(max_length=64)
+    time_expire = models.DateTimeField()
+    trade_state = models.CharField(max_length=10, choices=State.choices, default=State.NOTPAY)
+    transaction_id = models.CharField(max_length=32, unique=True, null=True, blank=True)
+    time_end = models.DateTimeField(null=True, blank=True)
+    refunded_fee = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+
+class MchRefund(models.Model):
+    class Status(models.TextChoices):
+        PROCESSING = "PROCESSING", "退款处理中"
+        SUCCESS = "SUCCESS", "退款成功"
+
+    order = models.ForeignKey(MchOrder, on_delete=models.CASCADE, related_name="refunds")
+    out_refund_no = models.CharField(max_length=64, unique=True)
+    refund_id = models.CharField(max_length=32, unique=True)
+    refund_fee = models.PositiveBigIntegerField()
+    notify_url = models.CharField(max_length=256, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROCESSING)
+    success_time = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+
+class Delivery(models.Model):
+    """Something the emulator sent to the shop, and what the shop answered."""
+
+    kind = models.CharField(max_length=20)  # payment, refund, event
+    reference = models.CharField(max_length=64, db_index=True)  # out_trade_no, out_refund_no, openid
+    url = models.CharField(max_length=500)
+    body = models.TextField()
+    status_code = models.PositiveSmallIntegerField(default=0)
+    response = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    @property
+    def accepted(self) -> bool:
+        return self.status_code == 200 and ("SUCCESS" in self.response or self.kind == "event")
+
+
+class SentTemplateMessage(models.Model):
+    touser = models.CharField(max_length=64)
+    template_id = models.CharField(max_length=64)
+    url = models.CharField(max_length=500, blank=True)
+    data = models.JSONField()
+    msgid = models.BigIntegerField(unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+
+class QrTicket(models.Model):
+    ticket = models.CharField(max_length=128, unique=True, default=new_token)
+    action_name = models.CharField(max_length=32)
+    scene = models.CharField(max_length=64)
+    expires_at = models.DateTimeField(null=True, blank=True)  # permanent codes have none
+    created_at = models.DateTimeField(auto_now_add=True)

@@ -1,12 +1,30 @@
 from django.urls import path
 
-from wechat.emulator import oauth, pages
+from wechat.emulator import mch, mp, oauth, pages
 
 app_name = "wx_emulator"
 urlpatterns = [
+    # Pages for people
     path("", pages.index, name="index"),
     path("oauth/authorize", oauth.authorize, name="oauth_authorize"),
+    path("pay/cashier/", pages.cashier, name="cashier"),
+    path("pay/", pages.payments, name="payments"),
+    path("pay/<int:pk>/resend/", pages.resend_payment_notice, name="resend_payment_notice"),
+    path("refunds/", pages.refunds, name="refunds"),
+    path("messages/", pages.messages, name="messages"),
+    path("official-account/", pages.official_account, name="official_account"),
+    path("avatar/<str:openid>.png", oauth.avatar, name="avatar"),
+    path("showqrcode", mp.show_qrcode, name="showqrcode"),
+    # api.weixin.qq.com
     path("api/sns/oauth2/access_token", oauth.sns_access_token, name="sns_access_token"),
     path("api/sns/userinfo", oauth.sns_userinfo, name="sns_userinfo"),
-    path("avatar/<str:openid>.png", oauth.avatar, name="avatar"),
+    path("api/cgi-bin/token", mp.token, name="token"),
+    path("api/cgi-bin/ticket/getticket", mp.ticket, name="ticket"),
+    path("api/cgi-bin/message/template/send", mp.send_template, name="send_template"),
+    path("api/cgi-bin/qrcode/create", mp.create_qrcode, name="create_qrcode"),
+    # api.mch.weixin.qq.com
+    path("mch/pay/unifiedorder", mch.unified_order, name="unified_order"),
+    path("mch/pay/orderquery", mch.order_query, name="order_query"),
+    path("mch/pay/closeorder", mch.close_order, name="close_order"),
+    path("mch/secapi/pay/refund", mch.refund, name="refund"),
 ]

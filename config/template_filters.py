@@ -1,3 +1,5 @@
+"""Filters every template has without {% load %} (TEMPLATES builtins in settings)."""
+
 from django import template
 
 from config.money import format_yuan
@@ -13,3 +15,8 @@ def yuan(fen) -> str:
 @register.filter
 def sub_fen(a, b) -> int:
     return int(a) - int(b)
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if hasattr(mapping, "get") else None

@@ -1,0 +1,130 @@
+from django import forms
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
+
+from config.admin_tools import export_csv, export_xlsx
+from config.errors import InvalidStatus
+from config.money import format_yuan
+from mall.models import Payment, Refund, RefundStatus
+from mall.services.aftersales import refund_approve, refund_reject, refund_retry
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(label="拒绝原因（买家可见）", max_length=200, widget=forms.Textarea(attrs={"rows": 3, "cols": 60}))
+
+
+@admin.register(Refund)
+class RefundAdmin(admin.ModelAdmin):
+    """The after-sales queue: approve (the refund goes out through WeChat Pay), reject
+    (the order returns to where it was), retry what WeChat refused."""
+
+    list_display = ["out_refund_no", "order_link", "member", "amount_yuan", "reason", "kind", "status", "created_at", "reviewed_by", "refunded_at"]
+    list_filter = ["status", "kind", "created_at"]
+    search_fields = ["=out_refund_no", "=order__number", "order__member__nickname", "order__receiver_phone"]
+    list_select_related = ["order__member", "reviewed_by"]
+    date_hierarchy = "created_at"
+    actions = ["approve", "reject", "retry", export_csv, export_xlsx]
+    readonly_fields = [
+        "out_refund_no", "order_link", "kind", "amount_yuan", "reason", "status", "order_status_before", "restock",
+        "requested_by", "reviewed_by", "reviewed_at", "reject_reason", "wechat_refund_id", "submitted_at", "refunded_at",
+        "failure_reason", "created_at",
+    ]
+    fields = readonly_fields
+    export_fields = [
+        ("退款单号", "out_refund_no"),
+        ("订单号", "order__number"),
+        ("金额（元）", lambda r: format_yuan(r.amount_fen)),
+        ("原因", "reason"),
+        ("状态", lambda r: r.get_status_display()),
+        ("申请时间", "created_at"),
+        ("到账时间", "refunded_at"),
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="订单", ordering="order__number")
+    def order_link(self, refund):
+        return format_html('<a href="{}">{}</a>', reverse("admin:mall_order_change", args=[refund.order_id]), refund.order.number)
+
+    @admin.display(description="买家")
+    def member(self, refund):
+        return refund.order.member.display_name
+
+    @admin.display(description="金额（元）", ordering="amount_fen")
+    def amount_yuan(self, refund):
+        return format_yuan(refund.amount_fen)
+
+    def _each(self, request, queryset, statuses, act, done: str):
+        changed = skipped = 0
+        for refund in queryset.filter(status__in=statuses):
+            try:
+                act(refund)
+                changed += 1
+            except InvalidStatus:
+                skipped += 1  # someone else decided first
+        skipped += queryset.exclude(status__in=statuses).count()
+        self.message_user(request, f"{done} {changed} 个{f'，跳过 {skipped} 个状态不符的申请' if skipped else ''}", messages.SUCCESS)
+
+    @admin.action(description="同意退款（通过微信支付原路退回）", permissions=["change"])
+    def approve(self, request, queryset):
+        self._each(request, queryset, [RefundStatus.REQUESTED], lambda refund: refund_approve(refund=refund, by=request.user), "已同意")
+
+    @admin.action(description="重新提交失败的退款", permissions=["change"])
+    def retry(self, request, queryset):
+        self._each(request, queryset, [RefundStatus.FAILED], lambda refund: refund_retry(refund=refund, by=request.user), "已重新提交")
+
+    @admin.action(description="拒绝退款…", permissions=["change"])
+    def reject(self, request, queryset):
+        form = RejectForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            reason = form.cleaned_data["reason"]
+            self._each(
+                request, queryset, [RefundStatus.REQUESTED, RefundStatus.FAILED],
+                lambda refund: refund_reject(refund=refund, by=request.user, reason=reason), "已拒绝",
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "拒绝退款",
+            "form": form,
+            "refunds": queryset,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/mall/refund/reject.html", context)
+
+
+@admin.register(Payment)
+class PaymentAdmin(admin.ModelAdmin):
+    """Money history: read only."""
+
+    list_display = ["out_trade_no", "amount_yuan", "state", "transaction_id", "paid_at", "arrived_after_cancel", "created_at"]
+    list_filter = ["state", "arrived_after_cancel", "created_at"]
+    search_fields = ["=out_trade_no", "=transaction_id", "order__member__nickname"]
+    date_hierarchy = "created_at"
+    actions = [export_csv, export_xlsx]
+    export_fields = [
+        ("商户订单号", "out_trade_no"),
+        ("金额（元）", lambda p: format_yuan(p.amount_fen)),
+        ("状态", lambda p: p.get_state_display()),
+        ("微信支付单号", "transaction_id"),
+        ("支付时间", "paid_at"),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="金额（元）", ordering="amount_fen")
+    def amount_yuan(self, payment):
+        return format_yuan(payment.amount_fen)

@@ -1,0 +1,241 @@
+"""WeChat Pay's merchant API v2 (api.mch.weixin.qq.com) as the emulator answers it:
+signed XML in, signed XML out, WeChat's error codes for what it would refuse."""
+
+import hmac
+import secrets
+from datetime import datetime, timedelta
+
+import xmltodict
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.http import HttpResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+from wechatpy.pay.utils import calculate_signature, calculate_signature_hmac, dict_to_xml
+from wechatpy.utils import random_string
+
+from wechat.emulator.common import BEIJING, WECHAT_TIME, format_time
+from wechat.emulator.models import MchOrder, MchRefund
+from wechat.emulator.tasks import complete_refund
+
+MIN_EXPIRY = timedelta(minutes=1)
+
+
+def _xml(data: dict, sign: str | None = None) -> HttpResponse:
+    return HttpResponse(dict_to_xml(data, sign), content_type="text/xml; charset=utf-8")
+
+
+def _protocol_fail(message: str) -> HttpResponse:
+    """return_code FAIL: the request itself was not acceptable (WeChat signs nothing)."""
+    return _xml({"return_code": "FAIL", "return_msg": message})
+
+
+def _signed(fields: dict) -> HttpResponse:
+    data = {
+        "return_code": "SUCCESS",
+        "return_msg": "OK",
+        "appid": settings.WECHAT_APPID,
+        "mch_id": settings.WECHAT_MCH_ID,
+        "nonce_str": random_string(32),
+        **fields,
+    }
+    data = {key: str(value) for key, value in data.items() if value not in (None, "")}
+    return _xml(data, calculate_signature(data, settings.WECHAT_PAY_API_KEY))
+
+
+def _ok(**fields) -> HttpResponse:
+    return _signed({"result_code": "SUCCESS", **fields})
+
+
+def _error(code: str, description: str) -> HttpResponse:
+    return _signed({"result_code": "FAIL", "err_code": code, "err_code_des": description})
+
+
+def _verified(request) -> dict | HttpResponse:
+    """The request's fields when it is well-formed, ours and correctly signed."""
+    try:
+        data = dict(xmltodict.parse(request.body)["xml"])
+    except Exception:  # noqa: BLE001 — anything unparsable
+        return _protocol_fail("XML格式错误")
+    if not all(isinstance(value, str) for value in data.values()):
+        return _protocol_fail("XML格式错误")
+    if data.get("mch_id") != settings.WECHAT_MCH_ID or data.get("appid") != settings.WECHAT_APPID:
+        return _protocol_fail("appid和mch_id不匹配")
+    sign = data.pop("sign", "")
+    if data.get("sign_type") == "HMAC-SHA256":
+        expected = calculate_signature_hmac(data, settings.WECHAT_PAY_API_KEY)
+    else:
+        expected = calculate_signature(data, settings.WECHAT_PAY_API_KEY)
+    if not hmac.compare_digest(sign, expected):
+        return _protocol_fail("签名错误")
+    return data
+
+
+def _fen(value) -> int | None:
+    return int(value) if isinstance(value, str) and value.isdigit() and 0 < int(value) <= 10**10 else None
+
+
+def _wechat_time(value: str) -> datetime | None:
+    try:
+        return datetime.strptime(value, WECHAT_TIME).replace(tzinfo=BEIJING)
+    except (TypeError, ValueError):
+        return None
+
+
+@csrf_exempt
+@require_POST
+def unified_order(request):
+    data = _verified(request)
+    if isinstance(data, HttpResponse):
+        return data
+    missing = [name for name in ("body", "out_trade_no", "total_fee", "spbill_create_ip", "notify_url", "trade_type") if not data.get(name)]
+    if missing:
+        return _error("PARAM_ERROR", f"缺少参数{missing[0]}")
+    if data["trade_type"] != "JSAPI":
+        return _error("PARAM_ERROR", "模拟器只支持 JSAPI 支付")
+    if not data.get("openid"):
+        return _error("PARAM_ERROR", "JSAPI支付必须传openid")
+    total_fee = _fen(data["total_fee"])
+    if total_fee is None:
+        return _error("PARAM_ERROR", "total_fee 参数错误")
+    if len(data["out_trade_no"]) > 32:
+        return _error("PARAM_ERROR", "out_trade_no 长度超过32")
+    now = timezone.now()
+    expires = _wechat_time(data.get("time_expire", "")) if data.get("time_expire") else now + timedelta(hours=2)
+    if expires is None or expires < now + MIN_EXPIRY:
+        return _error("PARAM_ERROR", "time_expire时间过短，至少1分钟")
+
+    try:
+        with transaction.atomic():
+            order, created = MchOrder.objects.get_or_create(
+                out_trade_no=data["out_trade_no"],
+                defaults={
+                    "appid": data["appid"], "mch_id": data["mch_id"], "body": data["body"][:128], "total_fee": total_fee,
+                    "openid": data["openid"], "notify_url": data["notify_url"], "client_ip": data["spbill_create_ip"],
+                    "time_expire": expires, "prepay_id": "wx" + timezone.localtime(now).strftime("%d%H%M%S") + secrets.token_hex(12),
+                },
+            )
+    except IntegrityError:  # the same out_trade_no placed twice at the same instant
+        order, created = MchOrder.objects.get(out_trade_no=data["out_trade_no"]), False
+    if not created:
+        if order.trade_state in (MchOrder.State.SUCCESS, MchOrder.State.REFUND):
+            return _error("ORDERPAID", "该订单已支付")
+        if order.trade_state == MchOrder.State.CLOSED:
+            return _error("ORDERCLOSED", "该订单已关闭")
+        if order.total_fee != total_fee or order.openid != data["openid"]:
+            return _error("INVALID_REQUEST", "201 商户订单号重复")
+    return _ok(trade_type="JSAPI", prepay_id=order.prepay_id)
+
+
+def _find_order(data: dict) -> MchOrder | None:
+    if data.get("transaction_id"):
+        return MchOrder.objects.filter(transaction_id=data["transaction_id"]).first()
+    return MchOrder.objects.filter(out_trade_no=data.get("out_trade_no", "")).first()
+
+
+def order_fields(order: MchOrder) -> dict:
+    fields = {
+        "trade_state": order.trade_state,
+        "trade_state_desc": order.get_trade_state_display(),
+        "out_trade_no": order.out_trade_no,
+        "total_fee": order.total_fee,
+        "openid": order.openid,
+        "trade_type": "JSAPI",
+        "fee_type": "CNY",
+    }
+    if order.transaction_id:
+        fields |= {
+            "transaction_id": order.transaction_id,
+            "time_end": format_time(order.time_end),
+            "cash_fee": order.total_fee,
+            "bank_type": "OTHERS",
+            "is_subscribe": "Y",
+        }
+    return fields
+
+
+@csrf_exempt
+@require_POST
+def order_query(request):
+    data = _verified(request)
+    if isinstance(data, HttpResponse):
+        return data
+    order = _find_order(data)
+    if order is None:
+        return _error("ORDERNOTEXIST", "此交易订单号不存在")
+    return _ok(**order_fields(order))
+
+
+@csrf_exempt
+@require_POST
+def close_order(request):
+    data = _verified(request)
+    if isinstance(data, HttpResponse):
+        return data
+    order = _find_order(data)
+    if order is None:
+        return _error("ORDERNOTEXIST", "此交易订单号不存在")
+    closed = MchOrder.objects.filter(pk=order.pk, trade_state=MchOrder.State.NOTPAY).update(trade_state=MchOrder.State.CLOSED)
+    if closed:
+        return _ok()
+    order.refresh_from_db()
+    if order.trade_state == MchOrder.State.CLOSED:
+        return _error("ORDERCLOSED", "订单已关闭")
+    return _error("ORDERPAID", "订单已支付，不能发起关单")
+
+
+@csrf_exempt
+@require_POST
+def refund(request):
+    data = _verified(request)
+    if isinstance(data, HttpResponse):
+        return data
+    if not data.get("out_refund_no"):
+        return _error("PARAM_ERROR", "缺少参数out_refund_no")
+    total_fee, refund_fee = _fen(data.get("total_fee")), _fen(data.get("refund_fee"))
+    if total_fee is None or refund_fee is None:
+        return _error("PARAM_ERROR", "total_fee 或 refund_fee 参数错误")
+    with transaction.atomic():
+        order = _find_order(data)
+        if order is None:
+            return _error("ORDERNOTEXIST", "订单不存在")
+        order = MchOrder.objects.select_for_update().get(pk=order.pk)
+        existing = MchRefund.objects.filter(out_refund_no=data["out_refund_no"]).first()
+        if existing is not None:  # the same refund asked again: refunded once, answered again
+            if existing.order_id != order.pk or existing.refund_fee != refund_fee:
+                return _error("INVALID_REQUEST", "订单金额或退款金额与之前请求不一致，请核实后再试")
+            return _ok(**_refund_fields(existing))
+        if order.trade_state not in (MchOrder.State.SUCCESS, MchOrder.State.REFUND):
+            return _error("TRADE_STATE_ERROR", "订单状态错误")
+        if total_fee != order.total_fee:
+            return _error("INVALID_REQUEST", "订单金额或退款金额与之前请求不一致，请核实后再试")
+        if refund_fee > order.total_fee - order.refunded_fee:
+            return _error("INVALID_REQUEST", "退款金额大于支付金额")
+        record = MchRefund.objects.create(
+            order=order,
+            out_refund_no=data["out_refund_no"],
+            refund_id="50" + timezone.localtime().strftime("%Y%m%d") + f"{secrets.randbelow(10**18):018d}",
+            refund_fee=refund_fee,
+            notify_url=data.get("notify_url", ""),
+        )
+        order.refunded_fee += refund_fee
+        order.trade_state = MchOrder.State.REFUND
+        order.save(update_fields=["refunded_fee", "trade_state"])
+        # WeChat refunds in the background and notifies when done.
+        transaction.on_commit(lambda: complete_refund.delay(record.pk))
+    return _ok(**_refund_fields(record))
+
+
+def _refund_fields(record: MchRefund) -> dict:
+    order = record.order
+    return {
+        "transaction_id": order.transaction_id,
+        "out_trade_no": order.out_trade_no,
+        "out_refund_no": record.out_refund_no,
+        "refund_id": record.refund_id,
+        "refund_fee": record.refund_fee,
+        "total_fee": order.total_fee,
+        "cash_fee": order.total_fee,
+        "cash_refund_fee": record.refund_fee,
+    }

@@ -1,29 +1,35 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.db import models
+from django.db.models import Count, OuterRef, Subquery
 
 from config.admin_tools import export_csv, export_xlsx, thumbnail
 from config.money import format_yuan
-from crm.models import Member, ProfileAttribute
+from crm.models import Channel, Member, ProfileAttribute
 from crm.profile_attributes import active_attributes
+from wechat.qrcodes import QrcodeError, create_scene_qrcode
 
 
 @admin.register(Member)
 class MemberAdmin(UserAdmin):
     list_display = ["avatar", "nickname", "phone", "gender", "region", "source_channel", "points", "balance_yuan", "date_joined", "last_login", "is_staff"]
     list_display_links = ["avatar", "nickname"]
-    list_filter = ["is_staff", "is_active", "gender", "province", "source_channel", "date_joined", "groups"]
+    list_filter = ["is_subscribed", "is_staff", "is_active", "gender", "province", "source_channel", "date_joined", "groups"]
     search_fields = ["nickname", "phone", "openid", "unionid", "referral_code", "username"]
     ordering = ["-date_joined"]
     formfield_overrides = {models.URLField: {"form_class": forms.URLField, "assume_scheme": "https"}}
     list_per_page = 50
     actions = [export_csv, export_xlsx]
     # Points and balance only move through their own ledgers, never by typing here.
-    readonly_fields = ["openid", "unionid", "referral_code", "points", "balance_yuan", "date_joined", "last_login", "avatar_large", "profile"]
+    readonly_fields = [
+        "openid", "unionid", "referral_code", "points", "balance_yuan", "date_joined", "last_login", "avatar_large", "profile",
+        "is_subscribed", "subscribed_at", "unsubscribed_at",
+    ]
     fieldsets = [
         ("微信资料", {"fields": ["avatar_large", "nickname", "openid", "unionid", "avatar_url", "gender", "province", "city"]}),
         ("会员", {"fields": ["phone", "source_channel", "referral_code", "points", "balance_yuan", "profile"]}),
+        ("公众号", {"fields": ["is_subscribed", "subscribed_at", "unsubscribed_at"]}),
         ("运营账号", {"fields": ["username", "password", "first_name", "email", "is_active", "is_staff", "is_superuser", "groups"], "classes": ["collapse"]}),
         ("时间", {"fields": ["date_joined", "last_login"]}),
     ]
@@ -104,3 +110,42 @@ class ProfileAttributeAdmin(admin.ModelAdmin):
     @admin.display(description="可选值")
     def choice_list(self, attribute):
         return "、".join(attribute.choices) or "—"
+
+
+@admin.register(Channel)
+class ChannelAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "kind", "qr_preview", "members", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["name", "code"]
+    readonly_fields = ["qr_preview_large", "qr_ticket", "qr_url", "qr_image_url", "created_at"]
+    actions = ["make_qrcodes"]
+
+    def get_queryset(self, request):
+        brought = Member.objects.filter(source_channel=OuterRef("code")).order_by().values("source_channel").annotate(n=Count("id")).values("n")
+        return super().get_queryset(request).annotate(member_count=Subquery(brought))
+
+    @admin.display(description="带来的会员", ordering="member_count")
+    def members(self, channel):
+        return channel.member_count or 0
+
+    @admin.display(description="二维码")
+    def qr_preview(self, channel):
+        return thumbnail(channel.qr_image_url, 48)
+
+    @admin.display(description="二维码")
+    def qr_preview_large(self, channel):
+        return thumbnail(channel.qr_image_url, 200)
+
+    @admin.action(description="生成公众号带参二维码", permissions=["change"])
+    def make_qrcodes(self, request, queryset):
+        made = 0
+        for channel in queryset:
+            try:
+                qr = create_scene_qrcode(channel.scene)
+            except QrcodeError as exc:
+                self.message_user(request, f"「{channel}」生成失败：{exc}", messages.ERROR)
+                continue
+            Channel.objects.filter(pk=channel.pk).update(qr_ticket=qr.ticket, qr_url=qr.url, qr_image_url=qr.image_url)
+            made += 1
+        if made:
+            self.message_user(request, f"已生成 {made} 个二维码；扫码关注的会员会记入对应渠道", messages.SUCCESS)

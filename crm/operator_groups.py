@@ -33,6 +33,8 @@ GROUPS = {
     "会员运营": {
         "crm.member": ("view", "change"),
         "crm.profileattribute": ALL,
+        "crm.channel": ALL,
+        "wechat.accountevent": VIEW,
         "mall.order": VIEW,
     },
     "店长": {

@@ -24,7 +24,8 @@ def queue_template_message(*, dedup_key: str, openid: str, template_id: str, dat
     if created:
         from wechat.tasks import deliver_template_message
 
-        transaction.on_commit(lambda: deliver_template_message.delay(message.pk))
+        # robust: a broker hiccup is logged, never fails the order that caused the message
+        transaction.on_commit(lambda: deliver_template_message.delay(message.pk), robust=True)
     return message
 
 

@@ -93,7 +93,7 @@ def refund_approve(*, refund: Refund, by) -> Refund:
         )
         if not approved:
             raise InvalidStatus("该申请已处理")
-        _submit_after_commit(refund.pk)
+        refund_submit_after_commit(refund.pk)
     refund.refresh_from_db()
     return refund
 
@@ -105,15 +105,16 @@ def refund_retry(*, refund: Refund, by) -> Refund:
             status=RefundStatus.APPROVED, reviewed_by=by, reviewed_at=timezone.now(), failure_reason=""
         ):
             raise InvalidStatus("只有退款失败的申请可以重试")
-        _submit_after_commit(refund.pk)
+        refund_submit_after_commit(refund.pk)
     refund.refresh_from_db()
     return refund
 
 
-def _submit_after_commit(refund_id: int) -> None:
+def refund_submit_after_commit(refund_id: int) -> None:
     from mall.tasks import submit_refund  # here: mall.tasks imports this module
 
-    transaction.on_commit(lambda: submit_refund.delay(refund_id))
+    # robust: if the broker is down, the refund stays approved and submit_pending_refunds sends it
+    transaction.on_commit(lambda: submit_refund.delay(refund_id), robust=True)
 
 
 @transaction.atomic

@@ -28,6 +28,7 @@ from mall.models import (
     RefundStatus,
     ShopSettings,
 )
+from mall.services.aftersales import refund_submit_after_commit
 from mall.services.transitions import order_transition, sales_count
 from wechat import pay as wechat_pay
 
@@ -165,9 +166,7 @@ def payment_confirm(*, notice: wechat_pay.PaymentNotice, source: str = "通知")
             order_status_before=order.status,
             reviewed_at=timezone.now(),
         )
-        from mall.tasks import submit_refund  # here: mall.tasks imports this module
-
-        transaction.on_commit(lambda: submit_refund.delay(refund.pk))
+        refund_submit_after_commit(refund.pk)
         return "refunding late payment"
 
 

@@ -72,13 +72,17 @@ def test_a_shopper_logs_in_buys_and_the_operator_sees_the_order(phone, live_serv
     expect(page.locator(".addr-card .where")).to_contain_text("广东深圳南山区科技园 1 号")
     expect(page.locator(".actionbar .price")).to_have_text("¥158.00")  # free shipping from 99
 
+    # Submitting the order opens WeChat Pay: in emulator mode, the emulator's cashier.
     page.get_by_role("button", name="提交订单").click()
+    expect(page).to_have_url(re.compile(r"/wx-emulator/pay/cashier/"))
+    expect(page.locator(".amount")).to_have_text("¥158.00")  # free shipping from 99
+    page.get_by_role("button", name=re.compile("确认支付")).click()
     expect(page).to_have_url(re.compile(r"/orders/\d{24}/$"))
-    expect(page.locator(".status-hero h2")).to_have_text("待付款")
+    expect(page.locator(".status-hero h2")).to_have_text("待发货")
 
     member = Member.objects.get(openid="o_emu_xiaoming")
     order = Order.objects.get(member=member)
-    assert order.status == OrderStatus.PENDING_PAYMENT and order.pay_fen == 15800
+    assert order.status == OrderStatus.PAID and order.pay_fen == 15800 and order.payment.transaction_id
     assert SKU.objects.get(product=shirt, spec__颜色="黑", spec__尺码="L").stock == 3
 
     # The operator logs in and finds the order.
@@ -91,7 +95,7 @@ def test_a_shopper_logs_in_buys_and_the_operator_sees_the_order(phone, live_serv
     admin.fill("#id_password", "boss-pass-123")
     admin.locator("input[type=submit]").click()
     expect(admin.get_by_text(order.number)).to_be_visible()
-    expect(admin.locator("td.field-status_badge").first).to_have_text("待付款")
+    expect(admin.locator("td.field-status_badge").first).to_have_text("待发货")
     admin.wait_for_load_state("networkidle")
     admin.context.close()
 
@@ -112,6 +116,7 @@ def test_a_shopper_can_cancel_a_pending_order(phone, live_server, shirt):
         page.fill(selector, value)
     page.get_by_role("button", name="保存").click()
     page.get_by_role("button", name="提交订单").click()
+    page.get_by_role("button", name="取消").click()  # at the cashier: changed my mind
     expect(page.locator(".status-hero h2")).to_have_text("待付款")
     page.once("dialog", lambda dialog: dialog.accept())
     page.locator(".actionbar [data-cancel-order]").click()

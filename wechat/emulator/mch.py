@@ -223,7 +223,7 @@ def refund(request):
         order.trade_state = MchOrder.State.REFUND
         order.save(update_fields=["refunded_fee", "trade_state"])
         # WeChat refunds in the background and notifies when done.
-        transaction.on_commit(lambda: complete_refund.delay(record.pk))
+        transaction.on_commit(lambda: complete_refund.delay(record.pk), robust=True)
     return _ok(**_refund_fields(record))
 
 

@@ -205,6 +205,8 @@ def refund(request):
         if existing is not None:  # the same refund asked again: refunded once, answered again
             if existing.order_id != order.pk or existing.refund_fee != refund_fee:
                 return _error("INVALID_REQUEST", "订单金额或退款金额与之前请求不一致，请核实后再试")
+            if existing.status == MchRefund.Status.PROCESSING:
+                transaction.on_commit(lambda: complete_refund.delay(existing.pk), robust=True)
             return _ok(**_refund_fields(existing))
         if order.trade_state not in (MchOrder.State.SUCCESS, MchOrder.State.REFUND):
             return _error("TRADE_STATE_ERROR", "订单状态错误")

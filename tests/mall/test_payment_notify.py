@@ -1,0 +1,159 @@
+"""POST /wechat/pay/notify/ with notifications built and signed by wechatpy's helpers."""
+
+from datetime import timedelta
+
+import pytest
+import xmltodict
+from django.utils import timezone
+
+from mall.models import SKU, Order, OrderEvent, OrderStatus, Payment, PaymentState, Product, Refund, RefundKind, RefundStatus
+from mall.services.orders import orders_cancel_expired
+from tests.factories import SKUFactory
+from tests.journeys import place_order
+from tests.wechat_notices import payment_xml
+from wechat.emulator.models import MchOrder
+
+pytestmark = pytest.mark.django_db
+
+NOTIFY = "/wechat/pay/notify/"
+
+
+@pytest.fixture
+def order(member_api):
+    order = place_order(member_api, SKUFactory(price_fen=6000, stock=10), 2)
+    member_api.post(f"/api/v1/orders/{order.number}/pay")  # creates the Payment (out_trade_no)
+    return order
+
+
+def notify(client, body: bytes) -> str:
+    response = client.post(NOTIFY, body, content_type="text/xml")
+    assert response.status_code == 200
+    return xmltodict.parse(response.content)["xml"]["return_code"]
+
+
+def events(order) -> list[str]:
+    return list(OrderEvent.objects.filter(order=order).values_list("to_status", flat=True))
+
+
+def test_a_genuine_notification_marks_the_order_paid(client, order, django_capture_on_commit_callbacks):
+    from mall.events import order_paid
+
+    announced = []
+    order_paid.connect(lambda sender, order, **kw: announced.append(order.number), weak=False, dispatch_uid="test-paid")
+    try:
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            assert notify(client, payment_xml(out_trade_no=order.number, total_fee=12000, transaction_id="4200000099")) == "SUCCESS"
+    finally:
+        order_paid.disconnect(dispatch_uid="test-paid")
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+    assert Payment.objects.get(order=order).transaction_id == "4200000099"
+    assert events(order) == ["pending_payment", "paid"]
+    assert announced == [order.number] and callbacks  # after commit, not before
+
+
+def test_the_same_notification_again_changes_nothing_and_still_succeeds(client, order):
+    body = payment_xml(out_trade_no=order.number, total_fee=12000)
+    assert notify(client, body) == "SUCCESS"
+    assert notify(client, body) == "SUCCESS"  # WeChat repeats until it hears SUCCESS
+    assert notify(client, payment_xml(out_trade_no=order.number, total_fee=12000)) == "SUCCESS"  # new nonce, same payment
+    assert events(order) == ["pending_payment", "paid"]
+    assert Product.objects.get(pk=order.lines.get().product_id).sales == 2
+
+
+def test_a_second_transaction_for_the_same_order_is_refused(client, order):
+    notify(client, payment_xml(out_trade_no=order.number, total_fee=12000, transaction_id="4200000001"))
+    assert notify(client, payment_xml(out_trade_no=order.number, total_fee=12000, transaction_id="4200000002")) == "FAIL"
+    assert Payment.objects.get(order=order).transaction_id == "4200000001"
+
+
+def assert_unchanged(order):
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PENDING_PAYMENT
+    assert Payment.objects.get(order=order).transaction_id is None
+    assert events(order) == ["pending_payment"]
+
+
+def test_a_tampered_amount_is_refused(client, order):
+    body = payment_xml(out_trade_no=order.number, total_fee=12000).replace(b"<total_fee>12000</total_fee>", b"<total_fee>1</total_fee>")
+    assert notify(client, body) == "FAIL"
+    assert_unchanged(order)
+
+
+def test_a_tampered_order_number_is_refused(client, order, member_api):
+    other = place_order(member_api, SKUFactory(price_fen=6000), 2)
+    member_api.post(f"/api/v1/orders/{other.number}/pay")
+    body = payment_xml(out_trade_no=order.number, total_fee=12000).replace(order.number.encode(), other.number.encode())
+    assert notify(client, body) == "FAIL"
+    assert_unchanged(order)
+    assert_unchanged(other)
+
+
+def test_a_notification_signed_with_another_key_is_refused(client, order):
+    assert notify(client, payment_xml(out_trade_no=order.number, total_fee=12000, key="someone-elses-api-key-0123456789")) == "FAIL"
+    assert_unchanged(order)
+
+
+@pytest.mark.parametrize("field", [{"appid": "wx0000000000000000"}, {"mch_id": "1234567890"}])
+def test_a_notification_for_another_account_is_refused(client, order, field):
+    assert notify(client, payment_xml(out_trade_no=order.number, total_fee=12000, **field)) == "FAIL"
+    assert_unchanged(order)
+
+
+def test_a_failed_payment_result_changes_nothing(client, order):
+    body = payment_xml(out_trade_no=order.number, total_fee=12000, result_code="FAIL", err_code="NOTENOUGH")
+    assert notify(client, body) == "FAIL"
+    assert_unchanged(order)
+
+
+def test_the_wrong_amount_is_refused(client, order):
+    assert notify(client, payment_xml(out_trade_no=order.number, total_fee=11999)) == "FAIL"
+    assert_unchanged(order)
+
+
+def test_an_unknown_order_is_refused(client, order):
+    assert notify(client, payment_xml(out_trade_no="202611220000000000000000", total_fee=12000)) == "FAIL"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"", b"not xml", b"<xml><return_code>SUCCESS</return_code>", b"<xml></xml>", b"<xml><a><b>1</b></a></xml>",
+     b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><xml><out_trade_no>&e;</out_trade_no></xml>',
+     "<xml><appid>\u4e2d</appid><sign>x</sign></xml>".encode(), b"\x00\xff\xfe"],
+)
+def test_malformed_bodies_answer_fail_never_500(client, order, body):
+    assert notify(client, body) == "FAIL"
+    assert_unchanged(order)
+
+
+def test_get_is_not_allowed(client):
+    assert client.get(NOTIFY).status_code == 405
+
+
+def test_money_for_an_expired_and_cancelled_order_is_recorded_and_sent_back(client, order, django_capture_on_commit_callbacks):
+    Order.objects.filter(pk=order.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    orders_cancel_expired()
+    sku_id = order.lines.get().sku_id
+    stock_after_cancel = SKU.objects.get(pk=sku_id).stock
+    # The shopper really paid (WeChat records it), and the notification arrives late.
+    MchOrder.objects.filter(out_trade_no=order.number).update(
+        trade_state=MchOrder.State.SUCCESS, transaction_id="4200000777", time_end=timezone.now()
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notify(client, payment_xml(out_trade_no=order.number, total_fee=12000, transaction_id="4200000777")) == "SUCCESS"
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED  # it stays cancelled
+    payment = Payment.objects.get(order=order)
+    assert payment.state == PaymentState.PAID and payment.arrived_after_cancel and payment.transaction_id == "4200000777"
+    refund = Refund.objects.get(order=order)
+    assert (refund.kind, refund.amount_fen) == (RefundKind.LATE_PAYMENT, 12000)
+    # The refund went out through the emulator, whose notification came back.
+    assert refund.status == RefundStatus.REFUNDED
+    assert order.refunded_fen == 12000
+    assert MchOrder.objects.get(out_trade_no=order.number).refunded_fee == 12000
+    assert SKU.objects.get(pk=sku_id).stock == stock_after_cancel  # given back once, at cancellation
+    reasons = list(OrderEvent.objects.filter(order=order).values_list("reason", flat=True))
+    assert any("已自动全额退款" in reason for reason in reasons) and any("已退回" in reason for reason in reasons)
+    # WeChat's repeat of the same notification is acknowledged, and changes nothing.
+    assert notify(client, payment_xml(out_trade_no=order.number, total_fee=12000, transaction_id="4200000777")) == "SUCCESS"
+    assert Refund.objects.filter(order=order).count() == 1

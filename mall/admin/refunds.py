@@ -61,14 +61,14 @@ class RefundAdmin(admin.ModelAdmin):
         return format_yuan(refund.amount_fen)
 
     def _each(self, request, queryset, statuses, act, done: str):
-        changed = skipped = 0
-        for refund in queryset.filter(status__in=statuses):
+        eligible = list(queryset.filter(status__in=statuses))
+        changed, skipped = 0, queryset.count() - len(eligible)
+        for refund in eligible:
             try:
                 act(refund)
                 changed += 1
             except InvalidStatus:
                 skipped += 1  # someone else decided first
-        skipped += queryset.exclude(status__in=statuses).count()
         self.message_user(request, f"{done} {changed} 个{f'，跳过 {skipped} 个状态不符的申请' if skipped else ''}", messages.SUCCESS)
 
     @admin.action(description="同意退款（通过微信支付原路退回）", permissions=["change"])

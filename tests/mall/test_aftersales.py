@@ -216,8 +216,9 @@ def test_operators_approve_in_the_admin(client, member_api, paid_order, operator
     client.force_login(operator)
     assert client.get("/admin/mall/refund/").status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
-        client.post("/admin/mall/refund/", {"action": "approve", "_selected_action": [refund.pk]})
+        response = client.post("/admin/mall/refund/", {"action": "approve", "_selected_action": [refund.pk]}, follow=True)
     assert Refund.objects.get(pk=refund.pk).status == RefundStatus.REFUNDED
+    assert [str(m) for m in response.context["messages"]] == ["已同意 1 个"]
 
 
 def test_operators_reject_in_the_admin_with_a_reason(client, member_api, paid_order, operator):

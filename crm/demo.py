@@ -1,7 +1,7 @@
 """Demo members: the operator, a few shoppers (the emulator's test users) with an address
 and an order each, and the profile attributes the demo shop asks about."""
 
-from crm.models import Member, ProfileAttribute
+from crm.models import Channel, Member, ProfileAttribute
 from mall.models import SKU, Address, Order
 from mall.services.addresses import address_create
 from mall.services.orders import Destination, LineRequest, order_create
@@ -34,6 +34,7 @@ def seed_members() -> None:
             defaults={"label": label, "kind": kind, "choices": choices, "unit": unit, "min_value": low,
                       "max_value": high, "position": position},
         )
+    Channel.objects.get_or_create(code="store_poster", defaults={"name": "门店海报（扫码关注）"})
     ensure_default_users()
     for openid, nickname, gender, province, city in SHOPPERS:
         _shopper(openid, nickname, gender, province, city)

@@ -36,7 +36,12 @@ class _Catalogue:
         self._banners()
         settings = ShopSettings.load()
         if not settings.service_phone:
+            # Demo template ids: the emulator accepts any well-formed id, so the service
+            # messages show up on its 服务消息 page.
             settings.service_phone = "400-800-1234"
+            settings.paid_template_id = "DEMO_order_paid_0001"
+            settings.shipped_template_id = "DEMO_order_shipped_01"
+            settings.refunded_template_id = "DEMO_refund_done_0001"
             settings.save()
         return created
 

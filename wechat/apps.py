@@ -24,7 +24,7 @@ def check_wechat_settings(app_configs, **kwargs):
         if not getattr(settings, name)
     ]
     if not (settings.WECHAT_PAY_CERT_PATH and settings.WECHAT_PAY_KEY_PATH):
-        errors.append(checks.Warning("WECHAT_PAY_CERT_PATH and WECHAT_PAY_KEY_PATH are needed for refunds.", id="wechat.W002"))
+        errors.append(checks.Error("WECHAT_PAY_CERT_PATH and WECHAT_PAY_KEY_PATH are required: refunds need them.", id="wechat.E004"))
     if settings.SECRET_KEY.startswith("micromall-dev-only"):
         errors.append(checks.Error("Set SECRET_KEY: the built-in one is public and only for the demo.", id="wechat.E003"))
     if not settings.SITE_URL.startswith("https://"):

@@ -19,6 +19,9 @@ logger = logging.getLogger(__name__)
 
 # wechatpy names the two scan events after its own classes; the CRM wants WeChat's words.
 KINDS = {"subscribe_scan": "subscribe", "scan": "scan"}
+# The signature covers token, timestamp and nonce, not the body: a signed query seen once
+# must not stay usable. WeChat signs every push (and its retries) with the current time.
+MAX_SIGNATURE_AGE = 300
 
 
 class BadSignature(Exception):
@@ -30,6 +33,23 @@ def verify(*, signature: str, timestamp: str, nonce: str) -> None:
         check_signature(settings.WECHAT_TOKEN, signature, timestamp, nonce)
     except InvalidSignatureException as exc:
         raise BadSignature() from exc
+    if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > MAX_SIGNATURE_AGE:
+        raise BadSignature()
+
+
+def _read(message):
+    """openid, kind, scene, content and a dedup key, or ValueError for what WeChat never sends."""
+    openid = message.source
+    if not isinstance(openid, str) or not 0 < len(openid) <= 64:
+        raise ValueError("bad FromUserName")
+    kind = KINDS.get(getattr(message, "event", ""), getattr(message, "event", "") or message.type)
+    scene = (getattr(message, "scene_id", "") or "") if kind in ("subscribe", "scan") else ""
+    content = getattr(message, "content", "") if message.type == "text" else ""
+    if not isinstance(scene, str) or not isinstance(content, str) or len(scene) > 64:
+        raise ValueError("bad EventKey or Content")
+    msg_id = getattr(message, "id", None)
+    dedup_key = f"msg:{int(msg_id)}" if msg_id else f"evt:{openid}:{int(message.create_time.timestamp())}:{kind}"
+    return openid, kind[:32], scene, content.replace("\x00", ""), dedup_key
 
 
 def handle(*, body: bytes, params) -> str:
@@ -43,21 +63,14 @@ def handle(*, body: bytes, params) -> str:
             raise BadSignature() from exc
     try:
         message = parse_message(body)
-        openid = message.source
-    except Exception:  # noqa: BLE001 — malformed XML must not become a 500 WeChat retries
+        openid, kind, scene, content, dedup_key = _read(message)
+    except Exception:  # noqa: BLE001 — a malformed push must not become a 500 WeChat retries
         logger.warning("unreadable official-account message: %r", body[:200])
         return ""
-    if message is None or not openid:
-        return ""
-
-    kind = KINDS.get(getattr(message, "event", ""), getattr(message, "event", "") or message.type)
-    scene = (getattr(message, "scene_id", "") or "") if kind in ("subscribe", "scan") else ""
-    content = getattr(message, "content", "") if message.type == "text" else ""
-    msg_id = getattr(message, "id", None)
-    dedup_key = f"msg:{msg_id}" if msg_id else f"evt:{openid}:{int(message.create_time.timestamp())}:{kind}"
     try:
         with transaction.atomic():
-            AccountEvent.objects.create(dedup_key=dedup_key[:100], openid=openid, kind=kind, scene=scene[:64], content=content, raw=body if isinstance(body, str) else body.decode("utf-8", "replace"))
+            raw = body if isinstance(body, str) else body.decode("utf-8", "replace")
+            AccountEvent.objects.create(dedup_key=dedup_key[:100], openid=openid, kind=kind, scene=scene, content=content, raw=raw.replace("\x00", ""))
     except IntegrityError:
         return ""  # WeChat's retry of something we already handled
 

@@ -61,11 +61,19 @@ class RefundNotice:
 
 def _call(action: str, api_call):
     try:
-        return api_call()
+        return _signed_by_wechat(action, api_call())
     except WeChatPayException as exc:
         raise PayError(f"{action}: {exc.errmsg or exc.return_msg or exc}", code=exc.errcode or exc.result_code or "") from exc
     except requests.RequestException as exc:
         raise PayError(f"{action}: {exc}") from exc
+
+
+def _signed_by_wechat(action: str, data) -> dict:
+    """wechatpy does not check the signature of WeChat's answers; a payment decision
+    must not rest on an unsigned one."""
+    if not isinstance(data, dict) or not PayClient().check_signature(dict(data)):
+        raise PayError(f"{action}: the answer is not signed by WeChat Pay")
+    return data
 
 
 def _wechat_time(value: datetime) -> datetime:
@@ -83,10 +91,12 @@ def _parse_time(value: str | None) -> datetime | None:
 
 
 def create_jsapi_payment(
-    *, out_trade_no: str, body: str, total_fee: int, openid: str, client_ip: str, notify_url: str, expires_at: datetime
+    *, out_trade_no: str, body: str, total_fee: int, openid: str, client_ip: str, notify_url: str,
+    starts_at: datetime, expires_at: datetime,
 ) -> str:
-    """Place a JSAPI unified order; returns its prepay_id. The same out_trade_no with the
-    same amount gets the same prepay back, so calling again can never charge twice."""
+    """Place a JSAPI unified order; returns its prepay_id. Placing the same out_trade_no
+    again with exactly the same fields gets the same prepay back (WeChat refuses it with
+    any field changed), so calling again can never charge twice."""
     result = _call(
         "unified order",
         lambda: PayClient().order.create(
@@ -97,7 +107,7 @@ def create_jsapi_payment(
             client_ip=client_ip,
             user_id=openid,
             out_trade_no=out_trade_no,
-            time_start=_wechat_time(timezone.now()),
+            time_start=_wechat_time(starts_at),
             time_expire=_wechat_time(expires_at),
         ),
     )
@@ -145,7 +155,7 @@ def _notice(data: dict) -> PaymentNotice:
 
 def query_order(out_trade_no: str) -> TradeState:
     try:
-        data = PayClient().order.query(out_trade_no=out_trade_no)
+        data = _signed_by_wechat("order query", PayClient().order.query(out_trade_no=out_trade_no))
     except WeChatPayException as exc:
         if exc.errcode == "ORDERNOTEXIST":
             return TradeState(state="NOTEXIST", notice=None)

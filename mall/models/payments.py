@@ -22,6 +22,10 @@ class Payment(models.Model):
     out_trade_no = models.CharField("商户订单号", max_length=32, unique=True)
     amount_fen = models.PositiveBigIntegerField("金额（分）")
     state = models.CharField("状态", max_length=10, choices=PaymentState.choices, default=PaymentState.OPEN)
+    # What the unified order said the first time; WeChat refuses the same out_trade_no
+    # again with any field changed, so every later call repeats exactly these.
+    body = models.CharField("商品描述", max_length=128, blank=True)
+    client_ip = models.CharField("下单 IP", max_length=64, blank=True)
     prepay_id = models.CharField("预支付 ID", max_length=64, blank=True)
     prepay_expires_at = models.DateTimeField("预支付失效", null=True, blank=True)
     # The unique key that makes a notification delivered twice count once.

@@ -193,11 +193,15 @@ def refund_confirm(*, notice: wechat_pay.RefundNotice) -> str:
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=refund.order_id)
         refund = Refund.objects.select_for_update().get(pk=refund.pk)
-        if refund.status in (RefundStatus.REFUNDED, RefundStatus.REJECTED):
+        if refund.status == RefundStatus.REFUNDED:
             return "duplicate"
         if notice.status != "SUCCESS":
-            Refund.objects.filter(pk=refund.pk).update(status=RefundStatus.FAILED, failure_reason=f"微信退款未成功（{notice.status}）")
+            if refund.status != RefundStatus.REJECTED:  # given up already: keep the operator's word
+                Refund.objects.filter(pk=refund.pk).update(status=RefundStatus.FAILED, failure_reason=f"微信退款未成功（{notice.status}）")
             return "failed"
+        # The money went back, whatever we thought before (even a refund given up after
+        # WeChat reported it abnormal can succeed later, once the merchant fixes it).
+        was_open = refund.status in OPEN_REFUND_STATUSES
         now = timezone.now()
         Refund.objects.filter(pk=refund.pk).update(
             status=RefundStatus.REFUNDED, refunded_at=notice.succeeded_at or now, wechat_refund_id=notice.refund_id
@@ -206,24 +210,33 @@ def refund_confirm(*, notice: wechat_pay.RefundNotice) -> str:
         order.refresh_from_db()
         if refund.restock:
             stock_give_back([order.pk])
-        if refund.kind == RefundKind.LATE_PAYMENT:
-            OrderEvent.objects.create(
-                order=order, from_status=order.status, to_status=order.status, actor_kind=ActorKind.WECHAT,
-                reason=f"取消后到账的付款已退回 ¥{format_yuan(refund.amount_fen)}",
-            )
-        else:
-            fully = order.refunded_fen == order.pay_fen
-            order = order_transition(
-                order=order,
-                allowed_from={OrderStatus.REFUNDING},
-                to=OrderStatus.REFUNDED if fully else refund.order_status_before,
-                actor=None,
-                actor_kind=ActorKind.WECHAT,
-                reason=f"{'全额' if fully else '部分'}退款成功 ¥{format_yuan(refund.amount_fen)}",
-            )
+        order = _after_refund(order, refund, was_open=was_open)
         refund.refresh_from_db()
         announce(order_refunded, order, refund=refund)
         return "refunded"
+
+
+def _after_refund(order: Order, refund: Refund, *, was_open: bool) -> Order:
+    """Where the order goes once money went back: `refunded` when all of it did, else
+    back to the status it had before the request. A refund that had been given up moves
+    the order only if it completes the refund (and never out of another open request)."""
+    amount = f"¥{format_yuan(refund.amount_fen)}"
+    fully = order.refunded_fen == order.pay_fen
+    moves = was_open or (fully and order.status != OrderStatus.REFUNDING)
+    if refund.kind == RefundKind.LATE_PAYMENT or not moves:
+        OrderEvent.objects.create(
+            order=order, from_status=order.status, to_status=order.status, actor_kind=ActorKind.WECHAT,
+            reason=f"{'取消后到账的付款已退回' if refund.kind == RefundKind.LATE_PAYMENT else '微信退款成功'} {amount}",
+        )
+        return order
+    return order_transition(
+        order=order,
+        allowed_from={order.status},
+        to=OrderStatus.REFUNDED if fully else refund.order_status_before,
+        actor=None,
+        actor_kind=ActorKind.WECHAT,
+        reason=f"{'全额' if fully else '部分'}退款成功 {amount}",
+    )
 
 
 def open_refund(order: Order) -> Refund | None:

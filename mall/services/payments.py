@@ -38,6 +38,7 @@ PREPAY_LIFETIME = timedelta(hours=2)  # how long WeChat keeps a prepay_id usable
 PREPAY_REUSE_MARGIN = timedelta(minutes=5)
 MIN_TIME_TO_PAY = timedelta(minutes=1)  # WeChat refuses a time_expire closer than this
 QUERY_AFTER = timedelta(minutes=3)  # a notification normally arrives within seconds
+CLOSE_AFTER = timedelta(minutes=5)  # WeChat refuses to close an order younger than this
 QUERY_EVERY = timedelta(minutes=1)
 
 
@@ -77,7 +78,10 @@ def payment_start(*, order: Order, client_ip: str) -> PaymentStart:
     openid = order.member.openid
     if not openid:
         raise WeChatLoginRequired()
-    payment, _ = Payment.objects.get_or_create(order=order, defaults={"out_trade_no": order.number, "amount_fen": order.pay_fen})
+    payment, _ = Payment.objects.get_or_create(
+        order=order,
+        defaults={"out_trade_no": order.number, "amount_fen": order.pay_fen, "body": _body(order), "client_ip": client_ip},
+    )
     if payment.state != PaymentState.OPEN:
         raise InvalidStatus("该订单的支付已关闭，请重新下单")
 
@@ -86,30 +90,41 @@ def payment_start(*, order: Order, client_ip: str) -> PaymentStart:
         try:
             prepay_id = wechat_pay.create_jsapi_payment(
                 out_trade_no=payment.out_trade_no,
-                body=_body(order),
+                body=payment.body,
                 total_fee=payment.amount_fen,
                 openid=openid,
-                client_ip=client_ip,
+                client_ip=payment.client_ip,
                 notify_url=notify_url(),
+                starts_at=order.created_at,
                 expires_at=order.expires_at,
             )
         except wechat_pay.PayError as exc:
             logger.warning("unified order for %s failed: %s", order.number, exc)
             if exc.code == "ORDERPAID":
-                payment_check(payment=payment)
+                _record_if_paid(payment)
                 raise InvalidStatus("订单已支付") from exc
             raise PaymentUnavailable() from exc
+        # WeChat keeps a prepay usable for two hours; the order's own window (time_expire)
+        # still bounds when it can be paid.
         Payment.objects.filter(pk=payment.pk, state=PaymentState.OPEN).update(
-            prepay_id=prepay_id, prepay_expires_at=min(now + PREPAY_LIFETIME, order.expires_at)
+            prepay_id=prepay_id, prepay_expires_at=now + PREPAY_LIFETIME
         )
     return PaymentStart(out_trade_no=payment.out_trade_no, prepay_id=prepay_id, jsapi=wechat_pay.jsapi_params(prepay_id))
+
+
+def _record_if_paid(payment: Payment) -> None:
+    try:
+        payment_check(payment=payment)
+    except (wechat_pay.PayError, RejectedNotification) as exc:
+        logger.warning("checking %s after ORDERPAID failed: %s", payment.out_trade_no, exc)
+        raise PaymentUnavailable() from exc
 
 
 def _body(order: Order) -> str:
     lines = list(order.lines.all())
     first = lines[0].title if lines else "商品"
     more = f"等{len(lines)}件" if len(lines) > 1 else ""
-    return f"{ShopSettings.load().shop_name}-{first}{more}"
+    return f"{ShopSettings.load().shop_name}-{first}{more}"[:40]
 
 
 def payment_confirm(*, notice: wechat_pay.PaymentNotice, source: str = "通知") -> str:
@@ -181,6 +196,8 @@ def payment_check(*, payment: Payment) -> str:
         return "waiting"
     if state.state in ("NOTPAY", "USERPAYING"):
         # The order was cancelled: close the WeChat order so it can no longer be paid.
+        if payment.created_at > timezone.now() - CLOSE_AFTER:
+            return "waiting to close"
         try:
             wechat_pay.close_order(payment.out_trade_no)
         except wechat_pay.PayError as exc:

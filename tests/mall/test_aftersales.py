@@ -230,3 +230,24 @@ def test_operators_reject_in_the_admin_with_a_reason(client, member_api, paid_or
     refund.refresh_from_db()
     assert (refund.status, refund.reject_reason, refund.reviewed_by) == (RefundStatus.REJECTED, "已超出退货条件", operator)
     assert Order.objects.get(pk=paid_order.pk).status == OrderStatus.PAID
+
+
+def test_a_refund_given_up_and_then_completed_by_wechat_is_still_counted(client, member_api, submitted, operator):
+    assert refund_notify(client, notice_for(submitted, status="CHANGE")) == "SUCCESS"  # WeChat: refund abnormal
+    refund_reject(refund=Refund.objects.get(pk=submitted.pk), by=operator, reason="转人工处理")
+    assert Order.objects.get(pk=submitted.order_id).status == OrderStatus.PAID
+    # The merchant fixed it at WeChat; the money went back after all.
+    assert refund_notify(client, notice_for(submitted)) == "SUCCESS"
+    order = Order.objects.get(pk=submitted.order_id)
+    assert Refund.objects.get(pk=submitted.pk).status == RefundStatus.REFUNDED
+    assert (order.refunded_fen, order.status) == (4000, OrderStatus.PAID)  # partial: the order stays where it is
+    assert ask(member_api, order).json()["amount_fen"] == 6000  # only the rest can be asked for
+
+
+def test_a_late_success_never_pulls_the_order_out_of_another_open_request(client, member_api, submitted, operator):
+    refund_notify(client, notice_for(submitted, status="CHANGE"))
+    refund_reject(refund=Refund.objects.get(pk=submitted.pk), by=operator, reason="转人工处理")
+    assert ask(member_api, submitted.order, amount_fen=1000).status_code == 201
+    refund_notify(client, notice_for(submitted))
+    order = Order.objects.get(pk=submitted.order_id)
+    assert (order.status, order.refunded_fen) == (OrderStatus.REFUNDING, 4000)

@@ -19,7 +19,9 @@ pytestmark = pytest.mark.django_db
 def open_payment(api, *, minutes_ago: int = 5) -> Order:
     order = place_order(api, SKUFactory(price_fen=3000))
     api.post(f"/api/v1/orders/{order.number}/pay")
-    Payment.objects.filter(order=order).update(created_at=timezone.now() - timedelta(minutes=minutes_ago))
+    then = timezone.now() - timedelta(minutes=minutes_ago)
+    Payment.objects.filter(order=order).update(created_at=then)
+    MchOrder.objects.filter(out_trade_no=order.number).update(created_at=then)  # WeChat's clock agrees
     return order
 
 
@@ -44,6 +46,14 @@ def test_recent_payments_are_left_to_their_notification(member_api):
     paid_at_wechat_but_notification_lost(order)
     assert payments_check_open() == {}
     assert Order.objects.get(pk=order.pk).status == OrderStatus.PENDING_PAYMENT
+
+
+def test_a_cancelled_orders_wechat_order_is_closed_only_when_wechat_allows(member_api):
+    order = open_payment(member_api, minutes_ago=4)
+    Order.objects.filter(pk=order.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    orders_cancel_expired()
+    assert payments_check_open() == {"waiting to close": 1}  # WeChat refuses closes under 5 minutes
+    assert MchOrder.objects.get(out_trade_no=order.number).trade_state == MchOrder.State.NOTPAY
 
 
 def test_unpaid_open_orders_keep_waiting_and_are_not_asked_again_at_once(member_api):

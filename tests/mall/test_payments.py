@@ -121,3 +121,65 @@ def test_every_wechat_client_has_a_timeout(settings):
     with pytest.raises(RuntimeError):
         oauth._request("get", "sns/userinfo")
     assert calls[0]["timeout"] == 3.5
+
+
+def test_paying_in_the_last_minutes_reuses_the_prepay(member_api):
+    order = place_order(member_api, SKUFactory())
+    first = member_api.post(f"/api/v1/orders/{order.number}/pay").json()["jsapi"]["package"]
+    Order.objects.filter(pk=order.pk).update(expires_at=timezone.now() + timedelta(minutes=4))
+    second = member_api.post(f"/api/v1/orders/{order.number}/pay")
+    assert second.status_code == 200 and second.json()["jsapi"]["package"] == first
+
+
+def test_placing_again_sends_exactly_the_first_fields(member_api):
+    from mall.models import ShopSettings
+
+    order = place_order(member_api, SKUFactory())
+    member_api.post(f"/api/v1/orders/{order.number}/pay", REMOTE_ADDR="10.0.0.1")
+    Payment.objects.update(prepay_expires_at=timezone.now())
+    ShopSettings.objects.update(shop_name="改名后的店")  # the body must not change under WeChat
+    response = member_api.post(f"/api/v1/orders/{order.number}/pay", REMOTE_ADDR="10.0.0.2")
+    assert response.status_code == 200  # WeChat would answer INVALID_REQUEST to any changed field
+    assert MchOrder.objects.get().client_ip == "10.0.0.1"
+
+
+def test_an_unsigned_query_answer_is_not_proof_of_payment(member_api, monkeypatch):
+    from mall.services.payments import payment_check
+    from wechat import pay
+
+    order = place_order(member_api, SKUFactory())
+    member_api.post(f"/api/v1/orders/{order.number}/pay")
+    MchOrder.objects.update(trade_state="SUCCESS", transaction_id="4200000000000001", time_end=timezone.now())
+    monkeypatch.setattr(pay.PayClient, "check_signature", lambda self, params: False)
+    with pytest.raises(pay.PayError):
+        payment_check(payment=Payment.objects.get())
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.PENDING_PAYMENT
+
+
+def test_orderpaid_with_a_failing_query_is_503_not_500(member_api, monkeypatch):
+    from wechat import pay
+
+    order = place_order(member_api, SKUFactory())
+
+    def paid_already(**kwargs):
+        raise pay.PayError("unified order: 该订单已支付", code="ORDERPAID")
+
+    def unreachable(out_trade_no):
+        raise pay.PayError("order query: timeout")
+
+    monkeypatch.setattr(pay, "create_jsapi_payment", paid_already)
+    monkeypatch.setattr(pay, "query_order", unreachable)
+    response = member_api.post(f"/api/v1/orders/{order.number}/pay")
+    assert response.status_code == 503 and response.json()["code"] == "payment_unavailable"
+
+
+@pytest.mark.parametrize("header, expected", [("10.9.8.7", "10.9.8.7"), ("1" * 300, "127.0.0.1"), ("not-an-ip, 1.2.3.4", "127.0.0.1")])
+def test_the_client_ip_sent_to_wechat_is_an_ip(member_api, settings, header, expected):
+    from config.client_ip import client_ip
+
+    settings.CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
+
+    class Request:
+        META = {"HTTP_X_REAL_IP": header, "REMOTE_ADDR": "not an ip either"}
+
+    assert client_ip(Request()) == expected

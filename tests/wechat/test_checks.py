@@ -14,7 +14,7 @@ def test_live_mode_refuses_to_start_without_credentials_or_a_secret_key(settings
     settings.WECHAT_MODE = "live"
     settings.WECHAT_MCH_ID = ""
     settings.SITE_URL = "http://shop.example.com"
-    assert ids(check_wechat_settings(None)) == {"wechat.E002", "wechat.E003", "wechat.W001", "wechat.W002"}
+    assert ids(check_wechat_settings(None)) == {"wechat.E002", "wechat.E003", "wechat.W001", "wechat.E004"}
 
 
 def test_live_mode_with_everything_set_is_fine(settings):

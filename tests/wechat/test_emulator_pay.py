@@ -65,7 +65,12 @@ def test_unknown_orders_and_closing_paid_ones_answer_with_wechats_codes(client):
         PayClient().order.query(out_trade_no="NOPE")
     assert error.value.errcode == "ORDERNOTEXIST"
     unified()
-    MchOrder.objects.update(trade_state=MchOrder.State.SUCCESS, transaction_id="42", time_end=timezone.now())
+    with pytest.raises(WeChatPayException) as error:
+        PayClient().order.close("T0001")
+    assert error.value.errcode == "SYSTEMERROR"  # WeChat refuses to close an order under 5 minutes old
+    MchOrder.objects.update(
+        trade_state=MchOrder.State.SUCCESS, transaction_id="42", time_end=timezone.now(), created_at=timezone.now() - timedelta(minutes=6)
+    )
     with pytest.raises(WeChatPayException) as error:
         PayClient().order.close("T0001")
     assert error.value.errcode == "ORDERPAID"
@@ -121,3 +126,91 @@ def test_the_payments_page_shows_what_was_sent(client, member_api):
     assert order.number in page and "支付成功" in page
     assert client.post(f"/wx-emulator/pay/{MchOrder.objects.get().pk}/resend/").status_code == 302
     assert order.events.count() == 2  # the repeat changed nothing
+
+
+@pytest.mark.parametrize("change", [{"body": "另一个商品"}, {"notify_url": None}, {"time_expire": "later"}])
+def test_the_same_order_number_with_any_field_changed_is_refused(change):
+    unified()
+    if change.get("notify_url", "") is None:
+        change = {"notify_url": f"{settings.SITE_URL}/wechat/pay/other/"}
+    if change.get("time_expire") == "later":
+        change = {"time_expire": timezone.localtime() + timedelta(minutes=45)}
+    with pytest.raises(WeChatPayException) as error:
+        unified(**change)
+    assert error.value.errcode == "INVALID_REQUEST"
+
+
+def test_the_emulator_only_notifies_this_site():
+    with pytest.raises(WeChatPayException) as error:
+        unified(notify_url="http://127.0.0.1:9/internal")
+    assert error.value.errcode == "PARAM_ERROR"
+
+
+def test_replies_are_signed_the_way_the_request_was(client):
+    from wechatpy.pay.utils import calculate_signature_hmac
+
+    data = {**base(), "sign_type": "HMAC-SHA256"}
+    body = dict_to_xml(data, calculate_signature_hmac(data, settings.WECHAT_PAY_API_KEY))
+    answer = dict(xmltodict.parse(client.post("/wx-emulator/mch/pay/orderquery", body, content_type="text/xml").content)["xml"])
+    sign = answer.pop("sign")
+    assert answer["err_code"] == "ORDERNOTEXIST"
+    assert sign == calculate_signature_hmac(answer, settings.WECHAT_PAY_API_KEY)
+
+
+@pytest.mark.parametrize(
+    "field", [{"total_fee": "²"}, {"openid": "o" * 200}, {"spbill_create_ip": "1" * 80}, {"notify_url": "http://127.0.0.1:8000/" + "x" * 300}]
+)
+def test_hostile_fields_get_param_error_not_500(client, field):
+    data = {**base(), "body": "b", "out_trade_no": "T9", "total_fee": "1", "spbill_create_ip": "1.1.1.1",
+            "notify_url": f"{settings.SITE_URL}/wechat/pay/notify/", "trade_type": "JSAPI", "openid": "o", **field}
+    answer = raw_post(client, "pay/unifiedorder", data)
+    assert answer["return_code"] == "SUCCESS" and answer["err_code"] == "PARAM_ERROR"
+
+
+@pytest.mark.parametrize("path", ["/wx-emulator/pay/cashier/?prepay_id=%00", "/wx-emulator/showqrcode?ticket=%00", "/wx-emulator/pay/cashier/?prepay_id=nope"])
+def test_emulator_pages_refuse_junk_ids_with_404(client, path):
+    assert client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "body",
+    ['{"action_name": "QR_LIMIT_STR_SCENE", "action_info": {"scene": "x"}}', '{"action_name": ["QR_SCENE"]}',
+     '{"action_name": "QR_SCENE", "expire_seconds": "abc", "action_info": {"scene": {"scene_id": 1}}}'],
+)
+def test_qrcode_create_answers_errcodes_for_junk(client, body):
+    token = OfficialAccountClient().access_token
+    answer = client.post(f"/wx-emulator/api/cgi-bin/qrcode/create?access_token={token}", body, content_type="application/json").json()
+    assert answer["errcode"] != 0
+
+
+def test_template_data_with_nul_is_a_format_error(client):
+    EmulatedUser.objects.create(openid="o_fan", unionid="u_fan", nickname="粉丝")
+    token = OfficialAccountClient().access_token
+    body = '{"touser": "o_fan", "template_id": "TPL_0000000001", "data": {"first": {"value": "a\\u0000b"}}}'
+    answer = client.post(f"/wx-emulator/api/cgi-bin/message/template/send?access_token={token}", body, content_type="application/json").json()
+    assert answer["errcode"] == 47001
+
+
+def test_a_notification_the_shop_refused_is_repeated(member_api, monkeypatch):
+    from tests.factories import SKUFactory
+    from tests.journeys import place_order
+    from wechat.emulator import pages
+    from wechat.emulator.models import Delivery
+
+    order = place_order(member_api, SKUFactory())
+    cashier = member_api.post(f"/api/v1/orders/{order.number}/pay").json()["cashier_url"]
+    answers = iter([False, False, True])
+    real = pages.deliver_payment_notice
+
+    def flaky(mch_order):
+        delivery = real(mch_order)
+        if not next(answers):
+            Delivery.objects.filter(pk=delivery.pk).update(response="<xml><return_code>FAIL</return_code></xml>")
+            delivery.refresh_from_db()
+        return delivery
+
+    monkeypatch.setattr(pages, "deliver_payment_notice", flaky)
+    from django.test import Client
+
+    Client().post(cashier, {"action": "pay"})
+    assert Delivery.objects.filter(kind="payment", reference=order.number).count() >= 2  # WeChat tried again

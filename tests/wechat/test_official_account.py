@@ -115,3 +115,28 @@ def test_the_emulator_page_sends_a_scan_follow_end_to_end(client):
     assert response.status_code == 200 and "欢迎关注" in response.content.decode()
     member = Member.objects.get(openid="o_emu_lili")
     assert member.is_subscribed and member.source_channel == "expo"
+
+
+def test_an_old_signature_is_refused_even_if_valid(client, settings):
+    from wechatpy.utils import WeChatSigner
+
+    signer = WeChatSigner()
+    signer.add_data(settings.WECHAT_TOKEN, "1000000000", "42")
+    url = f"/wechat/callback/?signature={signer.signature}&timestamp=1000000000&nonce=42"
+    assert send(client, event_xml(Event="subscribe"), url).status_code == 403
+    assert not Member.objects.filter(openid="o_fan_1").exists()
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"CreateTime": "abc"}, {"CreateTime": "99999999999999999"}, {"FromUserName": "o" * 200}, {"MsgId": "abc", "MsgType": "text", "Content": "x"}],
+)
+def test_pushes_wechat_never_sends_answer_success_never_500(client, fields):
+    message = {"ToUserName": "gh_x", "FromUserName": "o_fan_9", "CreateTime": str(int(time.time())), "MsgType": "event", "Event": "subscribe", **fields}
+    response = send(client, dict_to_xml(message).encode())
+    assert response.status_code == 200 and response.content == b"success"
+
+
+def test_nested_fields_answer_success(client):
+    body = b"<xml><ToUserName>gh</ToUserName><FromUserName><a>1</a></FromUserName><CreateTime>1</CreateTime><MsgType>event</MsgType><Event>subscribe</Event></xml>"
+    assert send(client, body).content == b"success"

@@ -2,6 +2,7 @@
 signed XML in, signed XML out, WeChat's error codes for what it would refuse."""
 
 import hmac
+import re
 import secrets
 from datetime import datetime, timedelta
 
@@ -31,7 +32,7 @@ def _protocol_fail(message: str) -> HttpResponse:
     return _xml({"return_code": "FAIL", "return_msg": message})
 
 
-def _signed(fields: dict) -> HttpResponse:
+def _signed(request_data: dict, fields: dict) -> HttpResponse:
     data = {
         "return_code": "SUCCESS",
         "return_msg": "OK",
@@ -41,15 +42,16 @@ def _signed(fields: dict) -> HttpResponse:
         **fields,
     }
     data = {key: str(value) for key, value in data.items() if value not in (None, "")}
-    return _xml(data, calculate_signature(data, settings.WECHAT_PAY_API_KEY))
+    sign = calculate_signature_hmac if request_data.get("sign_type") == "HMAC-SHA256" else calculate_signature
+    return _xml(data, sign(data, settings.WECHAT_PAY_API_KEY))
 
 
-def _ok(**fields) -> HttpResponse:
-    return _signed({"result_code": "SUCCESS", **fields})
+def _ok(request_data: dict, **fields) -> HttpResponse:
+    return _signed(request_data, {"result_code": "SUCCESS", **fields})
 
 
-def _error(code: str, description: str) -> HttpResponse:
-    return _signed({"result_code": "FAIL", "err_code": code, "err_code_des": description})
+def _error(request_data: dict, code: str, description: str) -> HttpResponse:
+    return _signed(request_data, {"result_code": "FAIL", "err_code": code, "err_code_des": description})
 
 
 def _verified(request) -> dict | HttpResponse:
@@ -58,7 +60,7 @@ def _verified(request) -> dict | HttpResponse:
         data = dict(xmltodict.parse(request.body)["xml"])
     except Exception:  # noqa: BLE001 — anything unparsable
         return _protocol_fail("XML格式错误")
-    if not all(isinstance(value, str) for value in data.values()):
+    if not all(isinstance(value, str) and "\x00" not in value for value in data.values()):
         return _protocol_fail("XML格式错误")
     if data.get("mch_id") != settings.WECHAT_MCH_ID or data.get("appid") != settings.WECHAT_APPID:
         return _protocol_fail("appid和mch_id不匹配")
@@ -72,8 +74,23 @@ def _verified(request) -> dict | HttpResponse:
     return data
 
 
+FEN = re.compile(r"[0-9]{1,10}")
+# Field lengths WeChat Pay's v2 documentation allows; longer is PARAM_ERROR.
+MAX_LENGTHS = {"out_trade_no": 32, "body": 128, "openid": 128, "spbill_create_ip": 64, "notify_url": 256, "out_refund_no": 64, "attach": 127}
+CLOSE_AFTER = timedelta(minutes=5)
+
+
 def _fen(value) -> int | None:
-    return int(value) if isinstance(value, str) and value.isdigit() and 0 < int(value) <= 10**10 else None
+    return int(value) if isinstance(value, str) and FEN.fullmatch(value) and int(value) > 0 else None
+
+
+def _too_long(data: dict) -> str:
+    return next((name for name, limit in MAX_LENGTHS.items() if len(data.get(name, "")) > limit), "")
+
+
+def _local_url(url: str) -> bool:
+    """The emulator only calls this very site back: it is no proxy to anywhere else."""
+    return url.startswith(settings.SITE_URL + "/")
 
 
 def _wechat_time(value: str) -> datetime | None:
@@ -91,47 +108,55 @@ def unified_order(request):
         return data
     missing = [name for name in ("body", "out_trade_no", "total_fee", "spbill_create_ip", "notify_url", "trade_type") if not data.get(name)]
     if missing:
-        return _error("PARAM_ERROR", f"缺少参数{missing[0]}")
+        return _error(data, "PARAM_ERROR", f"缺少参数{missing[0]}")
     if data["trade_type"] != "JSAPI":
-        return _error("PARAM_ERROR", "模拟器只支持 JSAPI 支付")
+        return _error(data, "PARAM_ERROR", "模拟器只支持 JSAPI 支付")
     if not data.get("openid"):
-        return _error("PARAM_ERROR", "JSAPI支付必须传openid")
+        return _error(data, "PARAM_ERROR", "JSAPI支付必须传openid")
     total_fee = _fen(data["total_fee"])
     if total_fee is None:
-        return _error("PARAM_ERROR", "total_fee 参数错误")
-    if len(data["out_trade_no"]) > 32:
-        return _error("PARAM_ERROR", "out_trade_no 长度超过32")
+        return _error(data, "PARAM_ERROR", "total_fee 参数错误")
+    if _too_long(data):
+        return _error(data, "PARAM_ERROR", f"{_too_long(data)} 长度超过限制")
+    if not _local_url(data["notify_url"]):
+        return _error(data, "PARAM_ERROR", "模拟器只向本站发送通知，notify_url 必须在 SITE_URL 之下")
+    starts = _wechat_time(data.get("time_start", "")) if data.get("time_start") else None
     now = timezone.now()
     expires = _wechat_time(data.get("time_expire", "")) if data.get("time_expire") else now + timedelta(hours=2)
     if expires is None or expires < now + MIN_EXPIRY:
-        return _error("PARAM_ERROR", "time_expire时间过短，至少1分钟")
+        return _error(data, "PARAM_ERROR", "time_expire时间过短，至少1分钟")
 
     try:
         with transaction.atomic():
             order, created = MchOrder.objects.get_or_create(
                 out_trade_no=data["out_trade_no"],
                 defaults={
-                    "appid": data["appid"], "mch_id": data["mch_id"], "body": data["body"][:128], "total_fee": total_fee,
+                    "appid": data["appid"], "mch_id": data["mch_id"], "body": data["body"], "total_fee": total_fee,
                     "openid": data["openid"], "notify_url": data["notify_url"], "client_ip": data["spbill_create_ip"],
-                    "time_expire": expires, "prepay_id": "wx" + timezone.localtime(now).strftime("%d%H%M%S") + secrets.token_hex(12),
+                    "time_start": starts, "time_expire": expires, "prepay_id": "wx" + timezone.localtime(now).strftime("%d%H%M%S") + secrets.token_hex(12),
                 },
             )
     except IntegrityError:  # the same out_trade_no placed twice at the same instant
         order, created = MchOrder.objects.get(out_trade_no=data["out_trade_no"]), False
     if not created:
         if order.trade_state in (MchOrder.State.SUCCESS, MchOrder.State.REFUND):
-            return _error("ORDERPAID", "该订单已支付")
+            return _error(data, "ORDERPAID", "该订单已支付")
         if order.trade_state == MchOrder.State.CLOSED:
-            return _error("ORDERCLOSED", "该订单已关闭")
-        if order.total_fee != total_fee or order.openid != data["openid"]:
-            return _error("INVALID_REQUEST", "201 商户订单号重复")
-    return _ok(trade_type="JSAPI", prepay_id=order.prepay_id)
+            return _error(data, "ORDERCLOSED", "该订单已关闭")
+        # The same order again is answered with the same prepay; with any field changed it
+        # is a different order under a number already taken.
+        same = (order.body, order.total_fee, order.openid, order.notify_url, order.time_start, order.time_expire) == (
+            data["body"], total_fee, data["openid"], data["notify_url"], starts, expires,
+        )
+        if not same:
+            return _error(data, "INVALID_REQUEST", "201 商户订单号重复")
+    return _ok(data, trade_type="JSAPI", prepay_id=order.prepay_id)
 
 
 def _find_order(data: dict) -> MchOrder | None:
     if data.get("transaction_id"):
-        return MchOrder.objects.filter(transaction_id=data["transaction_id"]).first()
-    return MchOrder.objects.filter(out_trade_no=data.get("out_trade_no", "")).first()
+        return MchOrder.objects.filter(transaction_id=data["transaction_id"][:32]).first()
+    return MchOrder.objects.filter(out_trade_no=data.get("out_trade_no", "")[:32]).first()
 
 
 def order_fields(order: MchOrder) -> dict:
@@ -163,8 +188,8 @@ def order_query(request):
         return data
     order = _find_order(data)
     if order is None:
-        return _error("ORDERNOTEXIST", "此交易订单号不存在")
-    return _ok(**order_fields(order))
+        return _error(data, "ORDERNOTEXIST", "此交易订单号不存在")
+    return _ok(data, **order_fields(order))
 
 
 @csrf_exempt
@@ -175,14 +200,16 @@ def close_order(request):
         return data
     order = _find_order(data)
     if order is None:
-        return _error("ORDERNOTEXIST", "此交易订单号不存在")
+        return _error(data, "ORDERNOTEXIST", "此交易订单号不存在")
+    if order.created_at > timezone.now() - CLOSE_AFTER:
+        return _error(data, "SYSTEMERROR", "订单生成后不能马上调用关单接口，最短调用时间间隔为5分钟")
     closed = MchOrder.objects.filter(pk=order.pk, trade_state=MchOrder.State.NOTPAY).update(trade_state=MchOrder.State.CLOSED)
     if closed:
-        return _ok()
+        return _ok(data)
     order.refresh_from_db()
     if order.trade_state == MchOrder.State.CLOSED:
-        return _error("ORDERCLOSED", "订单已关闭")
-    return _error("ORDERPAID", "订单已支付，不能发起关单")
+        return _error(data, "ORDERCLOSED", "订单已关闭")
+    return _error(data, "ORDERPAID", "订单已支付，不能发起关单")
 
 
 @csrf_exempt
@@ -192,28 +219,32 @@ def refund(request):
     if isinstance(data, HttpResponse):
         return data
     if not data.get("out_refund_no"):
-        return _error("PARAM_ERROR", "缺少参数out_refund_no")
+        return _error(data, "PARAM_ERROR", "缺少参数out_refund_no")
+    if _too_long(data):
+        return _error(data, "PARAM_ERROR", f"{_too_long(data)} 长度超过限制")
+    if data.get("notify_url") and not _local_url(data["notify_url"]):
+        return _error(data, "PARAM_ERROR", "模拟器只向本站发送通知，notify_url 必须在 SITE_URL 之下")
     total_fee, refund_fee = _fen(data.get("total_fee")), _fen(data.get("refund_fee"))
     if total_fee is None or refund_fee is None:
-        return _error("PARAM_ERROR", "total_fee 或 refund_fee 参数错误")
+        return _error(data, "PARAM_ERROR", "total_fee 或 refund_fee 参数错误")
     with transaction.atomic():
         order = _find_order(data)
         if order is None:
-            return _error("ORDERNOTEXIST", "订单不存在")
+            return _error(data, "ORDERNOTEXIST", "订单不存在")
         order = MchOrder.objects.select_for_update().get(pk=order.pk)
         existing = MchRefund.objects.filter(out_refund_no=data["out_refund_no"]).first()
         if existing is not None:  # the same refund asked again: refunded once, answered again
             if existing.order_id != order.pk or existing.refund_fee != refund_fee:
-                return _error("INVALID_REQUEST", "订单金额或退款金额与之前请求不一致，请核实后再试")
+                return _error(data, "INVALID_REQUEST", "订单金额或退款金额与之前请求不一致，请核实后再试")
             if existing.status == MchRefund.Status.PROCESSING:
                 transaction.on_commit(lambda: complete_refund.delay(existing.pk), robust=True)
-            return _ok(**_refund_fields(existing))
+            return _ok(data, **_refund_fields(existing))
         if order.trade_state not in (MchOrder.State.SUCCESS, MchOrder.State.REFUND):
-            return _error("TRADE_STATE_ERROR", "订单状态错误")
+            return _error(data, "TRADE_STATE_ERROR", "订单状态错误")
         if total_fee != order.total_fee:
-            return _error("INVALID_REQUEST", "订单金额或退款金额与之前请求不一致，请核实后再试")
+            return _error(data, "INVALID_REQUEST", "订单金额或退款金额与之前请求不一致，请核实后再试")
         if refund_fee > order.total_fee - order.refunded_fee:
-            return _error("INVALID_REQUEST", "退款金额大于支付金额")
+            return _error(data, "INVALID_REQUEST", "退款金额大于支付金额")
         record = MchRefund.objects.create(
             order=order,
             out_refund_no=data["out_refund_no"],
@@ -226,7 +257,7 @@ def refund(request):
         order.save(update_fields=["refunded_fee", "trade_state"])
         # WeChat refunds in the background and notifies when done.
         transaction.on_commit(lambda: complete_refund.delay(record.pk), robust=True)
-    return _ok(**_refund_fields(record))
+    return _ok(data, **_refund_fields(record))
 
 
 def _refund_fields(record: MchRefund) -> dict:

@@ -84,6 +84,7 @@ class MchOrder(models.Model):
     openid = models.CharField(max_length=64)
     notify_url = models.CharField(max_length=256)
     client_ip = models.CharField(max_length=64)
+    time_start = models.DateTimeField(null=True, blank=True)
     time_expire = models.DateTimeField()
     trade_state = models.CharField(max_length=10, choices=State.choices, default=State.NOTPAY)
     transaction_id = models.CharField(max_length=32, unique=True, null=True, blank=True)

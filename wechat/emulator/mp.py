@@ -19,6 +19,7 @@ from wechat.emulator.models import EmulatedUser, IssuedToken, QrTicket, SentTemp
 
 LIFETIME = timedelta(hours=2)
 TEMPLATE_ID = re.compile(r"[A-Za-z0-9_-]{10,64}")
+TOKEN = re.compile(r"[A-Za-z0-9_-]{1,128}")
 QR_ACTIONS = {"QR_SCENE", "QR_STR_SCENE", "QR_LIMIT_SCENE", "QR_LIMIT_STR_SCENE"}
 
 
@@ -39,7 +40,7 @@ def _token_problem(request):
     value = request.GET.get("access_token", "")
     if not value:
         return wx_error(41001, "access_token missing")
-    issued = IssuedToken.objects.filter(kind=IssuedToken.Kind.ACCESS_TOKEN, value=value[:128]).first()
+    issued = IssuedToken.objects.filter(kind=IssuedToken.Kind.ACCESS_TOKEN, value=value).first() if TOKEN.fullmatch(value) else None
     if issued is None:
         return wx_error(40001, "invalid credential, access_token is invalid or not latest")
     if issued.expires_at < timezone.now():
@@ -50,9 +51,10 @@ def _token_problem(request):
 def _json_body(request) -> dict | None:
     try:
         body = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None
-    return body if isinstance(body, dict) else None
+    # PostgreSQL's JSON cannot hold \u0000, and WeChat would refuse it as data format error.
+    return body if isinstance(body, dict) and "\\u0000" not in json.dumps(body) else None
 
 
 @require_GET
@@ -98,16 +100,21 @@ def create_qrcode(request):
     if problem:
         return problem
     body = _json_body(request)
-    if body is None or body.get("action_name") not in QR_ACTIONS:
+    action = body.get("action_name") if body else None
+    if not isinstance(action, str) or action not in QR_ACTIONS:
         return wx_error(40053, "invalid action_name")
-    scene = (body.get("action_info") or {}).get("scene") or {}
-    value = scene.get("scene_str") if "STR" in body["action_name"] else scene.get("scene_id")
-    if value in (None, "") or len(str(value)) > 64:
+    info = body.get("action_info")
+    scene = info.get("scene") if isinstance(info, dict) else None
+    value = (scene.get("scene_str") if "STR" in action else scene.get("scene_id")) if isinstance(scene, dict) else None
+    if not isinstance(value, (str, int)) or isinstance(value, bool) or value == "" or len(str(value)) > 64:
         return wx_error(40054, "invalid scene")
-    temporary = not body["action_name"].startswith("QR_LIMIT")
-    expire_seconds = min(int(body.get("expire_seconds") or 30), 2592000) if temporary else None
+    temporary = not action.startswith("QR_LIMIT")
+    seconds = body.get("expire_seconds", 30)
+    if temporary and (not isinstance(seconds, int) or isinstance(seconds, bool) or seconds <= 0):
+        return wx_error(40009, "invalid expire_seconds")
+    expire_seconds = min(seconds, 2592000) if temporary else None
     qr = QrTicket.objects.create(
-        action_name=body["action_name"], scene=str(value),
+        action_name=action, scene=str(value),
         expires_at=timezone.now() + timedelta(seconds=expire_seconds) if temporary else None,
     )
     answer = {"ticket": qr.ticket, "url": f"http://weixin.qq.com/q/{qr.ticket[:22]}"}
@@ -118,7 +125,8 @@ def create_qrcode(request):
 
 @require_GET
 def show_qrcode(request):
-    qr = QrTicket.objects.filter(ticket=request.GET.get("ticket", "")[:128]).first()
+    ticket = request.GET.get("ticket", "")
+    qr = QrTicket.objects.filter(ticket=ticket).first() if TOKEN.fullmatch(ticket) else None
     if qr is None:
         return HttpResponse(status=404)
     image = qrcode.make(f"http://weixin.qq.com/q/{qr.ticket[:22]}", box_size=8, border=2)

@@ -58,7 +58,11 @@ def authorize(request):
 def _authorize_problem(appid, redirect_uri, scope, response_type) -> str:
     if appid != settings.WECHAT_APPID:
         return "appid 参数错误（错误码 10016）"
-    if urlsplit(redirect_uri).hostname != urlsplit(settings.SITE_URL).hostname:
+    try:
+        host = urlsplit(redirect_uri).hostname
+    except ValueError:
+        host = None
+    if host != urlsplit(settings.SITE_URL).hostname:
         return "redirect_uri 域名与后台配置不一致（错误码 10003）"
     if scope not in SCOPES:
         return "scope 参数错误或没有 scope 权限（错误码 10005）"

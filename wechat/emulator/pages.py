@@ -1,10 +1,12 @@
 """The emulator's own pages, for people: its home, the cashier that stands in for
 WeChat's payment sheet, what it sent and received, and a phone to send events from."""
 
+import re
 import secrets
 import time
 
 from django.conf import settings
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -13,9 +15,11 @@ from wechatpy.pay.utils import dict_to_xml
 from config.redirects import local_next
 from wechat.emulator.models import Delivery, EmulatedUser, MchOrder, MchRefund, QrTicket, SentTemplateMessage
 from wechat.emulator.notices import deliver, deliver_payment_notice, signed_callback_url
+from wechat.emulator.tasks import RETRY_DELAYS, repeat_payment_notice
 from wechat.emulator.users import ensure_default_users
 
-ACCOUNT_ID = "gh_micromall0001"  # the official account's own id, as WeChat writes it in messages
+ACCOUNT_ID = "gh_micromall0001"
+PREPAY_ID = re.compile(r"wx[0-9a-f]{8,60}")  # the official account's own id, as WeChat writes it in messages
 
 
 def index(request):
@@ -25,14 +29,20 @@ def index(request):
 @require_http_methods(["GET", "POST"])
 def cashier(request):
     """Where the checkout lands instead of WeixinJSBridge: pay, or cancel."""
-    order = get_object_or_404(MchOrder, prepay_id=request.GET.get("prepay_id", "")[:64])
+    prepay_id = request.GET.get("prepay_id", "")
+    if not PREPAY_ID.fullmatch(prepay_id):
+        raise Http404
+    order = get_object_or_404(MchOrder, prepay_id=prepay_id)
     back = local_next(request, default="/", param="return")
     expired = order.trade_state == MchOrder.State.NOTPAY and order.time_expire <= timezone.now()
     if request.method == "POST":
         if request.POST.get("action") == "cancel":
             return redirect(back)
         if not expired and _pay(order):
-            deliver_payment_notice(MchOrder.objects.get(pk=order.pk))
+            # The first notification right away, so the shopper comes back to a paid
+            # order; WeChat's repeats follow if the shop did not answer SUCCESS.
+            if not deliver_payment_notice(MchOrder.objects.get(pk=order.pk)).accepted:
+                repeat_payment_notice.apply_async(args=(order.pk,), countdown=RETRY_DELAYS[0])
             return redirect(back)
         order.refresh_from_db()
     payer = EmulatedUser.objects.filter(openid=order.openid).first()
@@ -85,10 +95,10 @@ def official_account(request):
     users = ensure_default_users()
     result = None
     if request.method == "POST":
-        user = get_object_or_404(EmulatedUser, openid=request.POST.get("openid", "")[:64])
+        user = get_object_or_404(EmulatedUser, openid=request.POST.get("openid", "").replace("\x00", "")[:64])
         event = request.POST.get("event", "")
-        scene = request.POST.get("scene", "").strip()[:64]
-        text = request.POST.get("text", "").strip()[:600]
+        scene = request.POST.get("scene", "").replace("\x00", "").strip()[:64]
+        text = request.POST.get("text", "").replace("\x00", "").strip()[:600]
         if event in EVENTS:
             result = _send_event(user, event, scene, text)
     return render(

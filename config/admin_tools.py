@@ -105,3 +105,16 @@ def thumbnail(url: str, size: int = 48):
     if not url:
         return "—"
     return format_html('<img src="{}" width="{}" height="{}" style="object-fit:cover;border-radius:6px">', url, size, size)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """History nobody edits by hand (money movements, messages sent, events received)."""
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

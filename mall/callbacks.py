@@ -22,27 +22,24 @@ def _reply(ok: bool, message: str = "OK") -> HttpResponse:
     return HttpResponse(wechat_pay.notify_reply(ok, message), content_type="application/xml")
 
 
+def _handle(request, *, kind: str, verify, confirm, refusals):
+    try:
+        notice = verify(request.body)
+        outcome = confirm(notice=notice)
+    except (wechat_pay.InvalidNotification, *refusals) as exc:
+        logger.warning("%s notification refused: %s", kind, exc)
+        return _reply(False, str(exc)[:100])
+    logger.info("%s notification %s: %s", kind, getattr(notice, "out_refund_no", None) or notice.out_trade_no, outcome)
+    return _reply(True)
+
+
 @csrf_exempt
 @require_POST
 def payment_notify(request):
-    try:
-        notice = wechat_pay.verify_payment_notify(request.body)
-        outcome = payment_confirm(notice=notice)
-    except (wechat_pay.InvalidNotification, RejectedNotification) as exc:
-        logger.warning("payment notification refused: %s", exc)
-        return _reply(False, str(exc)[:100])
-    logger.info("payment notification %s: %s", notice.out_trade_no, outcome)
-    return _reply(True)
+    return _handle(request, kind="payment", verify=wechat_pay.verify_payment_notify, confirm=payment_confirm, refusals=(RejectedNotification,))
 
 
 @csrf_exempt
 @require_POST
 def refund_notify(request):
-    try:
-        notice = wechat_pay.verify_refund_notify(request.body)
-        outcome = refund_confirm(notice=notice)
-    except (wechat_pay.InvalidNotification, RefundRejected) as exc:
-        logger.warning("refund notification refused: %s", exc)
-        return _reply(False, str(exc)[:100])
-    logger.info("refund notification %s: %s", notice.out_refund_no, outcome)
-    return _reply(True)
+    return _handle(request, kind="refund", verify=wechat_pay.verify_refund_notify, confirm=refund_confirm, refusals=(RefundRejected,))

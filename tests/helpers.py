@@ -2,11 +2,14 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from mall.services.orders import Destination
+
 requires_postgres = pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="needs PostgreSQL row locks and real concurrent connections; run with DATABASE_URL=postgres://… (CI does)",
 )
 
+DESTINATION = Destination(name="王五", phone="13800138000", province="北京", city="北京", district="", detail="长安街 1 号")
 ADDRESS = {"name": "李四", "phone": "13912345678", "province": "浙江", "city": "杭州", "district": "西湖区", "detail": "文三路 100 号"}
 
 

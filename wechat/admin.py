@@ -1,19 +1,9 @@
 from django.contrib import admin, messages
 from django.db import transaction
 
+from config.admin_tools import ReadOnlyAdmin
 from wechat.models import AccountEvent, TemplateMessage
 from wechat.tasks import deliver_template_message
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(TemplateMessage)

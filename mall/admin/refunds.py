@@ -4,7 +4,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
-from config.admin_tools import export_csv, export_xlsx
+from config.admin_tools import ReadOnlyAdmin, export_csv, export_xlsx
 from config.errors import InvalidStatus
 from config.money import format_yuan
 from mall.models import Payment, Refund, RefundStatus
@@ -100,7 +100,7 @@ class RefundAdmin(admin.ModelAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(ReadOnlyAdmin):
     """Money history: read only."""
 
     list_display = ["out_trade_no", "amount_yuan", "state", "transaction_id", "paid_at", "arrived_after_cancel", "created_at"]
@@ -115,15 +115,6 @@ class PaymentAdmin(admin.ModelAdmin):
         ("微信支付单号", "transaction_id"),
         ("支付时间", "paid_at"),
     ]
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="金额（元）", ordering="amount_fen")
     def amount_yuan(self, payment):

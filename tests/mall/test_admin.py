@@ -4,7 +4,7 @@ import pytest
 from openpyxl import load_workbook
 
 from mall.models import SKU, Order, OrderStatus, Product, ShopSettings
-from mall.services.orders import Destination, LineRequest, order_create
+from mall.services.orders import LineRequest, order_create
 from tests.factories import (
     CategoryFactory,
     MemberFactory,
@@ -12,10 +12,10 @@ from tests.factories import (
     SKUFactory,
     png_bytes,
 )
+from tests.helpers import DESTINATION
 
 pytestmark = pytest.mark.django_db
 
-DESTINATION = Destination(name="赵六", phone="13800138000", province="广东", city="广州", district="", detail="天河路 1 号")
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from django.utils import timezone
 from config.errors import InvalidStatus
 from mall.models import SKU, ActorKind, Order, OrderEvent, OrderStatus
 from mall.services.orders import (
-    Destination,
     LineRequest,
     order_cancel,
     order_create,
@@ -16,10 +15,10 @@ from mall.services.orders import (
 )
 from mall.tasks import cancel_expired_orders
 from tests.factories import MemberFactory, SKUFactory
+from tests.helpers import DESTINATION
 
 pytestmark = pytest.mark.django_db
 
-DESTINATION = Destination(name="王五", phone="13800138000", province="北京", city="北京", district="", detail="长安街 1 号")
 
 
 def open_order(sku, quantity=1, *, age_minutes=0):

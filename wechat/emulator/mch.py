@@ -5,6 +5,7 @@ import hmac
 import re
 import secrets
 from datetime import datetime, timedelta
+from functools import wraps
 
 import xmltodict
 from django.conf import settings
@@ -100,12 +101,21 @@ def _wechat_time(value: str) -> datetime | None:
         return None
 
 
-@csrf_exempt
-@require_POST
-def unified_order(request):
-    data = _verified(request)
-    if isinstance(data, HttpResponse):
-        return data
+def merchant_api(view):
+    """A merchant API endpoint: POST, XML, and only what passes `_verified` reaches the view."""
+
+    @csrf_exempt
+    @require_POST
+    @wraps(view)
+    def endpoint(request):
+        data = _verified(request)
+        return data if isinstance(data, HttpResponse) else view(data)
+
+    return endpoint
+
+
+@merchant_api
+def unified_order(data):
     missing = [name for name in ("body", "out_trade_no", "total_fee", "spbill_create_ip", "notify_url", "trade_type") if not data.get(name)]
     if missing:
         return _error(data, "PARAM_ERROR", f"缺少参数{missing[0]}")
@@ -180,24 +190,16 @@ def order_fields(order: MchOrder) -> dict:
     return fields
 
 
-@csrf_exempt
-@require_POST
-def order_query(request):
-    data = _verified(request)
-    if isinstance(data, HttpResponse):
-        return data
+@merchant_api
+def order_query(data):
     order = _find_order(data)
     if order is None:
         return _error(data, "ORDERNOTEXIST", "此交易订单号不存在")
     return _ok(data, **order_fields(order))
 
 
-@csrf_exempt
-@require_POST
-def close_order(request):
-    data = _verified(request)
-    if isinstance(data, HttpResponse):
-        return data
+@merchant_api
+def close_order(data):
     order = _find_order(data)
     if order is None:
         return _error(data, "ORDERNOTEXIST", "此交易订单号不存在")
@@ -212,12 +214,8 @@ def close_order(request):
     return _error(data, "ORDERPAID", "订单已支付，不能发起关单")
 
 
-@csrf_exempt
-@require_POST
-def refund(request):
-    data = _verified(request)
-    if isinstance(data, HttpResponse):
-        return data
+@merchant_api
+def refund(data):
     if not data.get("out_refund_no"):
         return _error(data, "PARAM_ERROR", "缺少参数out_refund_no")
     if _too_long(data):

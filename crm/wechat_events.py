@@ -6,7 +6,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from crm.models import CHANNEL_SCENE_PREFIX, Channel, Member
+from crm.models import CHANNEL_SCENE_PREFIX, REFERRAL_SCENE_PREFIX, Channel, Member
+from distribution.models import Referral
+from distribution.services.binding import binding_apply
 from mall.models import ShopSettings
 
 
@@ -21,6 +23,8 @@ def on_account_event(sender, openid: str, kind: str, scene: str, content: str, *
         Member.objects.filter(pk=member.pk).update(is_subscribed=True, subscribed_at=now)
     elif kind == "unsubscribe":
         Member.objects.filter(pk=member.pk).update(is_subscribed=False, unsubscribed_at=now)
+    if scene.startswith(REFERRAL_SCENE_PREFIX):
+        binding_apply(member=member, code=scene[len(REFERRAL_SCENE_PREFIX):], source=Referral.Source.QRCODE)
     if scene.startswith(CHANNEL_SCENE_PREFIX):
         channel = Channel.objects.filter(code=scene[len(CHANNEL_SCENE_PREFIX):]).first()
         if channel is not None:

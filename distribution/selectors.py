@@ -1,4 +1,73 @@
-def member_is_distributor(*, member) -> bool:
-    """Whether a member may share for commission. Until the distribution rules land,
-    the shop runs on the documented default mode: every member is a distributor."""
-    return member.is_active
+"""Reads for sharers and operators."""
+
+from django.contrib.auth import get_user_model
+from django.db.models import F, QuerySet, Sum
+from django.utils import timezone
+
+from distribution.models import (
+    Account,
+    Commission,
+    DistributionSettings,
+    Distributor,
+    DistributorStatus,
+    Eligibility,
+    Referral,
+)
+from mall.models import Order
+
+
+def member_is_distributor(*, member, settings: DistributionSettings | None = None) -> bool:
+    """Active distributors, and in "everyone" mode every member nobody revoked."""
+    if member is None or not member.is_authenticated or not member.is_active:
+        return False
+    settings = settings or DistributionSettings.load()
+    if not settings.enabled:
+        return False
+    status = Distributor.objects.filter(member=member).values_list("status", flat=True).first()
+    if status is not None:
+        return status == DistributorStatus.ACTIVE
+    return settings.eligibility == Eligibility.EVERYONE
+
+
+def active_distributor_ids(member_ids: set[int], settings: DistributionSettings) -> set[int]:
+    """Which of these members may earn commission now (one query)."""
+    if not settings.enabled or not member_ids:
+        return set()
+    statuses = dict(Distributor.objects.filter(member_id__in=member_ids).values_list("member_id", "status"))
+    everyone = settings.eligibility == Eligibility.EVERYONE
+    return {pk for pk in member_ids if statuses.get(pk) == DistributorStatus.ACTIVE or (pk not in statuses and everyone)}
+
+
+def member_paid_spend(*, member) -> int:
+    """What the member has paid and not had back, over all their orders."""
+    total = Order.objects.filter(member=member, paid_at__isnull=False).aggregate(total=Sum(F("pay_fen") - F("refunded_fen")))["total"]
+    return total or 0
+
+
+def balances(*, member) -> dict[str, int]:
+    account = Account.objects.filter(member=member).values("frozen_fen", "available_fen", "withdrawing_fen", "withdrawn_fen").first()
+    return account or dict.fromkeys(("frozen_fen", "available_fen", "withdrawing_fen", "withdrawn_fen"), 0)
+
+
+def referrer_of(*, member):
+    referral = Referral.objects.filter(member=member).select_related("referrer").first()
+    if referral is None or (referral.expires_at is not None and referral.expires_at <= timezone.now()):
+        return None
+    return referral.referrer
+
+
+def team(*, member, level: int) -> QuerySet:
+    """Members I referred (level 1), or whom they referred (level 2)."""
+    members = get_user_model().objects.filter(is_active=True)
+    if level == 1:
+        return members.filter(referral__referrer=member).order_by("-referral__bound_at")
+    return members.filter(referral__referrer__referral__referrer=member).order_by("-referral__bound_at")
+
+
+def team_counts(*, member) -> tuple[int, int]:
+    return team(member=member, level=1).count(), team(member=member, level=2).count()
+
+
+def member_commissions(*, member, status: str | None = None) -> QuerySet[Commission]:
+    commissions = Commission.objects.filter(beneficiary=member).select_related("order")
+    return commissions.filter(status=status) if status else commissions

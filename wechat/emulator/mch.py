@@ -18,7 +18,7 @@ from wechatpy.pay.utils import calculate_signature, calculate_signature_hmac, di
 from wechatpy.utils import random_string
 
 from wechat.emulator.common import BEIJING, WECHAT_TIME, format_time
-from wechat.emulator.models import MchOrder, MchRefund
+from wechat.emulator.models import EmulatedUser, MchOrder, MchRefund, MchTransfer
 from wechat.emulator.tasks import complete_refund
 
 MIN_EXPIRY = timedelta(minutes=1)
@@ -270,3 +270,51 @@ def _refund_fields(record: MchRefund) -> dict:
         "cash_fee": order.total_fee,
         "cash_refund_fee": record.refund_fee,
     }
+
+
+MIN_TRANSFER = 30  # WeChat's lowest payment to a wallet: 0.30 yuan
+
+
+@csrf_exempt
+@require_POST
+def transfer(request):
+    """企业付款: signed like the other merchant APIs, but with mch_appid / mchid, and
+    answered unsigned, as WeChat does."""
+    try:
+        data = dict(xmltodict.parse(request.body)["xml"])
+    except Exception:  # noqa: BLE001
+        return _protocol_fail("XML格式错误")
+    if not all(isinstance(value, str) and "\x00" not in value for value in data.values()):
+        return _protocol_fail("XML格式错误")
+    if data.get("mchid") != settings.WECHAT_MCH_ID or data.get("mch_appid") != settings.WECHAT_APPID:
+        return _protocol_fail("商户号mchid与appid不匹配")
+    sign = data.pop("sign", "")
+    if not hmac.compare_digest(sign, calculate_signature(data, settings.WECHAT_PAY_API_KEY)):
+        return _protocol_fail("签名错误")
+
+    def answer(**fields):
+        base = {"return_code": "SUCCESS", "return_msg": "", "mch_appid": data["mch_appid"], "mchid": data["mchid"],
+                "nonce_str": random_string(32)}
+        return _xml({**base, **{key: str(value) for key, value in fields.items()}})
+
+    amount = _fen(data.get("amount"))
+    if amount is None or not data.get("partner_trade_no") or len(data["partner_trade_no"]) > 32:
+        return answer(result_code="FAIL", err_code="PARAM_ERROR", err_code_des="参数错误")
+    existing = MchTransfer.objects.filter(partner_trade_no=data["partner_trade_no"]).first()
+    if existing is None:
+        if not EmulatedUser.objects.filter(openid=data.get("openid", "")[:64]).exists():
+            return answer(result_code="FAIL", err_code="OPENID_ERROR", err_code_des="Openid错误")
+        if amount < MIN_TRANSFER:
+            return answer(result_code="FAIL", err_code="AMOUNT_LIMIT", err_code_des="付款金额不能小于最低限额")
+        try:
+            with transaction.atomic():
+                existing = MchTransfer.objects.create(
+                    partner_trade_no=data["partner_trade_no"], openid=data["openid"], amount=amount,
+                    description=data.get("desc", "")[:100], payment_no="10100" + f"{secrets.randbelow(10**20):020d}",
+                )
+        except IntegrityError:  # the same transfer asked twice at once: it is paid once
+            existing = MchTransfer.objects.get(partner_trade_no=data["partner_trade_no"])
+    elif existing.amount != amount or existing.openid != data.get("openid"):
+        return answer(result_code="FAIL", err_code="PARAM_ERROR", err_code_des="商户订单号重复，参数不一致")
+    return answer(result_code="SUCCESS", partner_trade_no=existing.partner_trade_no, payment_no=existing.payment_no,
+                  payment_time=timezone.localtime(existing.created_at).strftime("%Y-%m-%d %H:%M:%S"))

@@ -151,3 +151,17 @@ class QrTicket(models.Model):
     scene = models.CharField(max_length=64)
     expires_at = models.DateTimeField(null=True, blank=True)  # permanent codes have none
     created_at = models.DateTimeField(auto_now_add=True)
+
+
+class MchTransfer(models.Model):
+    """A payment from the merchant to a user's wallet (企业付款)."""
+
+    partner_trade_no = models.CharField(max_length=32, unique=True)
+    openid = models.CharField(max_length=64)
+    amount = models.PositiveBigIntegerField()
+    description = models.CharField(max_length=100)
+    payment_no = models.CharField(max_length=32, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]

@@ -27,4 +27,5 @@ urlpatterns = [
     path("mch/pay/orderquery", mch.order_query, name="order_query"),
     path("mch/pay/closeorder", mch.close_order, name="close_order"),
     path("mch/secapi/pay/refund", mch.refund, name="refund"),
+    path("mch/mmpaymkttransfers/promotion/transfers", mch.transfer, name="transfer"),
 ]

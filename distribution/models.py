@@ -1,0 +1,358 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+
+MEMBER = settings.AUTH_USER_MODEL
+
+
+class Eligibility(models.TextChoices):
+    EVERYONE = "everyone", "所有会员"
+    APPLY = "apply", "申请并审核"
+    SPEND = "spend", "累计消费满额自动成为"
+    APPOINTED = "appointed", "仅由运营指定"
+
+
+class BindingScope(models.TextChoices):
+    NO_REFERRER = "no_referrer", "任何尚无推荐人的会员"
+    NEW_MEMBERS = "new_members", "仅新会员（从未下过单）"
+
+
+class BindingValidity(models.TextChoices):
+    PERMANENT = "permanent", "永久有效"
+    DAYS = "days", "有效期 N 天"
+    LATEST = "latest", "以最近一次点击的链接为准"
+
+
+class PayoutChannel(models.TextChoices):
+    WECHAT = "wechat", "微信零钱"
+    BALANCE = "balance", "商城余额"
+    MANUAL = "manual", "人工打款"
+
+
+class DistributionSettings(models.Model):
+    """The operator's rules for referral commission: one row, edited in the admin."""
+
+    enabled = models.BooleanField("开启分销", default=True)
+    eligibility = models.CharField("分销员资格", max_length=12, choices=Eligibility.choices, default=Eligibility.EVERYONE)
+    spend_threshold_fen = models.PositiveBigIntegerField("自动成为分销员的累计消费（分）", default=0)
+    binding_scope = models.CharField("可被绑定的会员", max_length=12, choices=BindingScope.choices, default=BindingScope.NO_REFERRER)
+    binding_validity = models.CharField("绑定有效期", max_length=10, choices=BindingValidity.choices, default=BindingValidity.PERMANENT)
+    binding_days = models.PositiveIntegerField("绑定有效天数", default=30, validators=[MinValueValidator(1), MaxValueValidator(3650)])
+    protection_days = models.PositiveIntegerField(
+        "保护期（天）", default=0, help_text="绑定后这些天内，其他分销员的链接不能抢走该客户", validators=[MaxValueValidator(3650)]
+    )
+    levels = models.PositiveSmallIntegerField(
+        "分销层级", default=2, validators=[MinValueValidator(1), MaxValueValidator(2)], help_text="最多两级：超过三级在国内属于违规传销"
+    )
+    level1_rate_bp = models.PositiveIntegerField("一级佣金比例（万分比）", default=1000, validators=[MaxValueValidator(10000)])
+    level2_rate_bp = models.PositiveIntegerField("二级佣金比例（万分比）", default=500, validators=[MaxValueValidator(10000)])
+    self_purchase = models.BooleanField("自购返佣", default=False, help_text="分销员自己下单时，自己拿一级佣金、上级拿二级")
+    withdrawal_min_fen = models.PositiveBigIntegerField("单次最低提现（分）", default=100)
+    withdrawal_max_fen = models.PositiveBigIntegerField("单次最高提现（分）", default=500000)
+    withdrawal_fee_bp = models.PositiveIntegerField(
+        "提现手续费（万分比）", default=0, validators=[MaxValueValidator(5000)], help_text="提现到商城余额不收手续费"
+    )
+    channels = models.JSONField("可用提现方式", default=list, help_text="wechat 微信零钱 / balance 商城余额 / manual 人工打款")
+    extra_freeze_days = models.PositiveIntegerField(
+        "售后期后额外冻结（天）", default=0, validators=[MaxValueValidator(365)], help_text="订单售后期结束后再过几天佣金才可提现"
+    )
+
+    class Meta:
+        verbose_name = "分销设置"
+        verbose_name_plural = "分销设置"
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="distribution_settings_singleton"),
+            models.CheckConstraint(condition=Q(levels__in=[1, 2]), name="distribution_two_levels_at_most"),
+            models.CheckConstraint(
+                condition=Q(level1_rate_bp__lte=10000 - F("level2_rate_bp")), name="distribution_rates_within_whole"
+            ),
+        ]
+
+    def __str__(self):
+        return "分销设置"
+
+    def clean(self):
+        if self.level1_rate_bp + self.level2_rate_bp > 10000:
+            raise ValidationError({"level2_rate_bp": "一级与二级佣金比例之和不能超过 100%"})
+        if self.withdrawal_max_fen and self.withdrawal_min_fen > self.withdrawal_max_fen:
+            raise ValidationError({"withdrawal_max_fen": "最高提现不能低于最低提现"})
+        unknown = set(self.channels or []) - set(PayoutChannel.values)
+        if unknown or not self.channels:
+            raise ValidationError({"channels": "请从 wechat、balance、manual 中选择至少一种"})
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def load(cls) -> "DistributionSettings":
+        settings_, _ = cls.objects.get_or_create(pk=1, defaults={"channels": [PayoutChannel.WECHAT, PayoutChannel.BALANCE]})
+        return settings_
+
+
+class Grade(models.Model):
+    """A distributor grade: its own rates, reached by team size and spend."""
+
+    name = models.CharField("名称", max_length=20)
+    rank = models.PositiveSmallIntegerField("等级", unique=True, help_text="数字越大等级越高；升级只升不降")
+    level1_rate_bp = models.PositiveIntegerField("一级佣金比例（万分比）", validators=[MaxValueValidator(10000)])
+    level2_rate_bp = models.PositiveIntegerField("二级佣金比例（万分比）", validators=[MaxValueValidator(10000)])
+    min_team_size = models.PositiveIntegerField("团队人数（直推）达到", default=0)
+    min_own_spend_fen = models.PositiveBigIntegerField("自购金额（分）达到", default=0)
+    min_team_spend_fen = models.PositiveBigIntegerField("团队消费（分）达到", default=0)
+
+    class Meta:
+        verbose_name = "分销员等级"
+        verbose_name_plural = "分销员等级"
+        ordering = ["rank"]
+        constraints = [
+            models.CheckConstraint(condition=Q(level1_rate_bp__lte=10000 - F("level2_rate_bp")), name="grade_rates_within_whole"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.level1_rate_bp + self.level2_rate_bp > 10000:
+            raise ValidationError({"level2_rate_bp": "一级与二级佣金比例之和不能超过 100%"})
+
+
+class DistributorStatus(models.TextChoices):
+    PENDING = "pending", "待审核"
+    ACTIVE = "active", "分销员"
+    REJECTED = "rejected", "申请被拒"
+    REVOKED = "revoked", "已取消资格"
+
+
+class Distributor(models.Model):
+    """A member's standing as a sharer, and the counters grade upgrades look at."""
+
+    member = models.OneToOneField(MEMBER, verbose_name="会员", on_delete=models.CASCADE, related_name="distributor")
+    status = models.CharField("状态", max_length=10, choices=DistributorStatus.choices, default=DistributorStatus.ACTIVE)
+    grade = models.ForeignKey(Grade, verbose_name="等级", null=True, blank=True, on_delete=models.PROTECT, related_name="distributors")
+    team_size = models.PositiveIntegerField("直推人数", default=0)
+    own_spend_fen = models.PositiveBigIntegerField("自购金额（分）", default=0)
+    team_spend_fen = models.PositiveBigIntegerField("团队消费（分）", default=0)
+    applied_at = models.DateTimeField("申请时间", null=True, blank=True)
+    reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
+    reviewed_by = models.ForeignKey(MEMBER, verbose_name="审核人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "分销员"
+        verbose_name_plural = "分销员"
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["status"], name="distributor_status")]
+
+    def __str__(self):
+        return str(self.member)
+
+
+class Referral(models.Model):
+    """Who brought a member: their referrer, until when, and since when it is protected."""
+
+    class Source(models.TextChoices):
+        LINK = "link", "分享链接"
+        POSTER = "poster", "海报二维码"
+        QRCODE = "qrcode", "公众号二维码"
+        OPERATOR = "operator", "运营调整"
+
+    member = models.OneToOneField(MEMBER, verbose_name="会员", on_delete=models.CASCADE, related_name="referral")
+    referrer = models.ForeignKey(MEMBER, verbose_name="推荐人", on_delete=models.PROTECT, related_name="referred")
+    source = models.CharField("来源", max_length=10, choices=Source.choices, default=Source.LINK)
+    bound_at = models.DateTimeField("绑定时间")
+    expires_at = models.DateTimeField("失效时间", null=True, blank=True)
+    protected_until = models.DateTimeField("保护期至", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "推荐关系"
+        verbose_name_plural = "推荐关系"
+        ordering = ["-bound_at"]
+        constraints = [models.CheckConstraint(condition=~Q(member=F("referrer")), name="referral_not_self")]
+
+    def __str__(self):
+        return f"{self.member} ← {self.referrer}"
+
+
+class ReferralChange(models.Model):
+    """Every binding, rebinding and unbinding, for good (the binding history)."""
+
+    member = models.ForeignKey(MEMBER, verbose_name="会员", on_delete=models.CASCADE, related_name="referral_changes")
+    old_referrer = models.ForeignKey(MEMBER, verbose_name="原推荐人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    new_referrer = models.ForeignKey(MEMBER, verbose_name="新推荐人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    source = models.CharField("来源", max_length=10, choices=Referral.Source.choices)
+    actor = models.ForeignKey(MEMBER, verbose_name="操作人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.CharField("说明", max_length=200, blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "绑定记录"
+        verbose_name_plural = "绑定记录"
+        ordering = ["-id"]
+
+
+class OrderReferral(models.Model):
+    """The referrer chain of an order, taken when it was created, so later rebinding
+    does not change who earns from it."""
+
+    order = models.OneToOneField("mall.Order", on_delete=models.CASCADE, related_name="referral_snapshot")
+    level1 = models.ForeignKey(MEMBER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    level2 = models.ForeignKey(MEMBER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class SkuCommission(models.Model):
+    """A fixed commission per unit of an SKU, instead of the rates."""
+
+    sku = models.OneToOneField("mall.SKU", verbose_name="SKU", on_delete=models.CASCADE, related_name="commission")
+    level1_fen = models.PositiveIntegerField("一级佣金（分/件）")
+    level2_fen = models.PositiveIntegerField("二级佣金（分/件）", default=0)
+
+    class Meta:
+        verbose_name = "SKU 固定佣金"
+        verbose_name_plural = "SKU 固定佣金"
+
+    def __str__(self):
+        return str(self.sku)
+
+
+class CommissionStatus(models.TextChoices):
+    FROZEN = "frozen", "冻结中"
+    AVAILABLE = "available", "可提现"
+    WITHDRAWN = "withdrawn", "已提现"
+    VOID = "void", "已失效"
+
+
+class Commission(models.Model):
+    """What one sharer earns from one order line at one level."""
+
+    order = models.ForeignKey("mall.Order", verbose_name="订单", on_delete=models.PROTECT, related_name="commissions")
+    line = models.ForeignKey("mall.OrderLine", verbose_name="订单商品", on_delete=models.PROTECT, related_name="commissions")
+    beneficiary = models.ForeignKey(MEMBER, verbose_name="分销员", on_delete=models.PROTECT, related_name="commissions")
+    level = models.PositiveSmallIntegerField("层级")
+    base_fen = models.PositiveBigIntegerField("计佣金额（分）")
+    rate_bp = models.PositiveIntegerField("比例（万分比）")  # 0 when a fixed SKU commission applied
+    amount_fen = models.PositiveBigIntegerField("佣金（分）")
+    voided_fen = models.PositiveBigIntegerField("已失效（分）", default=0)  # refunds void proportionally
+    status = models.CharField("状态", max_length=10, choices=CommissionStatus.choices, default=CommissionStatus.FROZEN)
+    available_at = models.DateTimeField("可提现时间", null=True, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "佣金"
+        verbose_name_plural = "佣金"
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["line", "beneficiary", "level"], name="commission_once_per_line_level"),
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="commission_amount_positive"),
+            models.CheckConstraint(condition=Q(voided_fen__lte=F("amount_fen")), name="commission_void_within_amount"),
+            models.CheckConstraint(condition=Q(level__in=[1, 2]), name="commission_level_1_or_2"),
+        ]
+        indexes = [
+            # Settlement walks the frozen ones in id order, batch after batch.
+            models.Index(fields=["id"], condition=Q(status="frozen"), name="commission_frozen"),
+            models.Index(fields=["order"], name="commission_order"),
+            models.Index(fields=["beneficiary", "status"], name="commission_beneficiary"),
+        ]
+
+    def __str__(self):
+        return f"{self.beneficiary} L{self.level} {self.amount_fen}"
+
+    @property
+    def net_fen(self) -> int:
+        return self.amount_fen - self.voided_fen
+
+
+class Account(models.Model):
+    """A sharer's four balances. Moved only together with a LedgerEntry, in one
+    transaction, with guarded updates; the reconciliation proves they agree."""
+
+    member = models.OneToOneField(MEMBER, on_delete=models.CASCADE, related_name="commission_account")
+    frozen_fen = models.BigIntegerField(default=0)
+    available_fen = models.BigIntegerField(default=0)
+    withdrawing_fen = models.BigIntegerField(default=0)
+    withdrawn_fen = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "佣金账户"
+        verbose_name_plural = "佣金账户"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(frozen_fen__gte=0, available_fen__gte=0, withdrawing_fen__gte=0, withdrawn_fen__gte=0),
+                name="account_balances_not_negative",
+            ),
+        ]
+
+
+class LedgerKind(models.TextChoices):
+    EARNED = "earned", "佣金入账（冻结）"
+    RELEASED = "released", "解冻可提现"
+    VOIDED = "voided", "退款失效"
+    HELD = "held", "提现申请冻结"
+    PAID = "paid", "提现已到账"
+    RETURNED = "returned", "提现退回"
+
+
+class LedgerEntry(models.Model):
+    """One movement of commission money between a sharer's balances. Append-only;
+    `source_key` names the event it records, once."""
+
+    member = models.ForeignKey(MEMBER, on_delete=models.PROTECT, related_name="ledger_entries")
+    kind = models.CharField("类型", max_length=10, choices=LedgerKind.choices)
+    commission = models.ForeignKey(Commission, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries")
+    withdrawal = models.ForeignKey("Withdrawal", null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries")
+    frozen_delta = models.BigIntegerField(default=0)
+    available_delta = models.BigIntegerField(default=0)
+    withdrawing_delta = models.BigIntegerField(default=0)
+    withdrawn_delta = models.BigIntegerField(default=0)
+    source_key = models.CharField(max_length=80, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "佣金流水"
+        verbose_name_plural = "佣金流水"
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["member", "id"], name="ledger_member")]
+
+
+class WithdrawalStatus(models.TextChoices):
+    PENDING = "pending", "待审核"
+    PAYING = "paying", "打款中"
+    PAID = "paid", "已到账"
+    REJECTED = "rejected", "已拒绝"
+    FAILED = "failed", "打款失败"
+
+
+class Withdrawal(models.Model):
+    member = models.ForeignKey(MEMBER, verbose_name="分销员", on_delete=models.PROTECT, related_name="withdrawals")
+    number = models.CharField("提现单号", max_length=32, unique=True)  # WeChat's partner_trade_no: pays once
+    amount_fen = models.PositiveBigIntegerField("提现金额（分）")
+    fee_fen = models.PositiveBigIntegerField("手续费（分）", default=0)
+    channel = models.CharField("提现方式", max_length=10, choices=PayoutChannel.choices)
+    status = models.CharField("状态", max_length=10, choices=WithdrawalStatus.choices, default=WithdrawalStatus.PENDING)
+    reviewed_by = models.ForeignKey(MEMBER, verbose_name="审核人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
+    reject_reason = models.CharField("拒绝原因", max_length=200, blank=True)
+    payout_reference = models.CharField("打款凭证", max_length=64, blank=True)
+    failure_reason = models.CharField("失败原因", max_length=200, blank=True)
+    paid_at = models.DateTimeField("到账时间", null=True, blank=True)
+    created_at = models.DateTimeField("申请时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "提现"
+        verbose_name_plural = "提现"
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="withdrawal_amount_positive"),
+            models.CheckConstraint(condition=Q(fee_fen__lt=F("amount_fen")), name="withdrawal_fee_below_amount"),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="withdrawal_status")]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def net_fen(self) -> int:
+        return self.amount_fen - self.fee_fen

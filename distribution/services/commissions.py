@@ -1,0 +1,228 @@
+"""Commission from an order: snapshot the chain when it is placed, earn (frozen) when it
+is paid, void proportionally when it is refunded, release when it is completed and its
+after-sales window has closed."""
+
+import logging
+from datetime import timedelta
+
+from django.db import connection, transaction
+from django.db.models import Exists, F, OuterRef, Sum
+from django.utils import timezone
+
+from distribution.ledger import book
+from distribution.models import (
+    Account,
+    Commission,
+    CommissionStatus,
+    DistributionSettings,
+    Distributor,
+    LedgerEntry,
+    LedgerKind,
+    OrderReferral,
+    SkuCommission,
+)
+from distribution.selectors import active_distributor_ids
+from distribution.services.binding import referral_chain
+from mall.models import OPEN_REFUND_STATUSES, Order, OrderStatus, Refund
+
+logger = logging.getLogger(__name__)
+
+WHOLE = 10000  # basis points
+
+
+def order_snapshot(*, order: Order) -> OrderReferral:
+    """Who would earn from this order, fixed now (later rebinding changes nothing)."""
+    level1, level2 = referral_chain(buyer=order.member, settings=DistributionSettings.load())
+    snapshot, _ = OrderReferral.objects.get_or_create(order=order, defaults={"level1_id": level1, "level2_id": level2})
+    return snapshot
+
+
+def commissions_earn(*, order: Order) -> list[Commission]:
+    """Frozen commission for each line of a paid order, per level. Idempotent: an order
+    earns once (and the unique key on line + beneficiary + level backs that up)."""
+    settings = DistributionSettings.load()
+    if not settings.enabled:
+        return []
+    with transaction.atomic():
+        snapshot = order_snapshot(order=order)  # normally made at creation; this is the fallback
+        OrderReferral.objects.select_for_update().get(pk=snapshot.pk)
+        if Commission.objects.filter(order=order).exists():
+            return []
+        chain = {1: snapshot.level1_id, 2: snapshot.level2_id if settings.levels >= 2 else None}
+        earners = active_distributor_ids({pk for pk in chain.values() if pk}, settings)
+        if not earners:
+            return []
+        grades = {
+            d.member_id: d.grade for d in Distributor.objects.filter(member_id__in=earners, grade__isnull=False).select_related("grade")
+        }
+        lines = list(order.lines.all())
+        fixed = {rule.sku_id: rule for rule in SkuCommission.objects.filter(sku_id__in=[line.sku_id for line in lines])}
+        rows = []
+        for line in lines:
+            given = 0  # what this line already pays out: the levels together never exceed it
+            for level in (1, 2):
+                member_id = chain[level]
+                if member_id not in earners:
+                    continue
+                rate_bp, amount = _commission(line, level, fixed.get(line.sku_id), grades.get(member_id), settings)
+                amount = min(amount, line.pay_fen - given)
+                if amount <= 0:
+                    continue  # zero commissions are not recorded
+                given += amount
+                rows.append(Commission(order=order, line=line, beneficiary_id=member_id, level=level,
+                                       base_fen=line.pay_fen, rate_bp=rate_bp, amount_fen=amount))
+        created = Commission.objects.bulk_create(rows)
+        for commission in created:
+            book(member_id=commission.beneficiary_id, kind=LedgerKind.EARNED, source_key=f"commission:{commission.pk}:earned",
+                 commission=commission, frozen=commission.amount_fen)
+        return created
+
+
+def _commission(line, level: int, fixed: SkuCommission | None, grade, settings: DistributionSettings) -> tuple[int, int]:
+    """(rate_bp, amount): a fixed SKU commission beats the grade's rate, which beats the
+    global rate. Amounts round down to the fen."""
+    if fixed is not None:
+        return 0, (fixed.level1_fen if level == 1 else fixed.level2_fen) * line.quantity
+    if grade is not None:
+        rate = grade.level1_rate_bp if level == 1 else grade.level2_rate_bp
+    else:
+        rate = settings.level1_rate_bp if level == 1 else settings.level2_rate_bp
+    return rate, line.pay_fen * rate // WHOLE
+
+
+def commissions_void(*, order: Order) -> int:
+    """After a refund: void each frozen commission of the order in proportion to what has
+    been refunded so far, exactly to the fen (a full refund voids all of it)."""
+    with transaction.atomic():
+        order = Order.objects.get(pk=order.pk)
+        voided = 0
+        for commission in Commission.objects.select_for_update().filter(order=order).order_by("id"):
+            if order.refunded_fen >= order.pay_fen:
+                target = commission.amount_fen
+            else:
+                target = commission.amount_fen * order.refunded_fen // order.pay_fen
+            extra = target - commission.voided_fen
+            if extra <= 0:
+                continue
+            if commission.status != CommissionStatus.FROZEN:
+                logger.error("refund after commission %s was released; not clawed back", commission.pk)
+                continue
+            status = CommissionStatus.VOID if target == commission.amount_fen else CommissionStatus.FROZEN
+            Commission.objects.filter(pk=commission.pk).update(voided_fen=target, status=status)
+            book(member_id=commission.beneficiary_id, kind=LedgerKind.VOIDED, commission=commission,
+                 source_key=f"commission:{commission.pk}:voided-to:{target}", frozen=-extra)
+            voided += extra
+        return voided
+
+
+def _due(now) -> "QuerySet[Commission]":  # noqa: F821
+    cutoff = now - timedelta(days=DistributionSettings.load().extra_freeze_days)
+    open_refund = Refund.objects.filter(order=OuterRef("order"), status__in=OPEN_REFUND_STATUSES)
+    return Commission.objects.filter(
+        status=CommissionStatus.FROZEN,
+        order__status=OrderStatus.COMPLETED,
+        order__after_sales_deadline__lte=cutoff,
+    ).exclude(Exists(open_refund))
+
+
+def commissions_release_due(*, now=None, batch_size: int = 20000) -> int:
+    """Make frozen commissions available once their order is completed, its after-sales
+    window (plus any extra freeze) has closed and no after-sales request is open.
+    Set-based: each batch is one SQL statement on PostgreSQL."""
+    now = now or timezone.now()
+    release = _release_batch_postgres if connection.vendor == "postgresql" else _release_batch_portable
+    total = 0
+    while True:
+        with transaction.atomic():
+            released = release(now, batch_size)
+        total += released
+        if released < batch_size:
+            return total
+
+
+def _release_batch_postgres(now, batch_size: int) -> int:
+    due = _due(now).order_by("id").select_for_update(skip_locked=True, of=("self",)).values("id")[:batch_size]
+    due_sql, due_params = due.query.sql_with_params()
+    tables = {
+        "commission": Commission._meta.db_table,
+        "ledger": LedgerEntry._meta.db_table,
+        "account": Account._meta.db_table,
+    }
+    sql = f"""
+        WITH due AS ({due_sql}), released AS (
+            UPDATE {tables['commission']} c SET status = %s, available_at = %s
+            FROM due WHERE c.id = due.id
+            RETURNING c.id, c.beneficiary_id, c.amount_fen - c.voided_fen AS amount
+        ), booked AS (
+            INSERT INTO {tables['ledger']}
+                (member_id, kind, commission_id, withdrawal_id, frozen_delta, available_delta,
+                 withdrawing_delta, withdrawn_delta, source_key, created_at)
+            SELECT beneficiary_id, %s, id, NULL, -amount, amount, 0, 0, 'commission:' || id || ':released', %s
+            FROM released
+            RETURNING member_id, available_delta
+        ), moved AS (
+            UPDATE {tables['account']} a
+            SET frozen_fen = a.frozen_fen - s.total, available_fen = a.available_fen + s.total
+            FROM (SELECT member_id, SUM(available_delta) AS total FROM booked GROUP BY member_id) s
+            WHERE a.member_id = s.member_id
+            RETURNING 1
+        )
+        SELECT (SELECT COUNT(*) FROM released)
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*due_params, CommissionStatus.AVAILABLE, now, LedgerKind.RELEASED, now])
+        return cursor.fetchone()[0]
+
+
+def _release_batch_portable(now, batch_size: int) -> int:
+    ids = list(_due(now).order_by("id").values_list("id", flat=True)[:batch_size])
+    if not ids:
+        return 0
+    Commission.objects.filter(id__in=ids, status=CommissionStatus.FROZEN).update(status=CommissionStatus.AVAILABLE, available_at=now)
+    released = list(Commission.objects.filter(id__in=ids).values_list("id", "beneficiary_id", "amount_fen", "voided_fen"))
+    LedgerEntry.objects.bulk_create(
+        [
+            LedgerEntry(member_id=member_id, kind=LedgerKind.RELEASED, commission_id=pk, frozen_delta=-(amount - voided),
+                        available_delta=amount - voided, source_key=f"commission:{pk}:released", created_at=now)
+            for pk, member_id, amount, voided in released
+        ]
+    )
+    per_member: dict[int, int] = {}
+    for _, member_id, amount, voided in released:
+        per_member[member_id] = per_member.get(member_id, 0) + amount - voided
+    for member_id, total in per_member.items():
+        Account.objects.filter(member_id=member_id).update(frozen_fen=F("frozen_fen") - total, available_fen=F("available_fen") + total)
+    return len(ids)
+
+
+def commissions_mark_withdrawn(*, member_id: int) -> int:
+    """Label, oldest first, the available commissions that paid-out withdrawals have
+    now covered in full (a commission partly covered stays available)."""
+    paid_out = Account.objects.filter(member_id=member_id).values_list("withdrawn_fen", flat=True).first() or 0
+    labelled = Commission.objects.filter(beneficiary_id=member_id, status=CommissionStatus.WITHDRAWN).aggregate(
+        total=Sum(F("amount_fen") - F("voided_fen"))
+    )["total"] or 0
+    room, marked = paid_out - labelled, []
+    for pk, net in (
+        Commission.objects.filter(beneficiary_id=member_id, status=CommissionStatus.AVAILABLE)
+        .order_by("available_at", "id")
+        .values_list("id", F("amount_fen") - F("voided_fen"))
+    ):
+        if net > room:
+            break
+        room -= net
+        marked.append(pk)
+    return Commission.objects.filter(id__in=marked, status=CommissionStatus.AVAILABLE).update(status=CommissionStatus.WITHDRAWN)
+
+
+def spend_counters_on_completion(*, order: Order) -> set[int]:
+    """Own spend for the buyer, team spend for their level-1 sharer; returns whom to
+    check for a grade upgrade."""
+    spent = order.pay_fen - order.refunded_fen
+    snapshot = OrderReferral.objects.filter(order=order).first()
+    Distributor.objects.filter(member_id=order.member_id).update(own_spend_fen=F("own_spend_fen") + spent)
+    touched = {order.member_id}
+    if snapshot and snapshot.level1_id and snapshot.level1_id != order.member_id:
+        Distributor.objects.filter(member_id=snapshot.level1_id).update(team_spend_fen=F("team_spend_fen") + spent)
+        touched.add(snapshot.level1_id)
+    return touched

@@ -1,0 +1,123 @@
+"""Who may share for commission: the operator's eligibility mode, applications,
+appointments, revocation, and grades that rise with team size and spend."""
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from config.errors import DomainError, InvalidStatus
+from distribution.models import DistributionSettings, Distributor, DistributorStatus, Eligibility, Grade
+from distribution.selectors import member_paid_spend
+
+
+class NotDistributor(DomainError):
+    status = 403
+    code = "not_distributor"
+    message = "您还不是分销员"
+
+
+class DistributionOff(DomainError):
+    code = "distribution_disabled"
+    message = "分销功能未开启"
+
+
+def distributor_of(member) -> Distributor:
+    distributor, _ = Distributor.objects.get_or_create(member=member, defaults={"status": _default_status()})
+    return distributor
+
+
+def _default_status() -> str:
+    settings = DistributionSettings.load()
+    return DistributorStatus.ACTIVE if settings.eligibility == Eligibility.EVERYONE else DistributorStatus.PENDING
+
+
+@transaction.atomic
+def distributor_apply(*, member) -> Distributor:
+    """Become a distributor, or a pending application, per the operator's mode."""
+    settings = DistributionSettings.load()
+    if not settings.enabled:
+        raise DistributionOff()
+    distributor, created = Distributor.objects.select_for_update().get_or_create(
+        member=member, defaults={"status": DistributorStatus.PENDING, "applied_at": timezone.now()}
+    )
+    if distributor.status == DistributorStatus.ACTIVE:
+        return distributor
+    if distributor.status == DistributorStatus.REVOKED:
+        raise InvalidStatus("您的分销资格已被取消，请联系客服")
+    if settings.eligibility == Eligibility.APPOINTED:
+        raise InvalidStatus("分销员由店铺指定，暂不开放申请")
+    if settings.eligibility == Eligibility.SPEND and _own_spend(member) < settings.spend_threshold_fen:
+        raise InvalidStatus(f"累计消费满 {settings.spend_threshold_fen / 100:.2f} 元即可成为分销员")
+    active = settings.eligibility in (Eligibility.EVERYONE, Eligibility.SPEND)
+    distributor.status = DistributorStatus.ACTIVE if active else DistributorStatus.PENDING
+    distributor.applied_at = distributor.applied_at or timezone.now()
+    if active:
+        distributor.reviewed_at = timezone.now()
+    distributor.save()
+    return distributor
+
+
+def _own_spend(member) -> int:
+    return member_paid_spend(member=member)
+
+
+def distributor_review(*, distributor: Distributor, approve: bool, by) -> Distributor:
+    """Approve or reject an application (or appoint / revoke an existing distributor)."""
+    target = DistributorStatus.ACTIVE if approve else DistributorStatus.REJECTED
+    allowed = [DistributorStatus.PENDING] if not approve else [DistributorStatus.PENDING, DistributorStatus.REJECTED, DistributorStatus.REVOKED]
+    updated = Distributor.objects.filter(pk=distributor.pk, status__in=allowed).update(
+        status=target, reviewed_at=timezone.now(), reviewed_by=by
+    )
+    if not updated:
+        raise InvalidStatus("该分销员状态已变化")
+    distributor.refresh_from_db()
+    return distributor
+
+
+def distributor_appoint(*, member, by) -> Distributor:
+    distributor, _ = Distributor.objects.get_or_create(member=member, defaults={"status": DistributorStatus.PENDING})
+    if distributor.status != DistributorStatus.ACTIVE:
+        distributor = distributor_review(distributor=distributor, approve=True, by=by)
+    return distributor
+
+
+def distributor_revoke(*, distributor: Distributor, by) -> Distributor:
+    """Revoked: no new commission, no new customers. Earned money stays theirs."""
+    Distributor.objects.filter(pk=distributor.pk).update(status=DistributorStatus.REVOKED, reviewed_at=timezone.now(), reviewed_by=by)
+    distributor.refresh_from_db()
+    return distributor
+
+
+def distributor_promote_by_spend(*, member) -> None:
+    """Spend mode: crossing the threshold makes a member a distributor by itself."""
+    settings = DistributionSettings.load()
+    if settings.eligibility != Eligibility.SPEND or not settings.enabled:
+        return
+    if _own_spend(member) >= settings.spend_threshold_fen:
+        Distributor.objects.get_or_create(member=member, defaults={"status": DistributorStatus.ACTIVE, "reviewed_at": timezone.now()})
+        Distributor.objects.filter(member=member, status=DistributorStatus.PENDING).update(status=DistributorStatus.ACTIVE)
+
+
+def distributors_upgrade(*, member_ids: set[int]) -> int:
+    """Raise each distributor to the highest grade whose conditions they meet (never lower)."""
+    grades = list(Grade.objects.order_by("-rank"))
+    upgraded = 0
+    for distributor in Distributor.objects.filter(member_id__in=member_ids).select_related("grade"):
+        for grade in grades:
+            if distributor.grade is not None and grade.rank <= distributor.grade.rank:
+                break
+            if (
+                distributor.team_size >= grade.min_team_size
+                and distributor.own_spend_fen >= grade.min_own_spend_fen
+                and distributor.team_spend_fen >= grade.min_team_spend_fen
+            ):
+                upgraded += Distributor.objects.filter(pk=distributor.pk).filter(
+                    Q(grade__isnull=True) | Q(grade__rank__lt=grade.rank)
+                ).update(grade=grade)
+                break
+    return upgraded
+
+
+def member_by_code(code: str):
+    return get_user_model().objects.filter(referral_code=code.strip().upper()[:16], is_active=True).first() if code else None

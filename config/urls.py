@@ -12,6 +12,7 @@ from mall import callbacks
 api_v1 = [
     path("", include("crm.api.urls")),
     path("", include("mall.api.urls")),
+    path("", include("distribution.urls")),
 ]
 
 urlpatterns = [

@@ -20,3 +20,9 @@ def sub_fen(a, b) -> int:
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.filter
+def bp(basis_points) -> str:
+    """1000 -> "10%", 1250 -> "12.5%": commission rates are kept in basis points."""
+    return f"{int(basis_points) / 100:g}%"

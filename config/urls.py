@@ -7,12 +7,13 @@ from django.views.generic import RedirectView
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from distribution import urls as distribution_urls
 from mall import callbacks
 
 api_v1 = [
     path("", include("crm.api.urls")),
     path("", include("mall.api.urls")),
-    path("", include("distribution.urls")),
+    path("", include(distribution_urls.urlpatterns)),
 ]
 
 urlpatterns = [
@@ -25,6 +26,7 @@ urlpatterns = [
     path("wechat/pay/notify/", callbacks.payment_notify, name="wechat-pay-notify"),
     path("wechat/pay/refund-notify/", callbacks.refund_notify, name="wechat-refund-notify"),
     path("wechat/", include("wechat.urls")),
+    path("", include((distribution_urls.page_urlpatterns, "distribution"))),
     path("", include("crm.urls")),
     path("", include("mall.urls")),
 ]

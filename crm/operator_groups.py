@@ -37,6 +37,18 @@ GROUPS = {
         "wechat.accountevent": VIEW,
         "mall.order": VIEW,
     },
+    "分销运营": {
+        "distribution.distributor": ("view", "change"),
+        "distribution.referral": ("view", "change"),
+        "distribution.referralchange": VIEW,
+        "distribution.commission": VIEW,
+        "distribution.withdrawal": ("view", "change"),
+        "distribution.ledgerentry": VIEW,
+        "distribution.grade": ALL,
+        "distribution.skucommission": ALL,
+        "distribution.distributionsettings": ("view", "change"),
+        "crm.member": VIEW,
+    },
     "店长": {
         "mall.shopsettings": ("view", "change"),
         "django_celery_beat.periodictask": ALL,

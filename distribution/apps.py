@@ -72,6 +72,12 @@ def install_schedules(sender, **kwargs):
         description="订单完成且售后期结束后，冻结佣金转为可提现（同 manage.py release_due_commissions）。",
     )
     ensure_interval_task(
+        name="重试未确认的提现打款",
+        task="distribution.tasks.pay_stuck_withdrawals",
+        every_seconds=600,
+        description="微信打款结果未知的提现，用同一单号重试（微信对同一单号最多付款一次）。",
+    )
+    ensure_interval_task(
         name="佣金对账",
         task="distribution.tasks.reconcile_commissions",
         every_seconds=86400,

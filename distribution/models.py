@@ -356,3 +356,12 @@ class Withdrawal(models.Model):
     @property
     def net_fen(self) -> int:
         return self.amount_fen - self.fee_fen
+
+
+class DistributionDashboard(Commission):
+    """Not data of its own: lets the dashboard sit in the admin's 分销 section."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "分销看板"
+        verbose_name_plural = "分销看板"

@@ -10,6 +10,7 @@ from distribution.services.commissions import (
     spend_counters_on_completion,
 )
 from distribution.services.distributors import distributor_promote_by_spend, distributors_upgrade
+from distribution.services.withdrawals import withdrawals_pay_stuck
 from mall.models import Order
 
 
@@ -40,3 +41,8 @@ def release_due_commissions() -> int:
 @shared_task
 def reconcile_commissions() -> int:
     return len(reconcile())
+
+
+@shared_task
+def pay_stuck_withdrawals() -> int:
+    return withdrawals_pay_stuck()

@@ -4,6 +4,7 @@ give it back on rejection or failure."""
 
 import logging
 import secrets
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -145,3 +146,18 @@ def withdrawal_record_manual(*, withdrawal: Withdrawal, by, reference: str) -> W
     else:
         raise InvalidStatus("该提现已处理")
     return withdrawal
+
+
+def withdrawals_pay_stuck(*, older_than_minutes: int = 5) -> int:
+    """WeChat payouts left in `paying` (an unsure answer, a crash): try again with the
+    same partner_trade_no, which WeChat pays at most once."""
+    cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
+    stuck = Withdrawal.objects.filter(status=WithdrawalStatus.PAYING, channel=PayoutChannel.WECHAT, reviewed_at__lte=cutoff)
+    done = 0
+    for withdrawal in stuck.select_related("member"):
+        try:
+            withdrawal_pay(withdrawal=withdrawal)
+            done += 1
+        except payouts.PayoutUnsure:
+            continue
+    return done

@@ -31,6 +31,6 @@ def test_catalogue_operators_edit_products_but_not_settings(client):
 
 def test_the_shop_manager_may_do_what_every_group_may():
     manager = Group.objects.get(name="店长").permissions.all()
-    for name in ("商品运营", "订单客服", "会员运营"):
+    for name in ("商品运营", "订单客服", "会员运营", "分销运营"):
         assert set(Group.objects.get(name=name).permissions.all()) <= set(manager)
     assert manager.filter(codename="change_shopsettings").exists()

@@ -24,12 +24,12 @@ class GradeChoiceForm(forms.Form):
 
 @admin.register(Distributor)
 class DistributorAdmin(admin.ModelAdmin):
-    list_display = ["member", "status", "grade", "team_size", "own_spend", "team_spend", "available", "frozen", "team_link", "created_at"]
+    list_display = ["member", "status", "grade", "team_size", "team_spend", "available", "frozen", "team_link", "created_at"]
     list_filter = ["status", "grade", "created_at"]
     search_fields = ["member__nickname", "member__phone", "=member__referral_code", "=member__openid"]
     list_select_related = ["member", "grade"]
     raw_id_fields = ["member"]
-    readonly_fields = ["team_size", "own_spend_fen", "team_spend_fen", "applied_at", "reviewed_at", "reviewed_by", "created_at"]
+    readonly_fields = ["team_size", "team_spend_fen", "applied_at", "reviewed_at", "reviewed_by", "created_at"]
     actions = ["approve", "reject", "revoke", "set_grade", export_csv, export_xlsx]
     export_fields = [
         ("会员", "member__nickname"),
@@ -37,7 +37,6 @@ class DistributorAdmin(admin.ModelAdmin):
         ("状态", lambda d: d.get_status_display()),
         ("等级", "grade__name"),
         ("直推人数", "team_size"),
-        ("自购（元）", lambda d: format_yuan(d.own_spend_fen)),
         ("团队消费（元）", lambda d: format_yuan(d.team_spend_fen)),
     ]
 
@@ -46,10 +45,6 @@ class DistributorAdmin(admin.ModelAdmin):
         return super().get_queryset(request).annotate(
             available_fen=Subquery(account.values("available_fen")), frozen_fen=Subquery(account.values("frozen_fen"))
         )
-
-    @admin.display(description="自购（元）", ordering="own_spend_fen")
-    def own_spend(self, distributor):
-        return format_yuan(distributor.own_spend_fen)
 
     @admin.display(description="团队消费（元）", ordering="team_spend_fen")
     def team_spend(self, distributor):

@@ -216,11 +216,10 @@ def commissions_mark_withdrawn(*, member_id: int) -> int:
 
 
 def spend_counters_on_completion(*, order: Order) -> set[int]:
-    """Own spend for the buyer, team spend for their level-1 sharer; returns whom to
-    check for a grade upgrade."""
+    """Team spend for the buyer's level-1 sharer; returns whom to check for a grade
+    upgrade (the buyer's own spend counts for their own grade)."""
     spent = order.pay_fen - order.refunded_fen
     snapshot = OrderReferral.objects.filter(order=order).first()
-    Distributor.objects.filter(member_id=order.member_id).update(own_spend_fen=F("own_spend_fen") + spent)
     touched = {order.member_id}
     if snapshot and snapshot.level1_id and snapshot.level1_id != order.member_id:
         Distributor.objects.filter(member_id=snapshot.level1_id).update(team_spend_fen=F("team_spend_fen") + spent)

@@ -103,13 +103,14 @@ def distributors_upgrade(*, member_ids: set[int]) -> int:
     """Raise each distributor to the highest grade whose conditions they meet (never lower)."""
     grades = list(Grade.objects.order_by("-rank"))
     upgraded = 0
-    for distributor in Distributor.objects.filter(member_id__in=member_ids).select_related("grade"):
+    for distributor in Distributor.objects.filter(member_id__in=member_ids).select_related("grade", "member"):
+        own_spend = member_paid_spend(member=distributor.member)
         for grade in grades:
             if distributor.grade is not None and grade.rank <= distributor.grade.rank:
                 break
             if (
                 distributor.team_size >= grade.min_team_size
-                and distributor.own_spend_fen >= grade.min_own_spend_fen
+                and own_spend >= grade.min_own_spend_fen
                 and distributor.team_spend_fen >= grade.min_team_spend_fen
             ):
                 upgraded += Distributor.objects.filter(pk=distributor.pk).filter(

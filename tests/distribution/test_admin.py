@@ -1,0 +1,78 @@
+import pytest
+
+from distribution.models import Distributor, DistributorStatus, Withdrawal, WithdrawalStatus
+from distribution.services.commissions import commissions_release_due
+from tests.distribution.conftest import buy, complete, configure, referrer_of
+from tests.factories import MemberFactory, SKUFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def boss(client):
+    member = MemberFactory(openid=None, is_staff=True, is_superuser=True)
+    client.force_login(member)
+    return member
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/admin/distribution/distributor/", "/admin/distribution/commission/", "/admin/distribution/withdrawal/",
+     "/admin/distribution/referral/", "/admin/distribution/referralchange/", "/admin/distribution/ledgerentry/",
+     "/admin/distribution/grade/", "/admin/distribution/skucommission/", "/admin/distribution/distributiondashboard/",
+     "/admin/distribution/distributiondashboard/?days=7"],
+)
+def test_distribution_admin_pages_open(client, boss, abc, path):
+    buy(abc[2], SKUFactory(price_fen=10000))
+    assert client.get(path).status_code == 200
+
+
+def test_settings_open_as_one_form_and_refuse_more_than_100_percent(client, boss, rules):
+    assert client.get("/admin/distribution/distributionsettings/")["Location"].endswith("/1/change/")
+    form = {
+        "enabled": "on", "eligibility": "everyone", "spend_threshold_fen": "0", "binding_scope": "no_referrer",
+        "binding_validity": "permanent", "binding_days": 30, "protection_days": 0, "levels": 2, "level1_rate_bp": "80",
+        "level2_rate_bp": "30", "extra_freeze_days": 0, "withdrawal_min_fen": "1.00", "withdrawal_max_fen": "5000",
+        "withdrawal_fee_bp": "0", "channels": ["wechat", "balance"],
+    }
+    page = client.post("/admin/distribution/distributionsettings/1/change/", form)
+    assert page.status_code == 200 and "100%" in page.content.decode()
+    client.post("/admin/distribution/distributionsettings/1/change/", {**form, "level1_rate_bp": "12.5", "level2_rate_bp": "5"})
+    rules.refresh_from_db()
+    assert (rules.level1_rate_bp, rules.level2_rate_bp) == (1250, 500)
+
+
+def test_operators_approve_applications(client, boss, rules):
+    configure(eligibility="apply")
+    applicant = Distributor.objects.create(member=MemberFactory(), status=DistributorStatus.PENDING)
+    client.post("/admin/distribution/distributor/", {"action": "approve", "_selected_action": [applicant.pk]})
+    assert Distributor.objects.get(pk=applicant.pk).status == DistributorStatus.ACTIVE
+    client.post("/admin/distribution/distributor/", {"action": "revoke", "_selected_action": [applicant.pk]})
+    assert Distributor.objects.get(pk=applicant.pk).status == DistributorStatus.REVOKED
+
+
+def test_the_team_view_and_rebinding(client, boss, abc):
+    a, b, c = abc
+    page = client.get(f"/admin/distribution/distributor/team/{b.pk}/").content.decode()
+    assert "A" in page and "C" in page
+    client.post(f"/admin/distribution/referral/rebind/{c.pk}/", {"referrer_code": a.referral_code, "reason": "客户要求"})
+    assert referrer_of(c) == a
+    cycle = client.post(f"/admin/distribution/referral/rebind/{a.pk}/", {"referrer_code": c.referral_code, "reason": "试图成环"})
+    assert cycle.status_code == 200 and "下级" in cycle.content.decode()
+    assert referrer_of(a) is None
+
+
+def test_the_withdrawal_queue_rejects_with_a_reason(client, boss, abc, api_for):
+    complete(buy(abc[2], SKUFactory(price_fen=10000)), days_ago=1)
+    commissions_release_due()
+    withdrawal_id = api_for(abc[1]).post("/api/v1/distribution/withdrawals", {"amount_fen": 1000, "channel": "balance"}, format="json").json()["id"]
+    form = client.post("/admin/distribution/withdrawal/", {"action": "reject", "_selected_action": [withdrawal_id]})
+    assert "拒绝原因" in form.content.decode()
+    client.post("/admin/distribution/withdrawal/", {"action": "reject", "apply": "1", "reason": "信息有误", "_selected_action": [withdrawal_id]})
+    assert Withdrawal.objects.get(pk=withdrawal_id).status == WithdrawalStatus.REJECTED
+
+
+def test_the_dashboard_counts_what_sharers_brought(client, boss, abc):
+    buy(abc[2], SKUFactory(price_fen=10000))
+    page = client.get("/admin/distribution/distributiondashboard/").content.decode()
+    assert "100.00" in page and "15.00" in page and "15.0%" in page

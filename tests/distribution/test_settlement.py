@@ -1,0 +1,104 @@
+"""Refunds void commission before settlement; settlement only after completion + window."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from distribution.models import Commission, CommissionStatus, LedgerEntry
+from distribution.reconcile import reconcile
+from distribution.selectors import balances
+from distribution.services.commissions import commissions_release_due, commissions_void
+from mall.models import Order, Refund
+from tests.distribution.conftest import buy, complete, configure
+from tests.factories import SKUFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def refund(order, amount_fen, status="refunded"):
+    """The refund went through: record it as WeChat's notification would, then void."""
+    Refund.objects.create(order=order, amount_fen=amount_fen, reason="退款", status=status, order_status_before=order.status)
+    Order.objects.filter(pk=order.pk).update(refunded_fen=order.refunded_fen + amount_fen)
+    order.refresh_from_db()
+    commissions_void(order=order)
+
+
+def net(member_nickname):
+    return [c.net_fen for c in Commission.objects.filter(beneficiary__nickname=member_nickname).order_by("id")]
+
+
+def test_a_full_refund_voids_the_commission(abc):
+    a, b, c = abc
+    order = buy(c, SKUFactory(price_fen=10000))  # pays 100.00, free shipping
+    refund(order, order.pay_fen)
+    assert set(Commission.objects.values_list("status", flat=True)) == {CommissionStatus.VOID}
+    assert balances(member=b)["frozen_fen"] == 0 and balances(member=a)["frozen_fen"] == 0
+    assert reconcile() == []
+
+
+def test_partial_refunds_void_in_proportion_exactly_to_the_fen(abc):
+    a, b, c = abc
+    order = buy(c, SKUFactory(price_fen=3333), 3)  # goods 99.99, pays 99.99 (free shipping)
+    assert net("B") == [999] and net("A") == [499]
+    refund(order, 3333)  # a third
+    assert net("B") == [999 - 333] and net("A") == [499 - 166]
+    refund(order, 3333)
+    refund(order, 3333)  # everything: every fen voided
+    assert Commission.objects.filter(status=CommissionStatus.VOID).count() == 2
+    assert balances(member=b)["frozen_fen"] == 0 and balances(member=a)["frozen_fen"] == 0
+    assert reconcile() == []
+
+
+def test_settlement_waits_for_completion_and_the_after_sales_window(abc):
+    a, b, c = abc
+    order = buy(c, SKUFactory(price_fen=10000))
+    assert commissions_release_due() == 0  # paid, not completed
+    complete(order)
+    assert commissions_release_due() == 0  # completed, window still open
+    Order.objects.filter(pk=order.pk).update(after_sales_deadline=timezone.now() - timedelta(seconds=1))
+    assert commissions_release_due() == 2
+    assert set(Commission.objects.values_list("status", flat=True)) == {CommissionStatus.AVAILABLE}
+    assert balances(member=b) == {"frozen_fen": 0, "available_fen": 1000, "withdrawing_fen": 0, "withdrawn_fen": 0}
+    assert commissions_release_due() == 0  # twice: nothing more
+    assert LedgerEntry.objects.filter(kind="released").count() == 2
+    assert reconcile() == []
+
+
+def test_an_open_after_sales_request_holds_the_commission(abc):
+    order = complete(buy(abc[2], SKUFactory(price_fen=10000)), days_ago=1)
+    Refund.objects.create(order=order, amount_fen=100, reason="坏了", status="requested", order_status_before="completed")
+    assert commissions_release_due() == 0
+
+
+def test_extra_freeze_days_wait_longer(abc):
+    configure(extra_freeze_days=3)
+    order = complete(buy(abc[2], SKUFactory(price_fen=10000)), days_ago=2)
+    assert commissions_release_due() == 0
+    Order.objects.filter(pk=order.pk).update(after_sales_deadline=timezone.now() - timedelta(days=3, seconds=1))
+    assert commissions_release_due() == 2
+
+
+def test_a_partly_refunded_order_settles_what_is_left(abc):
+    a, b, c = abc
+    order = buy(c, SKUFactory(price_fen=10000))
+    refund(order, 2500)
+    complete(order, days_ago=1)
+    commissions_release_due()
+    assert balances(member=b)["available_fen"] == 750 and balances(member=a)["available_fen"] == 375
+    assert reconcile() == []
+
+
+def test_settlement_works_in_batches(abc):
+    sku = SKUFactory(price_fen=10000, stock=100)
+    for _ in range(5):
+        complete(buy(abc[2], sku), days_ago=1)
+    assert commissions_release_due(batch_size=3) == 10
+    assert balances(member=abc[1])["available_fen"] == 5000
+
+
+def test_the_command_runs_the_same_job(abc, capsys):
+    complete(buy(abc[2], SKUFactory(price_fen=10000)), days_ago=1)
+    call_command("release_due_commissions")
+    assert "released 2 commission(s)" in capsys.readouterr().out

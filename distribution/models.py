@@ -228,9 +228,12 @@ class CommissionStatus(models.TextChoices):
 class Commission(models.Model):
     """What one sharer earns from one order line at one level."""
 
+    # Each row is written once and updated once more by settlement, a million at a time:
+    # only the indexes the queries need (the unique key covers `line`, the composite one
+    # `beneficiary`).
     order = models.ForeignKey("mall.Order", verbose_name="订单", on_delete=models.PROTECT, related_name="commissions")
-    line = models.ForeignKey("mall.OrderLine", verbose_name="订单商品", on_delete=models.PROTECT, related_name="commissions")
-    beneficiary = models.ForeignKey(MEMBER, verbose_name="分销员", on_delete=models.PROTECT, related_name="commissions")
+    line = models.ForeignKey("mall.OrderLine", verbose_name="订单商品", on_delete=models.PROTECT, related_name="commissions", db_index=False)
+    beneficiary = models.ForeignKey(MEMBER, verbose_name="分销员", on_delete=models.PROTECT, related_name="commissions", db_index=False)
     level = models.PositiveSmallIntegerField("层级")
     base_fen = models.PositiveBigIntegerField("计佣金额（分）")
     rate_bp = models.PositiveIntegerField("比例（万分比）")  # 0 when a fixed SKU commission applied
@@ -253,7 +256,6 @@ class Commission(models.Model):
         indexes = [
             # Settlement walks the frozen ones in id order, batch after batch.
             models.Index(fields=["id"], condition=Q(status="frozen"), name="commission_frozen"),
-            models.Index(fields=["order"], name="commission_order"),
             models.Index(fields=["beneficiary", "status"], name="commission_beneficiary"),
         ]
 
@@ -299,15 +301,17 @@ class LedgerEntry(models.Model):
     """One movement of commission money between a sharer's balances. Append-only;
     `source_key` names the event it records, once."""
 
-    member = models.ForeignKey(MEMBER, on_delete=models.PROTECT, related_name="ledger_entries")
+    # Append-only and large: the (member, id) index serves every read; the foreign keys
+    # are never searched by (commissions and withdrawals are never deleted).
+    member = models.ForeignKey(MEMBER, on_delete=models.PROTECT, related_name="ledger_entries", db_index=False)
     kind = models.CharField("类型", max_length=10, choices=LedgerKind.choices)
-    commission = models.ForeignKey(Commission, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries")
-    withdrawal = models.ForeignKey("Withdrawal", null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries")
+    commission = models.ForeignKey(Commission, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries", db_index=False)
+    withdrawal = models.ForeignKey("Withdrawal", null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries", db_index=False)
     frozen_delta = models.BigIntegerField(default=0)
     available_delta = models.BigIntegerField(default=0)
     withdrawing_delta = models.BigIntegerField(default=0)
     withdrawn_delta = models.BigIntegerField(default=0)
-    source_key = models.CharField(max_length=80, unique=True)
+    source_key = models.CharField(max_length=80)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -315,6 +319,8 @@ class LedgerEntry(models.Model):
         verbose_name_plural = "佣金流水"
         ordering = ["-id"]
         indexes = [models.Index(fields=["member", "id"], name="ledger_member")]
+        # A constraint, not unique=True: PostgreSQL then builds no LIKE index nobody uses.
+        constraints = [models.UniqueConstraint(fields=["source_key"], name="ledger_source_once")]
 
 
 class WithdrawalStatus(models.TextChoices):

@@ -125,12 +125,15 @@ def _due(now) -> "QuerySet[Commission]":  # noqa: F821
     ).exclude(Exists(open_refund))
 
 
-def commissions_release_due(*, now=None, batch_size: int = 20000) -> int:
+def commissions_release_due(*, now=None, batch_size: int | None = None) -> int:
     """Make frozen commissions available once their order is completed, its after-sales
     window (plus any extra freeze) has closed and no after-sales request is open.
-    Set-based: each batch is one SQL statement on PostgreSQL."""
+    Set-based: on PostgreSQL each batch of 100,000 rows is one SQL statement (1,000,000
+    rows in about 45 s on two cores, bench/settlement.py); elsewhere smaller ORM batches."""
     now = now or timezone.now()
-    release = _release_batch_postgres if connection.vendor == "postgresql" else _release_batch_portable
+    postgres = connection.vendor == "postgresql"
+    release = _release_batch_postgres if postgres else _release_batch_portable
+    batch_size = batch_size or (100_000 if postgres else 5_000)
     total = 0
     while True:
         with transaction.atomic():

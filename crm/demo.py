@@ -2,6 +2,8 @@
 and an order each, and the profile attributes the demo shop asks about."""
 
 from crm.models import Channel, Member, ProfileAttribute
+from distribution.models import Grade, Referral
+from distribution.services.binding import binding_apply
 from mall.models import SKU, Address, Order
 from mall.services.addresses import address_create
 from mall.services.orders import Destination, LineRequest, order_create
@@ -16,6 +18,11 @@ SHOPPERS = [
     ("o_emu_xiaoming", "小明", 1, "广东", "深圳"),
     ("o_emu_xiaohong", "小红", 2, "上海", "上海"),
     ("o_emu_laowang", "老王", 1, "北京", "北京"),
+]
+
+GRADES = [
+    {"rank": 1, "name": "银牌分销员", "level1_rate_bp": 1200, "level2_rate_bp": 500, "min_team_size": 3, "min_team_spend_fen": 100000},
+    {"rank": 2, "name": "金牌分销员", "level1_rate_bp": 1500, "level2_rate_bp": 600, "min_team_size": 10, "min_team_spend_fen": 500000},
 ]
 
 # key, label, kind, choices, unit, min, max
@@ -38,6 +45,18 @@ def seed_members() -> None:
     ensure_default_users()
     for openid, nickname, gender, province, city in SHOPPERS:
         _shopper(openid, nickname, gender, province, city)
+    _referral_chain()
+
+
+def _referral_chain() -> None:
+    """小明 brought 小红, 小红 brought 老王: a team to look at in the sharer center."""
+    for grade in GRADES:
+        Grade.objects.get_or_create(rank=grade["rank"], defaults=grade)
+    openids = [openid for openid, *_ in SHOPPERS]
+    members = {member.openid: member for member in Member.objects.filter(openid__in=openids)}
+    for upper, lower in zip(openids, openids[1:]):
+        if not Referral.objects.filter(member=members[lower]).exists():
+            binding_apply(member=members[lower], code=members[upper].referral_code)
 
 
 def _shopper(openid, nickname, gender, province, city) -> None:

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from wechatpy.pay.utils import dict_to_xml
 
 from config.redirects import local_next
-from wechat.emulator.models import Delivery, EmulatedUser, MchOrder, MchRefund, QrTicket, SentTemplateMessage
+from wechat.emulator.models import Delivery, EmulatedUser, MchOrder, MchRefund, MchTransfer, QrTicket, SentTemplateMessage
 from wechat.emulator.notices import deliver, deliver_payment_notice, signed_callback_url
 from wechat.emulator.tasks import RETRY_DELAYS, repeat_payment_notice
 from wechat.emulator.users import ensure_default_users
@@ -64,7 +64,9 @@ def payments(request):
     deliveries = {}
     for delivery in Delivery.objects.filter(kind__in=["payment", "refund"])[:200]:
         deliveries.setdefault(delivery.reference, []).append(delivery)
-    return render(request, "wx_emulator/payments.html", {"orders": orders, "deliveries": deliveries})
+    transfers = MchTransfer.objects.all()[:50]
+    nicknames = dict(EmulatedUser.objects.values_list("openid", "nickname"))
+    return render(request, "wx_emulator/payments.html", {"orders": orders, "deliveries": deliveries, "transfers": transfers, "nicknames": nicknames})
 
 
 @require_POST

@@ -23,9 +23,9 @@ BRAND = (228, 57, 60)
 VERSION = "2"  # bump when the layout changes: every poster is redrawn
 
 
-def share_link(*, member, product: Product | None = None) -> str:
+def share_link(*, member, product: Product | None = None, source: str = "poster") -> str:
     path = f"/products/{product.pk}/" if product else "/"
-    return f"{settings.SITE_URL}{path}?ref={member.referral_code}&src=poster"
+    return f"{settings.SITE_URL}{path}?ref={member.referral_code}&src={source}"
 
 
 def poster_png(*, member, product: Product | None = None) -> bytes:

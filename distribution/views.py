@@ -7,6 +7,7 @@ from django.shortcuts import render
 from distribution import selectors
 from distribution.api import summary
 from distribution.models import CommissionStatus, DistributionSettings, Withdrawal
+from distribution.poster import share_link
 from mall.models import Product, ShopSettings
 
 PAGE_SIZE = 20
@@ -54,4 +55,6 @@ def withdraw(request):
 def poster(request):
     product_id = request.GET.get("product", "")
     product = Product.objects.filter(pk=product_id, is_on_sale=True).first() if product_id.isascii() and product_id.isdigit() else None
-    return render(request, "distribution/poster.html", {"me": summary(request.user), "product": product})
+    return render(
+        request, "distribution/poster.html", {"me": summary(request.user), "product": product, "link": share_link(member=request.user, product=product)}
+    )

@@ -3,10 +3,8 @@ from decimal import Decimal
 from django import forms
 from django.contrib import admin
 from django.db.models import Count
-from django.shortcuts import redirect
-from django.urls import reverse
 
-from config.admin_tools import YuanField
+from config.admin_tools import SingletonAdmin, YuanField
 from distribution.models import DistributionSettings, Grade, PayoutChannel
 
 
@@ -45,7 +43,7 @@ class SettingsForm(forms.ModelForm):
 
 
 @admin.register(DistributionSettings)
-class DistributionSettingsAdmin(admin.ModelAdmin):
+class DistributionSettingsAdmin(SingletonAdmin):
     form = SettingsForm
     fieldsets = [
         ("总开关", {"fields": ["enabled"]}),
@@ -55,15 +53,6 @@ class DistributionSettingsAdmin(admin.ModelAdmin):
         ("提现", {"fields": ["withdrawal_min_fen", "withdrawal_max_fen", "withdrawal_fee_bp", "channels"]}),
     ]
 
-    def changelist_view(self, request, extra_context=None):
-        DistributionSettings.load()
-        return redirect(reverse("admin:distribution_distributionsettings_change", args=[1]))
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class GradeForm(forms.ModelForm):

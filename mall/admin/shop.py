@@ -1,9 +1,7 @@
 from django import forms
 from django.contrib import admin
-from django.shortcuts import redirect
-from django.urls import reverse
 
-from config.admin_tools import YuanField
+from config.admin_tools import SingletonAdmin, YuanField
 from mall.models import ShopSettings
 
 
@@ -17,7 +15,7 @@ class ShopSettingsForm(forms.ModelForm):
 
 
 @admin.register(ShopSettings)
-class ShopSettingsAdmin(admin.ModelAdmin):
+class ShopSettingsAdmin(SingletonAdmin):
     """One settings object: the list page goes straight to it."""
 
     form = ShopSettingsForm
@@ -28,12 +26,3 @@ class ShopSettingsAdmin(admin.ModelAdmin):
         ("服务消息（公众号模板消息）", {"fields": ["paid_template_id", "shipped_template_id", "refunded_template_id"]}),
     ]
 
-    def changelist_view(self, request, extra_context=None):
-        ShopSettings.load()
-        return redirect(reverse("admin:mall_shopsettings_change", args=[1]))
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -139,3 +139,11 @@ def test_the_whole_loop_through_wechat_pay(abc, api_for, django_capture_on_commi
     admin.post("/admin/distribution/withdrawal/", {"action": "approve", "_selected_action": [withdrawal.pk]})
     assert MchTransfer.objects.get().amount == 2000
     assert balances(member=b)["withdrawn_fen"] == 2000
+
+
+def test_a_product_poster_links_to_that_product_with_the_sharers_code(abc, client, settings):
+    b = abc[1]
+    sku = SKUFactory()
+    client.force_login(b)
+    html = client.get(f"/distribution/poster/?product={sku.product_id}").content.decode()
+    assert f'value="{settings.SITE_URL}/products/{sku.product_id}/?ref={b.referral_code}&amp;src=poster"' in html

@@ -122,6 +122,9 @@ def _due(now) -> "QuerySet[Commission]":  # noqa: F821
         status=CommissionStatus.FROZEN,
         order__status=OrderStatus.COMPLETED,
         order__after_sales_deadline__lte=cutoff,
+        # Refunds are voided by a task after the refund lands; until it has run, the
+        # commission waits (never released on money that went back).
+        voided_fen__gte=F("amount_fen") * F("order__refunded_fen") / F("order__pay_fen"),
     ).exclude(Exists(open_refund))
 
 

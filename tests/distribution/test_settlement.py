@@ -102,3 +102,14 @@ def test_the_command_runs_the_same_job(abc, capsys):
     complete(buy(abc[2], SKUFactory(price_fen=10000)), days_ago=1)
     call_command("release_due_commissions")
     assert "released 2 commission(s)" in capsys.readouterr().out
+
+
+def test_a_refund_not_yet_voided_holds_the_commission(abc):
+    """The refund landed and the order is completed again, but the void task has not run."""
+    order = complete(buy(abc[2], SKUFactory(price_fen=10000)), days_ago=1)
+    Order.objects.filter(pk=order.pk).update(refunded_fen=2500)
+    assert commissions_release_due() == 0
+    order.refresh_from_db()
+    commissions_void(order=order)
+    assert commissions_release_due() == 2
+    assert balances(member=abc[1])["available_fen"] == 750

@@ -51,9 +51,9 @@ def on_order_refunded(sender, order, **kwargs):
 
 
 def on_order_completed(sender, order, **kwargs):
-    from distribution.tasks import order_completed_counters
+    from distribution.tasks import check_grades
 
-    _later(order_completed_counters, order.pk)
+    _later(check_grades, order.pk)
 
 
 def on_login(sender, request, user, **kwargs):

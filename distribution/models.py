@@ -127,14 +127,12 @@ class DistributorStatus(models.TextChoices):
 
 
 class Distributor(models.Model):
-    """A member's standing as a sharer, and the team counters grade upgrades look at
-    (their own spend is read from their orders when a grade is checked)."""
+    """A member's standing as a sharer. Team size and spend are read live from bindings
+    and orders when a grade is checked, so expiries and refunds count at once."""
 
     member = models.OneToOneField(MEMBER, verbose_name="会员", on_delete=models.CASCADE, related_name="distributor")
     status = models.CharField("状态", max_length=10, choices=DistributorStatus.choices, default=DistributorStatus.ACTIVE)
     grade = models.ForeignKey(Grade, verbose_name="等级", null=True, blank=True, on_delete=models.PROTECT, related_name="distributors")
-    team_size = models.PositiveIntegerField("直推人数", default=0)
-    team_spend_fen = models.PositiveBigIntegerField("团队消费（分）", default=0)
     applied_at = models.DateTimeField("申请时间", null=True, blank=True)
     reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
     reviewed_by = models.ForeignKey(MEMBER, verbose_name="审核人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

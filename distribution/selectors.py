@@ -1,7 +1,7 @@
 """Reads for sharers and operators."""
 
 from django.contrib.auth import get_user_model
-from django.db.models import F, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from distribution.models import (
@@ -38,10 +38,23 @@ def active_distributor_ids(member_ids: set[int], settings: DistributionSettings)
     return {pk for pk in member_ids if statuses.get(pk) == DistributorStatus.ACTIVE or (pk not in statuses and everyone)}
 
 
+def _spend(orders) -> int:
+    """What these orders were paid, less what went back."""
+    return orders.filter(paid_at__isnull=False).aggregate(total=Sum(F("pay_fen") - F("refunded_fen")))["total"] or 0
+
+
 def member_paid_spend(*, member) -> int:
-    """What the member has paid and not had back, over all their orders."""
-    total = Order.objects.filter(member=member, paid_at__isnull=False).aggregate(total=Sum(F("pay_fen") - F("refunded_fen")))["total"]
-    return total or 0
+    return _spend(Order.objects.filter(member=member))
+
+
+def team_paid_spend(*, member) -> int:
+    """What the sharer's current level-1 team has spent."""
+    return _spend(Order.objects.filter(member__in=team(member=member, level=1)))
+
+
+def _active_referrals(prefix: str = "") -> Q:
+    """Bindings that have not lapsed (permanent ones have no expiry)."""
+    return Q(**{f"{prefix}expires_at__isnull": True}) | Q(**{f"{prefix}expires_at__gt": timezone.now()})
 
 
 def balances(*, member) -> dict[str, int]:
@@ -57,11 +70,13 @@ def referrer_of(*, member):
 
 
 def team(*, member, level: int) -> QuerySet:
-    """Members I referred (level 1), or whom they referred (level 2)."""
-    members = get_user_model().objects.filter(is_active=True)
+    """Members I referred (level 1), or whom they referred (level 2), by live bindings."""
+    members = get_user_model().objects.filter(is_active=True).filter(_active_referrals("referral__"))
     if level == 1:
         return members.filter(referral__referrer=member).order_by("-referral__bound_at")
-    return members.filter(referral__referrer__referral__referrer=member).order_by("-referral__bound_at")
+    return members.filter(_active_referrals("referral__referrer__referral__"), referral__referrer__referral__referrer=member).order_by(
+        "-referral__bound_at"
+    )
 
 
 def team_counts(*, member) -> tuple[int, int]:

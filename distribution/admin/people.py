@@ -2,11 +2,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from config.admin_tools import ReadOnlyAdmin, export_csv, export_xlsx
@@ -24,31 +26,34 @@ class GradeChoiceForm(forms.Form):
 
 @admin.register(Distributor)
 class DistributorAdmin(admin.ModelAdmin):
-    list_display = ["member", "status", "grade", "team_size", "team_spend", "available", "frozen", "team_link", "created_at"]
+    list_display = ["member", "status", "grade", "team_size", "available", "frozen", "team_link", "created_at"]
     list_filter = ["status", "grade", "created_at"]
     search_fields = ["member__nickname", "member__phone", "=member__referral_code", "=member__openid"]
     list_select_related = ["member", "grade"]
     raw_id_fields = ["member"]
-    readonly_fields = ["team_size", "team_spend_fen", "applied_at", "reviewed_at", "reviewed_by", "created_at"]
+    readonly_fields = ["applied_at", "reviewed_at", "reviewed_by", "created_at"]
     actions = ["approve", "reject", "revoke", "set_grade", export_csv, export_xlsx]
     export_fields = [
         ("会员", "member__nickname"),
         ("推荐码", "member__referral_code"),
         ("状态", lambda d: d.get_status_display()),
         ("等级", "grade__name"),
-        ("直推人数", "team_size"),
-        ("团队消费（元）", lambda d: format_yuan(d.team_spend_fen)),
+        ("直推人数", "team"),
     ]
 
     def get_queryset(self, request):
         account = Account.objects.filter(member=OuterRef("member"))
+        live = Referral.objects.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()), referrer=OuterRef("member"))
+        team = live.order_by().values("referrer").annotate(n=Count("id")).values("n")
         return super().get_queryset(request).annotate(
-            available_fen=Subquery(account.values("available_fen")), frozen_fen=Subquery(account.values("frozen_fen"))
+            available_fen=Subquery(account.values("available_fen")),
+            frozen_fen=Subquery(account.values("frozen_fen")),
+            team=Coalesce(Subquery(team), 0),
         )
 
-    @admin.display(description="团队消费（元）", ordering="team_spend_fen")
-    def team_spend(self, distributor):
-        return format_yuan(distributor.team_spend_fen)
+    @admin.display(description="直推人数", ordering="team")
+    def team_size(self, distributor):
+        return distributor.team
 
     @admin.display(description="可提现（元）", ordering="available_fen")
     def available(self, distributor):

@@ -4,7 +4,6 @@ who can be bound, for how long, the protection period, no self-binding, no cycle
 from datetime import timedelta
 
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from config.errors import DomainError
@@ -12,12 +11,11 @@ from distribution.models import (
     BindingScope,
     BindingValidity,
     DistributionSettings,
-    Distributor,
     Referral,
     ReferralChange,
 )
 from distribution.selectors import member_is_distributor
-from distribution.services.distributors import distributor_of, member_by_code
+from distribution.services.distributors import distributors_upgrade, member_by_code
 
 # Binding changes are rare and their rule (no cycles) spans many rows; one advisory lock
 # serialises them all on PostgreSQL. SQLite serialises writers anyway.
@@ -78,7 +76,6 @@ def binding_set(*, member, referrer, by, reason: str) -> None:
             old = Referral.objects.filter(member=member).first()
             if old is not None:
                 old.delete()
-                Distributor.objects.filter(member_id=old.referrer_id, team_size__gt=0).update(team_size=F("team_size") - 1)
                 ReferralChange.objects.create(member=member, old_referrer_id=old.referrer_id, source=Referral.Source.OPERATOR, actor=by, reason=reason)
             return
         _bind(member=member, referrer=referrer, source=Referral.Source.OPERATOR, settings=None, actor=by, reason=reason)
@@ -93,9 +90,10 @@ def _bind(*, member, referrer, source, settings: DistributionSettings | None, ac
         raise BindingRefused("不能绑定到自己的下级名下")
     now = timezone.now()
     existing = Referral.objects.select_for_update().filter(member=member).first()
-    if existing is not None and existing.referrer_id == referrer.pk:
-        return False
-    if settings is not None and not _may_rebind(existing, member, settings, now):
+    lapsed = existing is not None and existing.expires_at is not None and existing.expires_at <= now
+    if existing is not None and existing.referrer_id == referrer.pk and not lapsed and settings is not None:
+        return False  # already theirs (a renewal only once it lapsed)
+    if settings is not None and not _may_rebind(existing, lapsed, member, settings, now):
         return False
 
     expires_at = protected_until = None
@@ -112,21 +110,18 @@ def _bind(*, member, referrer, source, settings: DistributionSettings | None, ac
     ReferralChange.objects.create(
         member=member, old_referrer_id=old_referrer_id, new_referrer=referrer, source=source, actor=actor, reason=reason
     )
-    if old_referrer_id:
-        Distributor.objects.filter(member_id=old_referrer_id, team_size__gt=0).update(team_size=F("team_size") - 1)
-    Distributor.objects.filter(pk=distributor_of(referrer).pk).update(team_size=F("team_size") + 1)
+    # A new customer can lift the sharer to a higher grade (team size); checked after commit.
+    transaction.on_commit(lambda: distributors_upgrade(member_ids={referrer.pk}), robust=True)
     return True
 
 
-def _may_rebind(existing: Referral | None, member, settings: DistributionSettings, now) -> bool:
+def _may_rebind(existing: Referral | None, lapsed: bool, member, settings: DistributionSettings, now) -> bool:
     if settings.binding_scope == BindingScope.NEW_MEMBERS and _has_ordered(member):
         return False  # only shoppers who never ordered can be brought by someone
-    if existing is None:
-        return True
+    if existing is None or lapsed:
+        return True  # nobody holds this customer (any longer): protection ends with the binding
     if existing.protected_until and existing.protected_until > now:
         return False
-    if existing.expires_at is not None and existing.expires_at <= now:
-        return True  # the old binding lapsed
     return settings.binding_validity == BindingValidity.LATEST
 
 

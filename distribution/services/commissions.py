@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Sum
+from django.db.models.functions import Least
 from django.utils import timezone
 
 from distribution.ledger import book
@@ -72,9 +73,11 @@ def commissions_earn(*, order: Order) -> list[Commission]:
                 rows.append(Commission(order=order, line=line, beneficiary_id=member_id, level=level,
                                        base_fen=line.pay_fen, rate_bp=rate_bp, amount_fen=amount))
         created = Commission.objects.bulk_create(rows)
-        for commission in created:
+        # Accounts are always locked in member id order (here, voiding, settlement).
+        for commission in sorted(created, key=lambda c: (c.beneficiary_id, c.pk)):
             book(member_id=commission.beneficiary_id, kind=LedgerKind.EARNED, source_key=f"commission:{commission.pk}:earned",
                  commission=commission, frozen=commission.amount_fen)
+        _void_for_refunds(Order.objects.get(pk=order.pk))  # money that went back before this ran
         return created
 
 
@@ -91,28 +94,38 @@ def _commission(line, level: int, fixed: SkuCommission | None, grade, settings: 
 
 
 def commissions_void(*, order: Order) -> int:
-    """After a refund: void each frozen commission of the order in proportion to what has
-    been refunded so far, exactly to the fen (a full refund voids all of it)."""
+    """After a refund: void each frozen commission of the order in proportion to the goods
+    refunded so far, exactly to the fen (all goods back voids all of it)."""
     with transaction.atomic():
-        order = Order.objects.get(pk=order.pk)
-        voided = 0
-        for commission in Commission.objects.select_for_update().filter(order=order).order_by("id"):
-            if order.refunded_fen >= order.pay_fen:
-                target = commission.amount_fen
-            else:
-                target = commission.amount_fen * order.refunded_fen // order.pay_fen
-            extra = target - commission.voided_fen
-            if extra <= 0:
-                continue
-            if commission.status != CommissionStatus.FROZEN:
-                logger.error("refund after commission %s was released; not clawed back", commission.pk)
-                continue
-            status = CommissionStatus.VOID if target == commission.amount_fen else CommissionStatus.FROZEN
-            Commission.objects.filter(pk=commission.pk).update(voided_fen=target, status=status)
-            book(member_id=commission.beneficiary_id, kind=LedgerKind.VOIDED, commission=commission,
-                 source_key=f"commission:{commission.pk}:voided-to:{target}", frozen=-extra)
-            voided += extra
-        return voided
+        return _void_for_refunds(Order.objects.get(pk=order.pk))
+
+
+def _void_target(commission: Commission, order: Order) -> int:
+    # Refunds count against the goods first: shipping is not what commission was paid on.
+    goods = order.pay_fen - order.shipping_fen
+    refunded_goods = min(order.refunded_fen, goods)
+    return commission.amount_fen if refunded_goods >= goods else commission.amount_fen * refunded_goods // goods
+
+
+def _void_for_refunds(order: Order) -> int:
+    if not order.refunded_fen:
+        return 0
+    voided = 0
+    commissions = Commission.objects.select_for_update().filter(order=order)
+    for commission in sorted(commissions, key=lambda c: (c.beneficiary_id, c.pk)):
+        target = _void_target(commission, order)
+        extra = target - commission.voided_fen
+        if extra <= 0:
+            continue
+        if commission.status != CommissionStatus.FROZEN:
+            logger.error("refund after commission %s was released; not clawed back", commission.pk)
+            continue
+        status = CommissionStatus.VOID if target == commission.amount_fen else CommissionStatus.FROZEN
+        Commission.objects.filter(pk=commission.pk).update(voided_fen=target, status=status)
+        book(member_id=commission.beneficiary_id, kind=LedgerKind.VOIDED, commission=commission,
+             source_key=f"commission:{commission.pk}:voided-to:{target}", frozen=-extra)
+        voided += extra
+    return voided
 
 
 def _due(now) -> "QuerySet[Commission]":  # noqa: F821
@@ -123,8 +136,9 @@ def _due(now) -> "QuerySet[Commission]":  # noqa: F821
         order__status=OrderStatus.COMPLETED,
         order__after_sales_deadline__lte=cutoff,
         # Refunds are voided by a task after the refund lands; until it has run, the
-        # commission waits (never released on money that went back).
-        voided_fen__gte=F("amount_fen") * F("order__refunded_fen") / F("order__pay_fen"),
+        # commission waits (never released on money that went back). Same rule as _void_target.
+        voided_fen__gte=F("amount_fen") * Least(F("order__refunded_fen"), F("order__pay_fen") - F("order__shipping_fen"))
+        / (F("order__pay_fen") - F("order__shipping_fen")),
     ).exclude(Exists(open_refund))
 
 
@@ -149,35 +163,36 @@ def commissions_release_due(*, now=None, batch_size: int | None = None) -> int:
 def _release_batch_postgres(now, batch_size: int) -> int:
     due = _due(now).order_by("id").select_for_update(skip_locked=True, of=("self",)).values("id")[:batch_size]
     due_sql, due_params = due.query.sql_with_params()
-    tables = {
-        "commission": Commission._meta.db_table,
-        "ledger": LedgerEntry._meta.db_table,
-        "account": Account._meta.db_table,
-    }
-    sql = f"""
+    commission, ledger, account = Commission._meta.db_table, LedgerEntry._meta.db_table, Account._meta.db_table
+    release = f"""
         WITH due AS ({due_sql}), released AS (
-            UPDATE {tables['commission']} c SET status = %s, available_at = %s
+            UPDATE {commission} c SET status = %s, available_at = %s
             FROM due WHERE c.id = due.id
             RETURNING c.id, c.beneficiary_id, c.amount_fen - c.voided_fen AS amount
         ), booked AS (
-            INSERT INTO {tables['ledger']}
+            INSERT INTO {ledger}
                 (member_id, kind, commission_id, withdrawal_id, frozen_delta, available_delta,
                  withdrawing_delta, withdrawn_delta, source_key, created_at)
             SELECT beneficiary_id, %s, id, NULL, -amount, amount, 0, 0, 'commission:' || id || ':released', %s
             FROM released
             RETURNING member_id, available_delta
-        ), moved AS (
-            UPDATE {tables['account']} a
-            SET frozen_fen = a.frozen_fen - s.total, available_fen = a.available_fen + s.total
-            FROM (SELECT member_id, SUM(available_delta) AS total FROM booked GROUP BY member_id) s
-            WHERE a.member_id = s.member_id
-            RETURNING 1
         )
-        SELECT (SELECT COUNT(*) FROM released)
+        SELECT member_id, SUM(available_delta), COUNT(*) FROM booked GROUP BY member_id ORDER BY member_id
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*due_params, CommissionStatus.AVAILABLE, now, LedgerKind.RELEASED, now])
-        return cursor.fetchone()[0]
+        cursor.execute(release, [*due_params, CommissionStatus.AVAILABLE, now, LedgerKind.RELEASED, now])
+        totals = cursor.fetchall()
+        if not totals:
+            return 0
+        members = [member_id for member_id, _, _ in totals]
+        # Lock the accounts in member id order, as every other path does: no deadlocks.
+        cursor.execute(f"SELECT 1 FROM {account} WHERE member_id = ANY(%s) ORDER BY member_id FOR UPDATE", [members])
+        cursor.execute(
+            f"""UPDATE {account} a SET frozen_fen = a.frozen_fen - s.total, available_fen = a.available_fen + s.total
+                FROM unnest(%s::bigint[], %s::bigint[]) AS s(member_id, total) WHERE a.member_id = s.member_id""",
+            [members, [total for _, total, _ in totals]],
+        )
+    return sum(count for _, _, count in totals)
 
 
 def _release_batch_portable(now, batch_size: int) -> int:
@@ -196,7 +211,7 @@ def _release_batch_portable(now, batch_size: int) -> int:
     per_member: dict[int, int] = {}
     for _, member_id, amount, voided in released:
         per_member[member_id] = per_member.get(member_id, 0) + amount - voided
-    for member_id, total in per_member.items():
+    for member_id, total in sorted(per_member.items()):
         Account.objects.filter(member_id=member_id).update(frozen_fen=F("frozen_fen") - total, available_fen=F("available_fen") + total)
     return len(ids)
 
@@ -219,15 +234,3 @@ def commissions_mark_withdrawn(*, member_id: int) -> int:
         room -= net
         marked.append(pk)
     return Commission.objects.filter(id__in=marked, status=CommissionStatus.AVAILABLE).update(status=CommissionStatus.WITHDRAWN)
-
-
-def spend_counters_on_completion(*, order: Order) -> set[int]:
-    """Team spend for the buyer's level-1 sharer; returns whom to check for a grade
-    upgrade (the buyer's own spend counts for their own grade)."""
-    spent = order.pay_fen - order.refunded_fen
-    snapshot = OrderReferral.objects.filter(order=order).first()
-    touched = {order.member_id}
-    if snapshot and snapshot.level1_id and snapshot.level1_id != order.member_id:
-        Distributor.objects.filter(member_id=snapshot.level1_id).update(team_spend_fen=F("team_spend_fen") + spent)
-        touched.add(snapshot.level1_id)
-    return touched

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from config.errors import DomainError, InvalidStatus
 from distribution.models import DistributionSettings, Distributor, DistributorStatus, Eligibility, Grade
-from distribution.selectors import member_paid_spend
+from distribution.selectors import active_distributor_ids, member_paid_spend, team, team_paid_spend
 
 
 class NotDistributor(DomainError):
@@ -20,16 +20,6 @@ class NotDistributor(DomainError):
 class DistributionOff(DomainError):
     code = "distribution_disabled"
     message = "分销功能未开启"
-
-
-def distributor_of(member) -> Distributor:
-    distributor, _ = Distributor.objects.get_or_create(member=member, defaults={"status": _default_status()})
-    return distributor
-
-
-def _default_status() -> str:
-    settings = DistributionSettings.load()
-    return DistributorStatus.ACTIVE if settings.eligibility == Eligibility.EVERYONE else DistributorStatus.PENDING
 
 
 @transaction.atomic
@@ -83,7 +73,8 @@ def distributor_appoint(*, member, by) -> Distributor:
 
 
 def distributor_revoke(*, distributor: Distributor, by) -> Distributor:
-    """Revoked: no new commission, no new customers. Earned money stays theirs."""
+    """Revoked: no new commission, no new customers, and (as for any non-distributor)
+    no withdrawals. The balance stays on the books; restoring the status frees it."""
     Distributor.objects.filter(pk=distributor.pk).update(status=DistributorStatus.REVOKED, reviewed_at=timezone.now(), reviewed_by=by)
     distributor.refresh_from_db()
     return distributor
@@ -100,22 +91,23 @@ def distributor_promote_by_spend(*, member) -> None:
 
 
 def distributors_upgrade(*, member_ids: set[int]) -> int:
-    """Raise each distributor to the highest grade whose conditions they meet (never lower)."""
+    """Raise each active distributor to the highest grade whose conditions they meet now
+    (team size and spend read live; grades only ever rise)."""
     grades = list(Grade.objects.order_by("-rank"))
+    if not grades:
+        return 0
+    settings = DistributionSettings.load()
     upgraded = 0
-    for distributor in Distributor.objects.filter(member_id__in=member_ids).select_related("grade", "member"):
-        own_spend = member_paid_spend(member=distributor.member)
-        for grade in grades:
-            if distributor.grade is not None and grade.rank <= distributor.grade.rank:
-                break
-            if (
-                distributor.team_size >= grade.min_team_size
-                and own_spend >= grade.min_own_spend_fen
-                and distributor.team_spend_fen >= grade.min_team_spend_fen
-            ):
-                upgraded += Distributor.objects.filter(pk=distributor.pk).filter(
-                    Q(grade__isnull=True) | Q(grade__rank__lt=grade.rank)
-                ).update(grade=grade)
+    for member in get_user_model().objects.filter(pk__in=active_distributor_ids(set(member_ids), settings)):
+        distributor, _ = Distributor.objects.get_or_create(member=member, defaults={"status": DistributorStatus.ACTIVE})
+        current = distributor.grade.rank if distributor.grade_id else -1
+        candidates = [grade for grade in grades if grade.rank > current]
+        if not candidates:
+            continue
+        size, team_spend, own_spend = team(member=member, level=1).count(), team_paid_spend(member=member), member_paid_spend(member=member)
+        for grade in candidates:
+            if size >= grade.min_team_size and own_spend >= grade.min_own_spend_fen and team_spend >= grade.min_team_spend_fen:
+                upgraded += Distributor.objects.filter(pk=distributor.pk).filter(Q(grade__isnull=True) | Q(grade__rank__lt=grade.rank)).update(grade=grade)
                 break
     return upgraded
 

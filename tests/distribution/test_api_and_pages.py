@@ -108,14 +108,23 @@ def test_grades_rise_with_team_and_spend_when_orders_complete(abc):
     silver = Grade.objects.create(name="银牌", rank=1, level1_rate_bp=1200, level2_rate_bp=500, min_team_size=1, min_team_spend_fen=10000)
     gold = Grade.objects.create(name="金牌", rank=2, level1_rate_bp=1500, level2_rate_bp=500, min_team_size=1, min_team_spend_fen=10000,
                                 min_own_spend_fen=5000)
-    from distribution.tasks import order_completed_counters
+    from distribution.tasks import check_grades
 
-    order = complete(buy(c, SKUFactory(price_fen=10000)))
-    order_completed_counters(order.pk)
-    distributor = Distributor.objects.get(member=b)
-    assert (distributor.team_spend_fen, distributor.grade) == (10000, silver)  # gold also wants B's own spend
-    order_completed_counters(complete(buy(b, SKUFactory(price_fen=6000))).pk)
+    check_grades(complete(buy(c, SKUFactory(price_fen=10000))).pk)
+    assert Distributor.objects.get(member=b).grade == silver  # gold also wants B's own spend
+    check_grades(complete(buy(b, SKUFactory(price_fen=6000))).pk)
     assert Distributor.objects.get(member=b).grade == gold
+
+
+def test_a_grade_by_team_size_comes_when_the_team_grows(rules, django_capture_on_commit_callbacks):
+    from distribution.services.binding import binding_apply
+
+    leader = MemberFactory()
+    captain = Grade.objects.create(name="队长", rank=1, level1_rate_bp=1200, level2_rate_bp=500, min_team_size=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(2):
+            binding_apply(member=MemberFactory(), code=leader.referral_code)
+    assert Distributor.objects.get(member=leader).grade == captain
 
 
 def test_the_whole_loop_through_wechat_pay(abc, api_for, django_capture_on_commit_callbacks):

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from config.errors import DomainError
 from distribution.models import Distributor, Referral, ReferralChange
+from distribution.selectors import team_counts
 from distribution.services.binding import binding_apply, binding_set
 from tests.distribution.conftest import buy, configure, referrer_of
 from tests.factories import MemberFactory, SKUFactory
@@ -23,7 +24,7 @@ def test_a_link_binds_a_member_without_a_referrer_and_keeps_history(people):
     assert referrer_of(z) == x
     change = ReferralChange.objects.get()
     assert (change.old_referrer, change.new_referrer, change.source) == (None, x, "link")
-    assert Distributor.objects.get(member=x).team_size == 1
+    assert team_counts(member=x) == (1, 0)
 
 
 def test_by_default_the_first_referrer_keeps_the_customer(people):
@@ -71,7 +72,7 @@ def test_latest_link_wins_except_during_protection(people):
     Referral.objects.filter(member=z).update(protected_until=timezone.now() - timedelta(seconds=1))
     assert binding_apply(member=z, code=y.referral_code)
     assert referrer_of(z) == y
-    assert Distributor.objects.get(member=x).team_size == 0 and Distributor.objects.get(member=y).team_size == 1
+    assert team_counts(member=x) == (0, 0) and team_counts(member=y) == (1, 0)
 
 
 def test_only_distributors_bind_in_apply_mode(people):

@@ -46,14 +46,14 @@ def test_zero_commissions_are_not_recorded(abc):
 def test_a_grade_rate_beats_the_global_rate(abc):
     a, b, c = abc
     gold = Grade.objects.create(name="金牌", rank=2, level1_rate_bp=2000, level2_rate_bp=800)
-    Distributor.objects.filter(member=b).update(grade=gold)
+    Distributor.objects.create(member=b, grade=gold)
     order = buy(c, SKUFactory(price_fen=10000))
     assert earned(order) == {("B", 1): (2000, 2000), ("A", 2): (500, 500)}
 
 
 def test_a_fixed_sku_commission_beats_grade_and_global(abc):
     a, b, c = abc
-    Distributor.objects.filter(member=b).update(grade=Grade.objects.create(name="金牌", rank=2, level1_rate_bp=2000, level2_rate_bp=800))
+    Distributor.objects.create(member=b, grade=Grade.objects.create(name="金牌", rank=2, level1_rate_bp=2000, level2_rate_bp=800))
     sku = SKUFactory(price_fen=10000)
     SkuCommission.objects.create(sku=sku, level1_fen=1234, level2_fen=111)
     order = buy(c, sku, 2)
@@ -105,7 +105,7 @@ def test_the_chain_is_taken_when_the_order_is_placed(abc):
 
 def test_revoked_or_unapproved_sharers_earn_nothing(abc):
     a, b, c = abc
-    Distributor.objects.filter(member=b).update(status="revoked")
+    Distributor.objects.create(member=b, status="revoked")
     assert earned(buy(c, SKUFactory(price_fen=10000))) == {("A", 2): (500, 500)}
 
 

@@ -72,7 +72,7 @@ def test_over_the_maximum_and_a_channel_not_offered_are_refused(sharer):
 
 def test_a_non_distributor_cannot_withdraw(sharer):
     b, api = sharer
-    Distributor.objects.filter(member=b).update(status="revoked")
+    Distributor.objects.create(member=b, status="revoked")
     response = ask(api, 500)
     assert (response.status_code, response.json()["code"]) == (403, "not_distributor")
 

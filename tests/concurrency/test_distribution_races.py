@@ -10,8 +10,9 @@ from distribution.models import LedgerEntry, Referral, Withdrawal
 from distribution.reconcile import reconcile
 from distribution.selectors import balances
 from distribution.services.binding import binding_apply, binding_set
-from distribution.services.commissions import commissions_release_due
+from distribution.services.commissions import commissions_release_due, commissions_void
 from distribution.services.withdrawals import withdrawal_approve
+from mall.models import Order
 from tests.concurrency.test_storefront_races import race
 from tests.distribution.conftest import buy, complete
 from tests.factories import MemberFactory, SKUFactory
@@ -98,3 +99,21 @@ def test_many_links_for_one_new_shopper_at_once_bind_once(rules):
     results, errors = race([lambda s=s: binding_apply(member=shopper, code=s.referral_code) for s in sharers])
     assert not errors and results.count(True) == 1
     assert Referral.objects.filter(member=shopper).count() == 1
+
+
+def test_voids_racing_the_settlement_job_neither_deadlock_nor_lose_a_fen(abc):
+    a, b, c = abc
+    sku = SKUFactory(price_fen=10000, stock=100)
+    orders = [complete(buy(c, sku), days_ago=1) for _ in range(10)]
+    refunded = orders[::2]
+    Order.objects.filter(pk__in=[o.pk for o in refunded]).update(refunded_fen=2500)  # the refunds landed; voids pending
+
+    work = [lambda o=o: commissions_void(order=o) for o in refunded] + [commissions_release_due, commissions_release_due]
+    _, errors = race(work)
+    assert not errors
+    commissions_release_due()  # whatever waited for its void is due now
+
+    # B earns 10% and A 5% of 100.00 per order; a quarter of five orders went back.
+    assert balances(member=b) == {"frozen_fen": 0, "available_fen": 10 * 1000 - 5 * 250, "withdrawing_fen": 0, "withdrawn_fen": 0}
+    assert balances(member=a)["available_fen"] == 10 * 500 - 5 * 125
+    assert reconcile() == []

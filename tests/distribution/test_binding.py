@@ -131,3 +131,42 @@ def test_a_junk_ref_is_ignored(client, people):
     client.force_login(people[2])
     assert client.get("/?ref=%00<script>").status_code == 200
     assert referrer_of(people[2]) is None
+
+
+def test_a_lapsed_binding_renews_with_the_same_sharer(people):
+    x, y, z = people
+    configure(binding_validity="days", binding_days=7)
+    binding_apply(member=z, code=x.referral_code)
+    assert not binding_apply(member=z, code=x.referral_code)  # still live: nothing to renew
+    Referral.objects.filter(member=z).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert binding_apply(member=z, code=x.referral_code)
+    assert Referral.objects.get(member=z).expires_at > timezone.now() + timedelta(days=6)
+    assert buy(z, SKUFactory(price_fen=10000)).commissions.get().beneficiary == x
+
+
+def test_protection_ends_with_the_binding_it_protects(people):
+    x, y, z = people
+    configure(binding_validity="days", binding_days=3, protection_days=10)
+    binding_apply(member=z, code=x.referral_code)
+    Referral.objects.filter(member=z).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert binding_apply(member=z, code=y.referral_code)
+    assert referrer_of(z) == y
+
+
+def test_the_team_counts_live_bindings_only(people):
+    x, y, z = people
+    configure(binding_validity="days", binding_days=7)
+    binding_apply(member=y, code=x.referral_code)
+    binding_apply(member=z, code=y.referral_code)
+    assert team_counts(member=x) == (1, 1)
+    Referral.objects.filter(member=z).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert team_counts(member=x) == (1, 0) and team_counts(member=y) == (0, 0)
+
+
+def test_rebinding_by_hand_makes_nobody_a_distributor(people):
+    x, y, z = people
+    configure(eligibility="appointed")
+    binding_set(member=z, referrer=y, by=MemberFactory(openid=None, is_staff=True), reason="老客户转介绍")
+    assert referrer_of(z) == y
+    assert not Distributor.objects.exists()
+    assert not buy(z, SKUFactory(price_fen=10000)).commissions.exists()  # y was never appointed

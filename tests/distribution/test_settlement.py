@@ -113,3 +113,27 @@ def test_a_refund_not_yet_voided_holds_the_commission(abc):
     commissions_void(order=order)
     assert commissions_release_due() == 2
     assert balances(member=abc[1])["available_fen"] == 750
+
+
+def test_refunding_all_the_goods_but_not_the_shipping_voids_everything(abc):
+    a, b, c = abc
+    order = buy(c, SKUFactory(price_fen=2000))  # goods 20.00 + shipping 10.00
+    assert (order.shipping_fen, order.pay_fen) == (1000, 3000)
+    refund(order, 2000)
+    assert set(Commission.objects.values_list("status", flat=True)) == {CommissionStatus.VOID}
+    assert balances(member=b)["frozen_fen"] == 0 and balances(member=a)["frozen_fen"] == 0
+
+
+def test_a_refund_that_lands_before_the_commission_is_earned_still_counts(abc):
+    from distribution.services.commissions import commissions_earn
+    from mall.services.orders import LineRequest, order_create
+    from tests.helpers import DESTINATION
+
+    a, b, c = abc
+    order = order_create(member=c, destination=DESTINATION, lines=[LineRequest(sku_id=SKUFactory(price_fen=10000).pk, quantity=1)])
+    Order.objects.filter(pk=order.pk).update(status="paid", paid_at=timezone.now(), refunded_fen=4000)
+    order.refresh_from_db()
+    commissions_earn(order=order)  # the earn task ran late, after the partial refund
+    assert net("B") == [600] and net("A") == [300]
+    assert balances(member=b)["frozen_fen"] == 600
+    assert reconcile() == []

@@ -111,24 +111,24 @@ class WithdrawalAdmin(ReadOnlyAdmin):
 
     @admin.action(description="拒绝（退回余额）…", permissions=["change"])
     def reject(self, request, queryset):
-        form = ReasonForm(request.POST if "apply" in request.POST else None)
-        if form.is_valid():
-            reason = form.cleaned_data["reason"]
-            self._each(request, queryset, lambda w: withdrawal_reject(withdrawal=w, by=request.user, reason=reason), "已拒绝")
-            return None
-        return self._form_page(request, queryset, form, "reject", "拒绝提现")
+        return self._ask_then_each(
+            request, queryset, ReasonForm, "reject", "拒绝提现", "已拒绝",
+            lambda w, reason: withdrawal_reject(withdrawal=w, by=request.user, reason=reason),
+        )
 
     @admin.action(description="登记人工打款…", permissions=["change"])
     def record_manual(self, request, queryset):
-        queryset = queryset.filter(channel=PayoutChannel.MANUAL)
-        form = ReferenceForm(request.POST if "apply" in request.POST else None)
-        if form.is_valid():
-            reference = form.cleaned_data["reference"]
-            self._each(request, queryset, lambda w: withdrawal_record_manual(withdrawal=w, by=request.user, reference=reference), "已登记")
-            return None
-        return self._form_page(request, queryset, form, "record_manual", "登记人工打款")
+        return self._ask_then_each(
+            request, queryset.filter(channel=PayoutChannel.MANUAL), ReferenceForm, "record_manual", "登记人工打款", "已登记",
+            lambda w, reference: withdrawal_record_manual(withdrawal=w, by=request.user, reference=reference),
+        )
 
-    def _form_page(self, request, queryset, form, action, title):
+    def _ask_then_each(self, request, queryset, form_class, action: str, title: str, done: str, act):
+        """An action that needs a line of input: the form first, then `act` on each row."""
+        form = form_class(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            self._each(request, queryset, lambda withdrawal: act(withdrawal, **form.cleaned_data), done)
+            return None
         context = {**self.admin_site.each_context(request), "title": title, "form": form, "objects": queryset, "action": action, "opts": self.model._meta}
         return TemplateResponse(request, "admin/distribution/action_form.html", context)
 

@@ -96,9 +96,9 @@ def ship_page(modeladmin, request, orders, *, post_url: str):
         for order, form in rows:
             try:
                 order_ship(order=order, by=request.user, **form.cleaned_data)
-                shipped += 1
             except InvalidStatus:
-                pass  # refunded or cancelled while the page was open
+                continue  # refunded or cancelled while the page was open: counted as skipped below
+            shipped += 1
         skipped = len(rows) - shipped
         note = f"，{skipped} 个订单状态已变化，未发货" if skipped else ""
         modeladmin.message_user(request, f"已发货 {shipped} 个订单{note}", messages.SUCCESS if not skipped else messages.WARNING)

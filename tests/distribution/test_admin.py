@@ -76,3 +76,18 @@ def test_the_dashboard_counts_what_sharers_brought(client, boss, abc):
     buy(abc[2], SKUFactory(price_fen=10000))
     page = client.get("/admin/distribution/distributiondashboard/").content.decode()
     assert "100.00" in page and "15.00" in page and "15.0%" in page
+
+
+def test_a_manual_withdrawal_is_recorded_with_its_payment_reference(client, boss, abc, api_for):
+    configure(channels=["wechat", "manual"])
+    complete(buy(abc[2], SKUFactory(price_fen=10000)), days_ago=1)
+    commissions_release_due()
+    manual = api_for(abc[1]).post("/api/v1/distribution/withdrawals", {"amount_fen": 600, "channel": "manual"}, format="json").json()["id"]
+    wechat = api_for(abc[1]).post("/api/v1/distribution/withdrawals", {"amount_fen": 400, "channel": "wechat"}, format="json").json()["id"]
+    form = client.post("/admin/distribution/withdrawal/", {"action": "record_manual", "_selected_action": [manual, wechat]})
+    assert "打款凭证" in form.content.decode()
+    client.post("/admin/distribution/withdrawal/",
+                {"action": "record_manual", "apply": "1", "reference": "BANK20261122001", "_selected_action": [manual, wechat]})
+    paid = Withdrawal.objects.get(pk=manual)
+    assert (paid.status, paid.payout_reference) == (WithdrawalStatus.PAID, "BANK20261122001")
+    assert Withdrawal.objects.get(pk=wechat).status == WithdrawalStatus.PENDING  # only manual ones are recorded by hand

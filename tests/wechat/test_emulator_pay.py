@@ -10,17 +10,22 @@ from wechatpy.exceptions import WeChatClientException, WeChatPayException
 from wechatpy.pay.utils import calculate_signature, dict_to_xml
 
 from wechat.client import OfficialAccountClient, PayClient
-from wechat.emulator.models import EmulatedUser, MchOrder
+from wechat.emulator.models import EmulatedUser, MchOrder, MchTransfer
 
 pytestmark = pytest.mark.django_db
+
+
+# Fixed times for every call, as the shop sends them: a repeat must carry the same fields
+# to the second, and wechatpy would otherwise stamp time_start with each call's clock.
+STARTS = timezone.localtime()
+EXPIRES = STARTS + timedelta(hours=2)
 
 
 def unified(client=None, **overrides):
     client = client or PayClient()
     fields = dict(
         trade_type="JSAPI", body="测试商品", total_fee=100, notify_url=f"{settings.SITE_URL}/wechat/pay/notify/",
-        client_ip="127.0.0.1", user_id="o_payer", out_trade_no="T0001",
-        time_expire=timezone.localtime() + timedelta(minutes=30),
+        client_ip="127.0.0.1", user_id="o_payer", out_trade_no="T0001", time_start=STARTS, time_expire=EXPIRES,
     )
     return client.order.create(**{**fields, **overrides})
 
@@ -214,3 +219,23 @@ def test_a_notification_the_shop_refused_is_repeated(member_api, monkeypatch):
 
     Client().post(cashier, {"action": "pay"})
     assert Delivery.objects.filter(kind="payment", reference=order.number).count() >= 2  # WeChat tried again
+
+
+def transfer_fields(**overrides):
+    fields = {"mch_appid": settings.WECHAT_APPID, "mchid": settings.WECHAT_MCH_ID, "nonce_str": "n2", "partner_trade_no": "W0001",
+              "openid": "o_payee", "check_name": "NO_CHECK", "amount": "500", "desc": "佣金提现", "spbill_create_ip": "127.0.0.1"}
+    return {**fields, **overrides}
+
+
+def test_transfers_are_checked_like_the_other_merchant_apis_and_pay_once(client):
+    EmulatedUser.objects.create(openid="o_payee", nickname="收款人")
+    path = "mmpaymkttransfers/promotion/transfers"
+    assert raw_post(client, path, transfer_fields(), key="not-the-merchants-key-0123456789")["return_msg"] == "签名错误"
+    assert raw_post(client, path, transfer_fields(mchid="1234567890"))["return_msg"] == "商户号mchid与appid不匹配"
+    assert MchTransfer.objects.count() == 0
+
+    first, again = raw_post(client, path, transfer_fields()), raw_post(client, path, transfer_fields(nonce_str="n3"))
+    assert first["result_code"] == again["result_code"] == "SUCCESS" and first["payment_no"] == again["payment_no"]
+    changed = raw_post(client, path, transfer_fields(amount="600"))
+    assert (changed["result_code"], changed["err_code"]) == ("FAIL", "PARAM_ERROR")
+    assert MchTransfer.objects.get().amount == 500

@@ -52,7 +52,7 @@ def team_paid_spend(*, member) -> int:
     return _spend(Order.objects.filter(member__in=team(member=member, level=1)))
 
 
-def _active_referrals(prefix: str = "") -> Q:
+def live_bindings(prefix: str = "") -> Q:
     """Bindings that have not lapsed (permanent ones have no expiry)."""
     return Q(**{f"{prefix}expires_at__isnull": True}) | Q(**{f"{prefix}expires_at__gt": timezone.now()})
 
@@ -71,10 +71,10 @@ def referrer_of(*, member):
 
 def team(*, member, level: int) -> QuerySet:
     """Members I referred (level 1), or whom they referred (level 2), by live bindings."""
-    members = get_user_model().objects.filter(is_active=True).filter(_active_referrals("referral__"))
+    members = get_user_model().objects.filter(is_active=True).filter(live_bindings("referral__"))
     if level == 1:
         return members.filter(referral__referrer=member).order_by("-referral__bound_at")
-    return members.filter(_active_referrals("referral__referrer__referral__"), referral__referrer__referral__referrer=member).order_by(
+    return members.filter(live_bindings("referral__referrer__referral__"), referral__referrer__referral__referrer=member).order_by(
         "-referral__bound_at"
     )
 

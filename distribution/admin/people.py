@@ -2,13 +2,12 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 
 from config.admin_tools import ReadOnlyAdmin, export_csv, export_xlsx
@@ -43,7 +42,7 @@ class DistributorAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         account = Account.objects.filter(member=OuterRef("member"))
-        live = Referral.objects.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()), referrer=OuterRef("member"))
+        live = Referral.objects.filter(selectors.live_bindings(), referrer=OuterRef("member"), member__is_active=True)
         team = live.order_by().values("referrer").annotate(n=Count("id")).values("n")
         return super().get_queryset(request).annotate(
             available_fen=Subquery(account.values("available_fen")),

@@ -145,8 +145,9 @@ def _due(now) -> "QuerySet[Commission]":  # noqa: F821
 def commissions_release_due(*, now=None, batch_size: int | None = None) -> int:
     """Make frozen commissions available once their order is completed, its after-sales
     window (plus any extra freeze) has closed and no after-sales request is open.
-    Set-based: on PostgreSQL each batch of 100,000 rows is one SQL statement (1,000,000
-    rows in about 43 s on two cores, bench/settlement.py); elsewhere smaller ORM batches."""
+    Set-based: on PostgreSQL each batch of 100,000 rows is one transaction of three
+    statements (1,000,000 rows in about 43 s on two cores, bench/settlement.py);
+    elsewhere smaller ORM batches."""
     now = now or timezone.now()
     postgres = connection.vendor == "postgresql"
     release = _release_batch_postgres if postgres else _release_batch_portable

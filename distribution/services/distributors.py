@@ -99,16 +99,17 @@ def distributors_upgrade(*, member_ids: set[int]) -> int:
     settings = DistributionSettings.load()
     upgraded = 0
     for member in get_user_model().objects.filter(pk__in=active_distributor_ids(set(member_ids), settings)):
-        distributor, _ = Distributor.objects.get_or_create(member=member, defaults={"status": DistributorStatus.ACTIVE})
-        current = distributor.grade.rank if distributor.grade_id else -1
-        candidates = [grade for grade in grades if grade.rank > current]
+        current = Distributor.objects.filter(member=member, grade__isnull=False).values_list("grade__rank", flat=True).first()
+        candidates = [grade for grade in grades if current is None or grade.rank > current]
         if not candidates:
             continue
         size, team_spend, own_spend = team(member=member, level=1).count(), team_paid_spend(member=member), member_paid_spend(member=member)
-        for grade in candidates:
-            if size >= grade.min_team_size and own_spend >= grade.min_own_spend_fen and team_spend >= grade.min_team_spend_fen:
-                upgraded += Distributor.objects.filter(pk=distributor.pk).filter(Q(grade__isnull=True) | Q(grade__rank__lt=grade.rank)).update(grade=grade)
-                break
+        earned = next((g for g in candidates if size >= g.min_team_size and own_spend >= g.min_own_spend_fen and team_spend >= g.min_team_spend_fen), None)
+        if earned is None:
+            continue
+        # In "everyone" mode a sharer may have no row yet: the first grade creates it.
+        distributor, _ = Distributor.objects.get_or_create(member=member, defaults={"status": DistributorStatus.ACTIVE})
+        upgraded += Distributor.objects.filter(pk=distributor.pk).filter(Q(grade__isnull=True) | Q(grade__rank__lt=earned.rank)).update(grade=earned)
     return upgraded
 
 

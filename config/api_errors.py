@@ -21,7 +21,7 @@ _CODES = [
     (exceptions.MethodNotAllowed, "method_not_allowed", "不支持该请求方法"),
     (exceptions.UnsupportedMediaType, "unsupported_media_type", "请使用 application/json 提交"),
     (exceptions.NotAcceptable, "not_acceptable", "无法提供该格式"),
-    (exceptions.Throttled, "throttled", "操作太频繁，请稍后再试"),
+    (exceptions.Throttled, "rate_limited", "操作太频繁，请稍后再试"),
 ]
 
 

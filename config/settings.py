@@ -152,9 +152,22 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "config.rest.PageNumberPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["config.throttling.ScopeThrottle"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "PAGE_SIZE": 20,
 }
+# Limits per member and per IP on what costs stock, money or CPU (config/throttling.py).
+# Rates are django-ratelimit's: "10/m" is ten a minute, "20/10m" twenty per ten minutes.
+# The per-IP rates are looser: many shoppers may share one carrier or office address.
+RATE_LIMITS = {
+    "login": {"ip": env("RATE_LIMIT_LOGIN", default="30/m")},
+    "order_create": {"member": "10/m", "ip": "60/m"},
+    "order_pay": {"member": "20/m", "ip": "120/m"},
+    "refund_request": {"member": "5/m", "ip": "30/m"},
+    "withdrawal_request": {"member": "5/m", "ip": "30/m"},
+    "poster": {"member": "10/m", "ip": "60/m", "methods": ("GET",)},
+}
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Micromall shopper API",
     "DESCRIPTION": "微商城购物者 API。金额单位为分（整数），时间为 Asia/Shanghai。",

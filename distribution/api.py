@@ -120,6 +120,8 @@ class PosterQuerySerializer(serializers.Serializer):
 
 
 class PosterApi(APIView):
+    throttle_scope = "poster"
+
     @extend_schema(parameters=[PosterQuerySerializer], responses={(200, "image/png"): OpenApiTypes.BINARY})
     def get(self, request):
         query = PosterQuerySerializer(data=request.query_params)
@@ -157,6 +159,7 @@ class WithdrawalQuerySerializer(serializers.Serializer):
 
 
 class WithdrawalListApi(generics.ListAPIView):
+    throttle_scope = "withdrawal_request"
     serializer_class = WithdrawalSerializer
 
     @extend_schema(parameters=[WithdrawalQuerySerializer])

@@ -112,6 +112,7 @@ class OrderQuerySerializer(serializers.Serializer):
 
 
 class OrderListApi(generics.ListAPIView):
+    throttle_scope = "order_create"
     serializer_class = OrderSerializer
 
     @extend_schema(parameters=[OrderQuerySerializer])
@@ -160,6 +161,8 @@ class PayResponseSerializer(serializers.Serializer):
 
 
 class OrderPayApi(APIView):
+    throttle_scope = "order_pay"
+
     @extend_schema(request=None, responses=PayResponseSerializer)
     def post(self, request, number: str):
         order = selectors.member_order(member=request.user, number=number)
@@ -185,6 +188,8 @@ class RefundRequestSerializer(serializers.Serializer):
 
 
 class OrderRefundApi(APIView):
+    throttle_scope = "refund_request"
+
     @extend_schema(request=RefundRequestSerializer, responses={201: RefundSerializer})
     def post(self, request, number: str):
         order = selectors.member_order(member=request.user, number=number)

@@ -7,7 +7,7 @@ from django.utils.html import format_html
 from config.admin_tools import ReadOnlyAdmin, export_csv, export_xlsx
 from config.errors import InvalidStatus
 from config.money import format_yuan
-from mall.models import Payment, Refund, RefundStatus
+from mall.models import Payment, Refund, RefundStatus, RefusedNotice
 from mall.services.aftersales import refund_approve, refund_reject, refund_retry
 
 
@@ -119,3 +119,18 @@ class PaymentAdmin(ReadOnlyAdmin):
     @admin.display(description="金额（元）", ordering="amount_fen")
     def amount_yuan(self, payment):
         return format_yuan(payment.amount_fen)
+
+
+@admin.register(RefusedNotice)
+class RefusedNoticeAdmin(ReadOnlyAdmin):
+    """Genuine WeChat notifications that did not fit our records: check each against
+    the merchant platform (pay.weixin.qq.com) and settle it there."""
+
+    list_display = ["last_at", "kind", "reference", "wechat_id", "amount_yuan", "reason", "times", "first_at"]
+    list_filter = ["kind", "last_at"]
+    search_fields = ["=reference", "=wechat_id"]
+    date_hierarchy = "last_at"
+
+    @admin.display(description="金额（元）", ordering="amount_fen")
+    def amount_yuan(self, notice):
+        return format_yuan(notice.amount_fen)

@@ -2,7 +2,7 @@ from mall.models.addresses import Address
 from mall.models.cart import CartItem
 from mall.models.catalog import SKU, Banner, Category, Product, ProductImage, spec_key_of
 from mall.models.orders import ActorKind, Carrier, Order, OrderEvent, OrderLine, OrderStatus, new_order_number
-from mall.models.payments import OPEN_REFUND_STATUSES, Payment, PaymentState, Refund, RefundKind, RefundStatus
+from mall.models.payments import OPEN_REFUND_STATUSES, Payment, PaymentState, Refund, RefundKind, RefundStatus, RefusedNotice
 from mall.models.shop import ShopSettings
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "Refund",
     "RefundKind",
     "RefundStatus",
+    "RefusedNotice",
     "ShopSettings",
     "new_order_number",
     "spec_key_of",

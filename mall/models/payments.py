@@ -46,6 +46,35 @@ class Payment(models.Model):
         return self.out_trade_no
 
 
+class RefusedNotice(models.Model):
+    """A notification WeChat signed correctly that we could not accept (an unknown order,
+    a wrong amount, a transaction id already used by another order): WeChat says money
+    moved and our records disagree, so an operator looks at each one. WeChat repeats
+    a refused notification for a day; the repeats only count up `times`."""
+
+    class Kind(models.TextChoices):
+        PAYMENT = "payment", "支付通知"
+        REFUND = "refund", "退款通知"
+
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices)
+    reference = models.CharField("商户单号", max_length=32, help_text="支付通知为商户订单号，退款通知为退款单号")
+    wechat_id = models.CharField("微信单号", max_length=32, blank=True)
+    amount_fen = models.BigIntegerField("金额（分）")
+    reason = models.CharField("拒绝原因", max_length=200)
+    times = models.PositiveIntegerField("收到次数", default=1)
+    first_at = models.DateTimeField("首次收到", auto_now_add=True)
+    last_at = models.DateTimeField("最近收到", default=timezone.now)
+
+    class Meta:
+        verbose_name = "被拒绝的微信通知"
+        verbose_name_plural = "被拒绝的微信通知"
+        ordering = ["-last_at"]
+        constraints = [models.UniqueConstraint(fields=["kind", "reference", "wechat_id"], name="refused_notice_once")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.reference}"
+
+
 class RefundStatus(models.TextChoices):
     REQUESTED = "requested", "待审核"
     APPROVED = "approved", "已同意，待提交微信"

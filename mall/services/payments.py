@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Q
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from config.errors import DomainError, InvalidStatus, WeChatUnavailable
@@ -26,6 +26,7 @@ from mall.models import (
     Refund,
     RefundKind,
     RefundStatus,
+    RefusedNotice,
     ShopSettings,
 )
 from mall.services.aftersales import refund_submit_after_commit
@@ -227,3 +228,23 @@ def payments_check_open(*, now=None, limit: int = 200) -> dict[str, int]:
             outcome = "error"
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     return outcomes
+
+
+def notice_refusal_record(*, kind: str, notice, reason: str) -> None:
+    """Keep a genuine notification we refused where an operator sees it; WeChat's
+    repeats of it count up on the same row."""
+    is_refund = kind == RefusedNotice.Kind.REFUND
+    key = {
+        "kind": kind,
+        "reference": notice.out_refund_no if is_refund else notice.out_trade_no,
+        "wechat_id": (notice.refund_id if is_refund else notice.transaction_id) or "",
+    }
+    now = timezone.now()
+    if RefusedNotice.objects.filter(**key).update(times=F("times") + 1, last_at=now, reason=reason[:200]):
+        return
+    try:
+        with transaction.atomic():
+            amount = notice.refund_fee if is_refund else notice.total_fee
+            RefusedNotice.objects.create(**key, amount_fen=amount, reason=reason[:200], last_at=now)
+    except IntegrityError:  # the same repeat, recorded by a parallel delivery a moment ago
+        RefusedNotice.objects.filter(**key).update(times=F("times") + 1, last_at=now)

@@ -123,10 +123,11 @@ def test_an_expired_access_token_is_renewed_by_wechatpy():
 
 
 def test_the_payments_page_shows_what_was_sent(client, member_api):
-    from tests.factories import SKUFactory
+    from tests.factories import MemberFactory, SKUFactory
     from tests.journeys import pay_at_cashier, place_order
 
     order = pay_at_cashier(member_api, place_order(member_api, SKUFactory()))
+    client.force_login(MemberFactory(is_staff=True))  # an operator's page (tests/wechat/test_emulator_guard.py)
     page = client.get("/wx-emulator/pay/").content.decode()
     assert order.number in page and "支付成功" in page
     assert client.post(f"/wx-emulator/pay/{MchOrder.objects.get().pk}/resend/").status_code == 302

@@ -9,6 +9,7 @@ from wechatpy.pay.utils import dict_to_xml
 from wechatpy.utils import WeChatSigner
 
 from crm.models import Channel, Member
+from tests.factories import MemberFactory
 from wechat.emulator.models import QrTicket
 from wechat.emulator.notices import signed_callback_url
 from wechat.models import AccountEvent
@@ -111,6 +112,7 @@ def test_channels_get_parametric_qr_codes_in_the_admin(client):
 
 def test_the_emulator_page_sends_a_scan_follow_end_to_end(client):
     Channel.objects.create(name="展会", code="expo")
+    client.force_login(MemberFactory(is_staff=True))  # the emulator's phone is an operator's page
     response = client.post("/wx-emulator/official-account/", {"openid": "o_emu_lili", "event": "subscribe_scene", "scene": "ch_expo"})
     assert response.status_code == 200 and "欢迎关注" in response.content.decode()
     member = Member.objects.get(openid="o_emu_lili")

@@ -1,11 +1,17 @@
 """The emulator's own pages, for people: its home, the cashier that stands in for
-WeChat's payment sheet, what it sent and received, and a phone to send events from."""
+WeChat's payment sheet, what it sent and received, and a phone to send events from.
+
+Two audiences. Shoppers reach the home page and the cashier (by an unguessable
+prepay_id). What the emulator sent and received — every shopper's payments, refunds,
+transfers and service messages — and the phone that speaks as any test user are for the
+operator: they need a staff login, like the admin."""
 
 import re
 import secrets
 import time
 
 from django.conf import settings
+from django.contrib.admin.views.decorators import staff_member_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -16,14 +22,16 @@ from config.redirects import local_next
 from wechat.emulator.models import Delivery, EmulatedUser, MchOrder, MchRefund, MchTransfer, QrTicket, SentTemplateMessage
 from wechat.emulator.notices import deliver, deliver_payment_notice, signed_callback_url
 from wechat.emulator.tasks import RETRY_DELAYS, repeat_payment_notice
-from wechat.emulator.users import ensure_default_users
+from wechat.emulator.users import default_users, ensure_default_users
 
 ACCOUNT_ID = "gh_micromall0001"
 PREPAY_ID = re.compile(r"wx[0-9a-f]{8,60}")  # the official account's own id, as WeChat writes it in messages
 
 
 def index(request):
-    return render(request, "wx_emulator/index.html", {"users": ensure_default_users()})
+    # Only the built-in test users: whoever else logged in through the emulator is a
+    # shopper, and this page is public.
+    return render(request, "wx_emulator/index.html", {"users": default_users()})
 
 
 @require_http_methods(["GET", "POST"])
@@ -59,6 +67,7 @@ def _pay(order: MchOrder) -> bool:
     )
 
 
+@staff_member_required
 def payments(request):
     orders = MchOrder.objects.prefetch_related("refunds")[:50]
     deliveries = {}
@@ -69,6 +78,7 @@ def payments(request):
     return render(request, "wx_emulator/payments.html", {"orders": orders, "deliveries": deliveries, "transfers": transfers, "nicknames": nicknames})
 
 
+@staff_member_required
 @require_POST
 def resend_payment_notice(request, pk):
     """WeChat repeats a notification until the shop says SUCCESS; do it by hand."""
@@ -77,6 +87,7 @@ def resend_payment_notice(request, pk):
     return redirect("wx_emulator:payments")
 
 
+@staff_member_required
 def messages(request):
     sent = SentTemplateMessage.objects.all()[:100]
     nicknames = dict(EmulatedUser.objects.values_list("openid", "nickname"))
@@ -92,6 +103,7 @@ EVENTS = {
 }
 
 
+@staff_member_required
 @require_http_methods(["GET", "POST"])
 def official_account(request):
     users = ensure_default_users()
@@ -130,5 +142,6 @@ def _send_event(user: EmulatedUser, event: str, scene: str, text: str) -> Delive
     return deliver(kind="event", reference=user.openid, url=url, body=dict_to_xml(message).encode())
 
 
+@staff_member_required
 def refunds(request):
     return render(request, "wx_emulator/refunds.html", {"refunds": MchRefund.objects.select_related("order")[:50]})

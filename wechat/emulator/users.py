@@ -28,6 +28,14 @@ def ensure_default_users() -> list[EmulatedUser]:
     return list(EmulatedUser.objects.all())
 
 
+def default_users() -> list[EmulatedUser]:
+    """Only the built-in test users (created if missing), in their usual order: safe to
+    show on a public page, unlike the shoppers who logged in through the emulator."""
+    ensure_default_users()
+    by_openid = EmulatedUser.objects.in_bulk([openid for openid, *_ in DEFAULT_USERS], field_name="openid")
+    return [by_openid[openid] for openid, *_ in DEFAULT_USERS if openid in by_openid]
+
+
 def user_upsert(*, openid: str, nickname: str = "") -> EmulatedUser:
     """The test user with this openid, created if new; a given nickname renames it,
     as when a WeChat user changes their name between two logins."""

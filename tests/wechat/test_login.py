@@ -133,6 +133,57 @@ def test_emulator_authorize_refuses_a_wrong_appid_or_foreign_redirect(client, se
     assert client.get("/wx-emulator/oauth/authorize", bad_redirect).status_code == 400
 
 
+def authorize_at_once(client, settings, redirect_uri):
+    """The emulator's authorize page with `openid=`, which consents at once if it accepts the redirect."""
+    params = {"appid": settings.WECHAT_APPID, "redirect_uri": redirect_uri, "response_type": "code",
+              "scope": "snsapi_userinfo", "state": "s", "openid": "o_redirect"}
+    return client.get("/wx-emulator/oauth/authorize", params)
+
+
+@pytest.mark.parametrize(
+    "redirect_uri",
+    [
+        "http://127.0.0.1:9999/steal",  # same host, another port
+        "http://127.0.0.1/wechat/oauth/callback/",  # port 80 is another port than 8000
+        "https://127.0.0.1:8000/wechat/oauth/callback/",  # another scheme
+        "http://localhost:8000/wechat/oauth/callback/",  # another host, even a loopback one
+        "https://evil.example/cb",
+        "http://127.0.0.1:8000@evil.com/",  # user info: the host is evil.com
+        "http://user@127.0.0.1:8000/wechat/oauth/callback/",  # user info at all
+        "http://evil.com\\@127.0.0.1:8000/",  # browsers read the backslash as a slash: evil.com
+        "http://127.0.0.1:8000\\@evil.com/",
+        "http://127.0.0.1:8000\t/wechat/oauth/callback/",
+        "//127.0.0.1:8000/wechat/oauth/callback/",  # no scheme
+        "/wechat/oauth/callback/",
+        "javascript://127.0.0.1:8000/%0aalert(1)",
+        "http://127.0.0.1:99999/",  # not a port
+        "",
+    ],
+)
+def test_emulator_authorize_refuses_a_redirect_off_site_url(client, settings, redirect_uri):
+    response = authorize_at_once(client, settings, redirect_uri)
+    assert response.status_code == 400
+    assert "错误码 10003" in response.content.decode()
+    assert not OAuthGrant.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "site_url, redirect_uri",
+    [
+        ("http://127.0.0.1:8000", "http://127.0.0.1:8000/wechat/oauth/callback/"),
+        ("http://127.0.0.1:8000", "HTTP://127.0.0.1:8000/wechat/oauth/callback/?x=1"),  # scheme and host are case-blind
+        ("http://shop.test", "http://shop.test:80/wechat/oauth/callback/"),  # default ports are the same origin
+        ("http://shop.test:80", "http://SHOP.test/wechat/oauth/callback/"),
+        ("https://shop.test", "https://shop.test:443/wechat/oauth/callback/"),
+    ],
+)
+def test_emulator_authorize_accepts_site_urls_own_origin(client, settings, site_url, redirect_uri):
+    settings.SITE_URL = site_url
+    response = authorize_at_once(client, settings, redirect_uri)
+    assert response.status_code == 302
+    assert response["Location"].startswith(redirect_uri + ("&" if "?" in redirect_uri else "?") + "code=")
+
+
 class TestEmulatorAnswersLikeWeChat:
     """wechatpy's own client against the emulator's sns endpoints."""
 

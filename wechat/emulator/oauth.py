@@ -58,17 +58,35 @@ def authorize(request):
 def _authorize_problem(appid, redirect_uri, scope, response_type) -> str:
     if appid != settings.WECHAT_APPID:
         return "appid 参数错误（错误码 10016）"
-    try:
-        host = urlsplit(redirect_uri).hostname
-    except ValueError:
-        host = None
-    if host != urlsplit(settings.SITE_URL).hostname:
+    # WeChat compares the page's address with the registered callback domain; here the
+    # whole origin must be SITE_URL's, so another port on the same host is foreign too.
+    origin = _origin(redirect_uri)
+    if origin is None or origin != _origin(settings.SITE_URL):
         return "redirect_uri 域名与后台配置不一致（错误码 10003）"
     if scope not in SCOPES:
         return "scope 参数错误或没有 scope 权限（错误码 10005）"
     if response_type != "code":
         return "response_type 参数错误（错误码 10004）"
     return ""
+
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of an absolute http(s) URL, the default port filled in; None
+    for anything a browser might read differently from Python: user info
+    (`http://site@evil/`), backslashes, spaces or control characters, a bad port."""
+    if any(char == "\\" or char.isspace() or ord(char) < 32 or ord(char) == 127 for char in url):
+        return None
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in DEFAULT_PORTS or not parts.hostname or "@" in parts.netloc:
+        return None
+    return parts.scheme, parts.hostname, port if port is not None else DEFAULT_PORTS[parts.scheme]
 
 
 def _with_query(url: str, params: dict) -> str:

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 
 
 class EmulatorConfig(AppConfig):
@@ -8,3 +9,8 @@ class EmulatorConfig(AppConfig):
     name = "wechat.emulator"
     label = "wx_emulator"
     verbose_name = "微信模拟器"
+
+    def ready(self):
+        from wechat.emulator.checks import check_emulator_reachability
+
+        checks.register(check_emulator_reachability)

@@ -37,7 +37,7 @@ class InProcessTransport(BaseAdapter):
             try:
                 response = match.func(django_request, *match.args, **match.kwargs)
             except Exception:
-                logger.exception("in-process call to %s failed", request.url)
+                logger.exception("in-process call to %s failed", django_request.path)  # the query has openid, access_token
                 response = HttpResponse(b"Server Error", status=500)
         return _requests_response(request, response)
 

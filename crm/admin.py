@@ -1,22 +1,26 @@
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 from django.db import models
 from django.db.models import Count, OuterRef, Subquery
 
 from config.admin_tools import export_csv, export_xlsx, thumbnail
 from config.money import format_yuan
-from crm.models import Channel, Member, ProfileAttribute
+from crm.models import Channel, Member, OperatorAccount, ProfileAttribute
 from crm.profile_attributes import active_attributes
 from wechat.qrcodes import QrcodeError, create_scene_qrcode
 
 
 @admin.register(Member)
-class MemberAdmin(UserAdmin):
-    list_display = ["avatar", "nickname", "phone", "gender", "region", "source_channel", "points", "balance_yuan", "date_joined", "last_login", "is_staff"]
+class MemberAdmin(admin.ModelAdmin):
+    """Shoppers and their marketing data. No account fields at all: staff and superuser
+    flags, groups and passwords live in 运营账号, for superusers only."""
+
+    list_display = ["avatar", "nickname", "phone", "gender", "region", "source_channel", "points", "balance_yuan", "date_joined", "last_login"]
     list_display_links = ["avatar", "nickname"]
-    list_filter = ["is_subscribed", "is_staff", "is_active", "gender", "province", "source_channel", "date_joined", "groups"]
-    search_fields = ["nickname", "phone", "openid", "unionid", "referral_code", "username"]
+    list_filter = ["is_subscribed", "is_active", "gender", "province", "source_channel", "date_joined"]
+    search_fields = ["nickname", "phone", "openid", "unionid", "referral_code"]
     ordering = ["-date_joined"]
     formfield_overrides = {models.URLField: {"form_class": forms.URLField, "assume_scheme": "https"}}
     list_per_page = 50
@@ -30,7 +34,6 @@ class MemberAdmin(UserAdmin):
         ("微信资料", {"fields": ["avatar_large", "nickname", "openid", "unionid", "avatar_url", "gender", "province", "city"]}),
         ("会员", {"fields": ["phone", "source_channel", "referral_code", "points", "balance_yuan", "profile"]}),
         ("公众号", {"fields": ["is_subscribed", "subscribed_at", "unsubscribed_at"]}),
-        ("运营账号", {"fields": ["username", "password", "first_name", "email", "is_active", "is_staff", "is_superuser", "groups"], "classes": ["collapse"]}),
         ("时间", {"fields": ["date_joined", "last_login"]}),
     ]
     export_fields = [
@@ -47,6 +50,15 @@ class MemberAdmin(UserAdmin):
         ("推荐码", "referral_code"),
         ("注册时间", "date_joined"),
     ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(is_staff=False, is_superuser=False)
+
+    def has_add_permission(self, request):
+        return False  # members come from WeChat
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # orders and ledgers point at them; erasing personal data is an action
 
     @admin.display(description="头像")
     def avatar(self, member):
@@ -73,6 +85,60 @@ class MemberAdmin(UserAdmin):
     @admin.display(description="余额（元）", ordering="balance_fen")
     def balance_yuan(self, member):
         return format_yuan(member.balance_fen)
+
+
+class SuperuserOnly:
+    """Accounts and permissions: whatever the groups say, only superusers."""
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request):
+        return self.has_module_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+
+@admin.register(OperatorAccount)
+class OperatorAccountAdmin(SuperuserOnly, UserAdmin):
+    list_display = ["username", "nickname", "job_groups", "is_active", "is_superuser", "last_login"]
+    list_filter = ["is_active", "is_superuser", "groups"]
+    search_fields = ["username", "nickname", "email"]
+    ordering = ["username"]
+    filter_horizontal = ["groups"]
+    readonly_fields = ["last_login", "date_joined"]
+    fieldsets = [
+        (None, {"fields": ["username", "password", "nickname", "email"]}),
+        ("岗位与权限", {"fields": ["is_active", "groups", "is_superuser"], "description": "按岗位加入运营组即可获得相应权限；超级管理员拥有全部权限，请谨慎授予。"}),
+        ("时间", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [(None, {"fields": ["username", "password1", "password2", "groups"]})]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(is_staff=True).prefetch_related("groups")
+
+    def save_model(self, request, obj, form, change):
+        obj.is_staff = True  # an operator account is staff by definition
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description="运营组")
+    def job_groups(self, account):
+        return "、".join(group.name for group in account.groups.all()) or "—"
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class OperatorGroupAdmin(SuperuserOnly, GroupAdmin):
+    """The job groups are kept in code (crm/operator_groups.py) and re-synced on migrate."""
 
 
 class ChoicesField(forms.CharField):

@@ -59,6 +59,16 @@ class Member(AbstractUser):
         return self.nickname or self.username
 
 
+class OperatorAccount(Member):
+    """The same people seen as operator accounts (staff): only superusers manage their
+    flags, groups and passwords, in an admin of their own."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "运营账号"
+        verbose_name_plural = "运营账号"
+
+
 class AttributeKind(models.TextChoices):
     TEXT = "text", "文本"
     NUMBER = "number", "数字"

@@ -1,80 +1,114 @@
-"""Operator groups and what each may do in the admin.
+"""Operator groups by job, and exactly what each may do in the admin.
 
-Synced after every `migrate` (permissions of new models join their group); an operator
-account gets its rights by joining one or more groups, never by ticking permissions one
-by one. Staff flag + group = a working operator.
+Synced after every `migrate`: each group holds exactly the permissions listed here
+(new models join, dropped grants leave). An operator account gets its rights by joining
+one or more groups, never by ticking permissions one by one. Money moves only with an
+explicit permission (`approve_refund`, `approve_withdrawal`), never with `change_*`.
+Operator accounts themselves (staff and superuser flags, groups, passwords) are not in
+any group: only superusers manage them (crm/admin.py, 运营账号).
 """
 
 from django.contrib.auth.models import Group, Permission
 
 ALL = ("add", "change", "delete", "view")
+EDIT = ("view", "change")
 VIEW = ("view",)
 
 GROUPS = {
+    # Catalogue and stock.
     "商品运营": {
         "mall.category": ALL,
         "mall.product": ALL,
         "mall.productimage": ALL,
         "mall.sku": ALL,
-        "mall.banner": ALL,
-        "mall.order": VIEW,
     },
+    # Orders, shipping and notes; sees after-sales and payments, decides no money.
     "订单客服": {
-        "mall.order": ("view", "change"),
-        "mall.refund": ("view", "change"),
-        "mall.payment": VIEW,
-        "wechat.templatemessage": VIEW,
+        "mall.order": EDIT,
         "mall.orderline": VIEW,
         "mall.orderevent": VIEW,
+        "mall.refund": VIEW,
+        "mall.payment": VIEW,
         "mall.product": VIEW,
         "mall.sku": VIEW,
+        "wechat.templatemessage": VIEW,
         "crm.member": VIEW,
     },
-    "会员运营": {
-        "crm.member": ("view", "change"),
-        "crm.profileattribute": ALL,
-        "crm.channel": ALL,
-        "wechat.accountevent": VIEW,
+    # Money out: refunds, withdrawals and payouts; every ledger, read only.
+    "财务": {
+        "mall.refund": ("view", "approve"),
+        "mall.payment": VIEW,
+        "mall.refusednotice": VIEW,
         "mall.order": VIEW,
+        "mall.orderline": VIEW,
+        "mall.orderevent": VIEW,
+        "distribution.withdrawal": ("view", "approve"),
+        "distribution.commission": VIEW,
+        "distribution.ledgerentry": VIEW,
+        "distribution.distributiondashboard": VIEW,
+        "crm.member": VIEW,
+    },
+    # What brings people in and back: the home page banners, channels and their QR
+    # codes (campaigns, coupons and pushes join when they exist).
+    "营销运营": {
+        "mall.banner": ALL,
+        "crm.channel": ALL,
+        "mall.product": VIEW,
+        "mall.category": VIEW,
+        "crm.member": VIEW,
+    },
+    # Member marketing data; never operator accounts or permissions.
+    "会员运营": {
+        "crm.member": EDIT,
+        "crm.profileattribute": ALL,
+        "crm.channel": VIEW,
+        "wechat.accountevent": VIEW,
     },
     "分销运营": {
-        "distribution.distributor": ("view", "change"),
-        "distribution.referral": ("view", "change"),
+        "distribution.distributor": EDIT,
+        "distribution.referral": EDIT,
         "distribution.referralchange": VIEW,
         "distribution.commission": VIEW,
-        "distribution.withdrawal": ("view", "change"),
+        "distribution.distributiondashboard": VIEW,
+        "distribution.withdrawal": VIEW,
         "distribution.ledgerentry": VIEW,
         "distribution.grade": ALL,
         "distribution.skucommission": ALL,
-        "distribution.distributionsettings": ("view", "change"),
+        "distribution.distributionsettings": EDIT,
         "crm.member": VIEW,
     },
+    # Beyond the other groups (which the manager holds too): the shop's settings and
+    # the scheduled jobs.
     "店长": {
-        "mall.shopsettings": ("view", "change"),
+        "mall.shopsettings": EDIT,
         "django_celery_beat.periodictask": ALL,
         "django_celery_beat.intervalschedule": ALL,
         "django_celery_beat.crontabschedule": ALL,
     },
 }
-# The shop manager may do everything the other groups may, plus the settings above.
+# The shop manager may do everything every other group may: all but superuser powers.
 MANAGER = "店长"
 
 
-def sync_operator_groups(**kwargs) -> None:
-    manager_permissions: set[Permission] = set()
-    for name, grants in GROUPS.items():
-        permissions = _permissions(grants)
-        manager_permissions |= permissions
-        if name != MANAGER:
-            Group.objects.get_or_create(name=name)[0].permissions.add(*permissions)
-    Group.objects.get_or_create(name=MANAGER)[0].permissions.add(*manager_permissions)
-
-
-def _permissions(grants: dict[str, tuple[str, ...]]) -> set[Permission]:
+def group_permissions() -> dict[str, set[Permission]]:
+    """Each group's permissions as they must be."""
+    found = {
+        (permission.content_type.app_label, permission.codename): permission
+        for permission in Permission.objects.select_related("content_type")
+    }
     wanted = {}
-    for model_label, actions in grants.items():
-        app_label, model = model_label.split(".")
-        for action in actions:
-            wanted[(app_label, f"{action}_{model}")] = True
-    found = Permission.objects.filter(content_type__app_label__in={app for app, _ in wanted}).select_related("content_type")
-    return {permission for permission in found if (permission.content_type.app_label, permission.codename) in wanted}
+    for name, grants in GROUPS.items():
+        wanted[name] = {
+            found[(app_label, f"{action}_{model}")]
+            for model_label, actions in grants.items()
+            for app_label, model in [model_label.split(".")]
+            for action in actions
+            if (app_label, f"{action}_{model}") in found  # an app not migrated yet
+        }
+    wanted[MANAGER] = set().union(*wanted.values())
+    return wanted
+
+
+def sync_operator_groups(**kwargs) -> None:
+    for name, permissions in group_permissions().items():
+        Group.objects.get_or_create(name=name)[0].permissions.set(permissions)

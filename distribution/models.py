@@ -348,6 +348,7 @@ class Withdrawal(models.Model):
         verbose_name = "提现"
         verbose_name_plural = "提现"
         ordering = ["-id"]
+        permissions = [("approve_withdrawal", "审核提现并打款（同意、拒绝、登记人工打款）")]
         constraints = [
             models.CheckConstraint(condition=Q(amount_fen__gt=0), name="withdrawal_amount_positive"),
             models.CheckConstraint(condition=Q(fee_fen__lt=F("amount_fen")), name="withdrawal_fee_below_amount"),

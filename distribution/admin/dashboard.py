@@ -4,6 +4,7 @@ commission cost, the top sharers, and the withdrawal queue."""
 from datetime import timedelta
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncDate
 from django.template.response import TemplateResponse
@@ -57,9 +58,11 @@ class DistributionDashboardAdmin(admin.ModelAdmin):
         return False
 
     def has_view_permission(self, request, obj=None):
-        return request.user.has_perm("distribution.view_commission")
+        return request.user.has_perm("distribution.view_distributiondashboard")
 
     def changelist_view(self, request, extra_context=None):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         days = int(request.GET.get("days", 30)) if request.GET.get("days", "30") in {"7", "30", "90"} else 30
         context = {
             **self.admin_site.each_context(request),

@@ -81,8 +81,8 @@ class WithdrawalAdmin(ReadOnlyAdmin):
         ("凭证", "payout_reference"),
     ]
 
-    def has_change_permission(self, request, obj=None):
-        return request.user.has_perm("distribution.change_withdrawal")  # for the actions; fields stay read-only
+    def has_approve_permission(self, request):
+        return request.user.has_perm("distribution.approve_withdrawal")
 
     @admin.display(description="金额（元）", ordering="amount_fen")
     def amount_yuan(self, withdrawal):
@@ -105,18 +105,18 @@ class WithdrawalAdmin(ReadOnlyAdmin):
         note = f"，跳过 {skipped} 笔状态不符的提现" if skipped else ""
         self.message_user(request, f"{done} {changed} 笔{note}", messages.SUCCESS)
 
-    @admin.action(description="同意并打款", permissions=["change"])
+    @admin.action(description="同意并打款", permissions=["approve"])
     def approve(self, request, queryset):
         self._each(request, queryset.filter(status=WithdrawalStatus.PENDING), lambda w: withdrawal_approve(withdrawal=w, by=request.user), "已处理")
 
-    @admin.action(description="拒绝（退回余额）…", permissions=["change"])
+    @admin.action(description="拒绝（退回余额）…", permissions=["approve"])
     def reject(self, request, queryset):
         return self._ask_then_each(
             request, queryset, ReasonForm, "reject", "拒绝提现", "已拒绝",
             lambda w, reason: withdrawal_reject(withdrawal=w, by=request.user, reason=reason),
         )
 
-    @admin.action(description="登记人工打款…", permissions=["change"])
+    @admin.action(description="登记人工打款…", permissions=["approve"])
     def record_manual(self, request, queryset):
         return self._ask_then_each(
             request, queryset.filter(channel=PayoutChannel.MANUAL), ReferenceForm, "record_manual", "登记人工打款", "已登记",

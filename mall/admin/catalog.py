@@ -90,6 +90,8 @@ class SkuForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "stock" not in self.fields:
+            return  # a view-only operator: the admin shows every field read-only
         self.fields["spec_text"].initial = self.instance.spec_label if self.instance.pk else ""
         # The page carries the stock the operator saw, so saving can apply the
         # difference they typed rather than the number itself.

@@ -130,7 +130,7 @@ class OrderAdmin(admin.ModelAdmin):
         "created_at", "expires_at", "paid_at", "shipped_at", "completed_at", "after_sales_deadline", "cancelled_at",
     ]
     fieldsets = [
-        ("订单", {"fields": ["number", "member", "status", "note"]}),
+        ("订单", {"fields": ["number", "member", "status", "note", "operator_note"]}),
         ("金额（元）", {"fields": ["goods_yuan", "shipping_yuan", "discount_yuan", "pay_yuan", "refunded_yuan"]}),
         ("收货信息", {"fields": ["receiver_name", "receiver_phone", "province", "city", "district", "address_detail"]}),
         ("物流", {"fields": ["carrier", "tracking_number"]}),
@@ -154,6 +154,12 @@ class OrderAdmin(admin.ModelAdmin):
         ("下单时间", "created_at"),
         ("支付时间", "paid_at"),
     ]
+    export_lines = ("lines", [
+        ("商品", "title"),
+        ("规格", lambda line: " / ".join(f"{name}:{value}" for name, value in (line.spec or {}).items())),
+        ("数量", "quantity"),
+        ("单价（元）", lambda line: format_yuan(line.price_fen)),
+    ])
 
     def has_add_permission(self, request):
         return False  # orders come from shoppers

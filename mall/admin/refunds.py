@@ -48,6 +48,12 @@ class RefundAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False  # every field is history; the money actions need approve_refund
+
+    def has_approve_permission(self, request):
+        return request.user.has_perm("mall.approve_refund")
+
     @admin.display(description="订单", ordering="order__number")
     def order_link(self, refund):
         return format_html('<a href="{}">{}</a>', reverse("admin:mall_order_change", args=[refund.order_id]), refund.order.number)
@@ -71,15 +77,15 @@ class RefundAdmin(admin.ModelAdmin):
                 skipped += 1  # someone else decided first
         self.message_user(request, f"{done} {changed} 个{f'，跳过 {skipped} 个状态不符的申请' if skipped else ''}", messages.SUCCESS)
 
-    @admin.action(description="同意退款（通过微信支付原路退回）", permissions=["change"])
+    @admin.action(description="同意退款（通过微信支付原路退回）", permissions=["approve"])
     def approve(self, request, queryset):
         self._each(request, queryset, [RefundStatus.REQUESTED], lambda refund: refund_approve(refund=refund, by=request.user), "已同意")
 
-    @admin.action(description="重新提交失败的退款", permissions=["change"])
+    @admin.action(description="重新提交失败的退款", permissions=["approve"])
     def retry(self, request, queryset):
         self._each(request, queryset, [RefundStatus.FAILED], lambda refund: refund_retry(refund=refund, by=request.user), "已重新提交")
 
-    @admin.action(description="拒绝退款…", permissions=["change"])
+    @admin.action(description="拒绝退款…", permissions=["approve"])
     def reject(self, request, queryset):
         form = RejectForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():

@@ -53,6 +53,7 @@ class Order(models.Model):
     district = models.CharField("区县", max_length=20, blank=True)
     address_detail = models.CharField("详细地址", max_length=120)
     note = models.CharField("买家留言", max_length=200, blank=True)
+    operator_note = models.TextField("商家备注", max_length=1000, blank=True, help_text="仅运营可见：与买家沟通、发货安排等")
     carrier = models.CharField("快递公司", max_length=10, choices=Carrier.choices, blank=True)
     tracking_number = models.CharField("快递单号", max_length=40, blank=True)
     refunded_fen = models.PositiveBigIntegerField("已退款（分）", default=0)

@@ -126,6 +126,8 @@ class Refund(models.Model):
         verbose_name = "售后退款"
         verbose_name_plural = "售后退款"
         ordering = ["-id"]
+        # Deciding where money goes is its own right, apart from seeing the queue.
+        permissions = [("approve_refund", "审核退款（同意、拒绝、重新提交）")]
         constraints = [
             models.CheckConstraint(condition=Q(amount_fen__gt=0), name="refund_amount_positive"),
             # One after-sales request in flight per order at a time.

@@ -1,0 +1,218 @@
+"""Least privilege, walked as a matrix: every operator group × every admin page and action.
+
+What a group may do is the set of permissions it holds after `migrate`; the policy tests
+below pin that set to each job. The walk then proves the admin enforces exactly that set:
+each page answers 200 (or the singleton's redirect) where the group holds the permission
+and the page exists for anyone, 403 where it does not, and each bulk action is offered only
+where its permission is held. A custom admin page must be declared in CUSTOM_PAGES.
+"""
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group, Permission
+from django.test import RequestFactory
+from django.urls import get_resolver, reverse
+from django.utils import timezone
+from django_celery_beat.models import ClockedSchedule, CrontabSchedule, SolarSchedule
+
+from crm.models import Channel, Member, OperatorAccount, ProfileAttribute
+from crm.operator_groups import GROUPS, MANAGER
+from distribution.models import DistributionSettings, Distributor, Grade, ReferralChange, SkuCommission, Withdrawal
+from distribution.services.commissions import commissions_release_due
+from distribution.services.withdrawals import withdrawal_request
+from mall.models import Banner, Payment, Refund, RefundStatus, RefusedNotice, ShopSettings
+from tests.distribution.conftest import buy, complete
+from tests.factories import MemberFactory, ProductImageFactory, SKUFactory
+from wechat.models import AccountEvent, TemplateMessage
+
+pytestmark = pytest.mark.django_db
+
+NO_GROUP = "（无运营组）"
+USERS = [*GROUPS, NO_GROUP]
+
+# Admin pages beyond the standard ones, and the permission each needs.
+CUSTOM_PAGES = {
+    "mall_order_ship": "mall.change_order",
+    "distribution_team": ("distribution.view_distributor", "distribution.change_distributor"),
+    "distribution_rebind": "distribution.change_referral",
+}
+# Admins no group may open, whatever its permissions: accounts and permissions.
+SUPERUSER_ONLY = {OperatorAccount, Group}
+
+
+@pytest.fixture
+def shop(db):
+    """At least one row behind every admin page."""
+    a, b = MemberFactory(nickname="A"), MemberFactory(nickname="B")
+    from distribution.services.binding import binding_apply
+
+    binding_apply(member=b, code=a.referral_code)
+    sku = SKUFactory(price_fen=10000, stock=50)
+    ProductImageFactory(product=sku.product)
+    paid = complete(buy(b, sku), days_ago=1)
+    commissions_release_due(now=timezone.now())
+    withdrawal_request(member=a, amount_fen=500, channel="wechat")
+    waiting = buy(b, sku)
+    Refund.objects.create(order=waiting, amount_fen=1000, reason="不想要了", status=RefundStatus.REQUESTED, order_status_before="paid")
+    ReferralChange.objects.create(member=b, new_referrer=a, source="link", reason="测试")
+    Payment.objects.create(order=paid, out_trade_no=paid.number, amount_fen=paid.pay_fen, state="paid", transaction_id="4200")
+    RefusedNotice.objects.create(kind="payment", reference=paid.number, wechat_id="42", amount_fen=1, reason="金额不符")
+    Banner.objects.create(title="横幅", image="banner.png")
+    Distributor.objects.create(member=a, status="active")
+    Grade.objects.create(name="金牌", rank=1, level1_rate_bp=1200, level2_rate_bp=600)
+    SkuCommission.objects.create(sku=sku, level1_fen=100, level2_fen=50)
+    TemplateMessage.objects.create(dedup_key="k", openid="o_test_x", template_id="t", data={})
+    AccountEvent.objects.create(dedup_key="e", openid="o_test_x", kind="subscribe", raw="<xml/>")
+    ProfileAttribute.objects.create(key="skin_type", label="肤质", kind="choice", choices=["干性"])
+    Channel.objects.create(name="门店海报", code="store")
+    ClockedSchedule.objects.create(clocked_time=timezone.now())
+    CrontabSchedule.objects.get_or_create(minute="0", hour="3")
+    SolarSchedule.objects.create(event="sunrise", latitude=31.2, longitude=121.5)
+    ShopSettings.load(), DistributionSettings.load()
+    return {"member": b, "withdrawal": Withdrawal.objects.get(), "refund": Refund.objects.get()}
+
+
+def operator_in(name: str) -> Member:
+    account = MemberFactory(is_staff=True, openid=None)
+    if name != NO_GROUP:
+        account.groups.add(Group.objects.get(name=name))
+    return Member.objects.get(pk=account.pk)  # fresh: no permission cache
+
+
+def holds(user, permission) -> bool:
+    options = (permission,) if isinstance(permission, str) else permission
+    return any(user.has_perm(option) for option in options)
+
+
+def request_as(user):
+    request = RequestFactory().get("/admin/")
+    request.user = user
+    return request
+
+
+def pages(model, model_admin, obj_id):
+    """(label, url, permission needed or None for 'the page does not exist for anyone')."""
+    opts = model._meta
+    perm = lambda action: f"{opts.app_label}.{action}_{opts.model_name}"  # noqa: E731
+    superuser = request_as(Member(is_superuser=True, is_staff=True, is_active=True))
+    url = lambda name, *args: reverse(f"admin:{opts.app_label}_{opts.model_name}_{name}", args=args)  # noqa: E731
+    yield "changelist", url("changelist"), (perm("view"), perm("change"))
+    yield "add", url("add"), perm("add") if model_admin.has_add_permission(superuser) else None
+    if obj_id is not None:
+        yield "change", url("change", obj_id), (perm("view"), perm("change"))
+        yield "delete", url("delete", obj_id), perm("delete") if model_admin.has_delete_permission(superuser) else None
+
+
+def any_id(model):
+    if model is OperatorAccount:
+        return MemberFactory(is_staff=True, openid=None).pk
+    queryset = model.objects.filter(is_staff=False) if model is Member else model._default_manager.all()
+    return queryset.values_list("pk", flat=True).first()
+
+
+@pytest.mark.parametrize("job", USERS)
+def test_every_admin_page_answers_as_the_group_permissions_say(client, shop, job):
+    user = operator_in(job)
+    client.force_login(user)
+    wrong = []
+    for model, model_admin in admin.site._registry.items():
+        obj_id = any_id(model)
+        assert obj_id is not None, f"the dataset has no {model.__name__}"
+        for label, url, needed in pages(model, model_admin, obj_id):
+            allowed = needed is not None and model not in SUPERUSER_ONLY and holds(user, needed)
+            status = client.get(url).status_code
+            if allowed and status not in (200, 302) or not allowed and status != 403:
+                wrong.append(f"{model.__name__} {label} {url}: {status}, expected {'allow' if allowed else 403}")
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("job", USERS)
+def test_every_bulk_action_is_offered_only_with_its_permission(shop, job):
+    user = operator_in(job)
+    superuser = request_as(Member(is_superuser=True, is_staff=True, is_active=True))
+    wrong = []
+    for model, model_admin in admin.site._registry.items():
+        opts = model._meta
+        reachable = model_admin.has_module_permission(request_as(user)) and model_admin.has_view_or_change_permission(request_as(user))
+        offered = set(model_admin.get_actions(request_as(user))) if reachable else set()
+        for name, (function, _, _) in model_admin.get_actions(superuser).items():
+            needed = getattr(function, "allowed_permissions", ()) or ("view",)
+            codenames = [f"{opts.app_label}.{permission}_{opts.model_name}" for permission in needed]
+            viewable = holds(user, (f"{opts.app_label}.view_{opts.model_name}", f"{opts.app_label}.change_{opts.model_name}"))
+            expected = model not in SUPERUSER_ONLY and viewable and all(
+                holds(user, (codename, codename.replace(".view_", ".change_"))) for codename in codenames
+            )
+            if expected != (name in offered):
+                wrong.append(f"{model.__name__}.{name}: offered={name in offered}, expected={expected}")
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("job", USERS)
+def test_custom_admin_pages_need_their_permission(client, shop, job):
+    user = operator_in(job)
+    client.force_login(user)
+    arguments = {"mall_order_ship": shop["refund"].order_id, "distribution_team": shop["member"].pk, "distribution_rebind": shop["member"].pk}
+    for name, needed in CUSTOM_PAGES.items():
+        status = client.get(reverse(f"admin:{name}", args=[arguments[name]])).status_code
+        assert (status == 403) != holds(user, needed) or status == 404, (name, status)
+
+
+def test_every_custom_admin_page_is_declared():
+    standard = ("_changelist", "_add", "_change", "_delete", "_history", "_autocomplete", "_password_change")
+    resolver = get_resolver().namespace_dict["admin"][1]
+    admin_names = {name for name in resolver.reverse_dict.keys() if isinstance(name, str)}
+    custom = {
+        name for name in admin_names
+        if "_" in name and not name.endswith(standard) and not name.startswith(("auth_", "password_", "app_list", "view_on_site"))
+        and name not in ("jsi18n", "autocomplete", "index", "login", "logout")
+    }
+    assert custom == set(CUSTOM_PAGES)
+
+
+# --- The policy: what each job holds -------------------------------------------------
+
+
+def perms_of(name: str) -> set[str]:
+    return {
+        f"{app}.{codename}"
+        for app, codename in Permission.objects.filter(group__name=name).values_list("content_type__app_label", "codename")
+    }
+
+
+def test_money_decisions_belong_to_finance_and_the_manager_only():
+    for permission in ("mall.approve_refund", "distribution.approve_withdrawal"):
+        assert {name for name in GROUPS if permission in perms_of(name)} == {"财务", MANAGER}
+
+
+def test_no_group_holds_accounts_or_permissions():
+    for name in GROUPS:
+        held = perms_of(name)
+        assert not {p for p in held if p.startswith(("auth.", "admin.", "contenttypes.", "sessions.")) or "operatoraccount" in p}
+
+
+def test_customer_service_handles_orders_but_decides_no_money():
+    held = perms_of("订单客服")
+    assert {"mall.change_order", "mall.view_refund"} <= held
+    assert not {"mall.change_refund", "mall.approve_refund", "distribution.approve_withdrawal", "mall.change_product"} & held
+
+
+def test_member_operators_edit_members_but_nothing_else_of_an_account():
+    held = perms_of("会员运营")
+    assert {"crm.change_member", "crm.add_profileattribute"} <= held
+    assert not {p for p in held if p.startswith("mall.") or p.startswith("distribution.")}
+
+
+def test_the_manager_holds_every_group_permission_and_the_settings():
+    manager = perms_of(MANAGER)
+    for name in GROUPS:
+        assert perms_of(name) <= manager
+    assert {"mall.change_shopsettings", "django_celery_beat.change_periodictask"} <= manager
+
+
+def test_migrate_takes_away_a_grant_the_code_no_longer_gives():
+    from crm.operator_groups import sync_operator_groups
+
+    service = Group.objects.get(name="订单客服")
+    service.permissions.add(Permission.objects.get(codename="approve_refund"))
+    sync_operator_groups()
+    assert "mall.approve_refund" not in perms_of("订单客服")

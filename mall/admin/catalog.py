@@ -6,6 +6,7 @@ from django.forms.models import BaseInlineFormSet
 from config.admin_tools import YuanField, export_csv, export_xlsx, thumbnail
 from config.media import absolute_media_url
 from config.money import format_yuan
+from config.rich_text import clean_rich_text
 from mall.models import SKU, Banner, Category, Product, ProductImage
 from mall.services.catalog import (
     product_generate_skus,
@@ -66,6 +67,9 @@ class ProductForm(forms.ModelForm):
     class Meta:
         model = Product
         fields = "__all__"
+
+    def clean_description_html(self):
+        return clean_rich_text(self.cleaned_data["description_html"])
 
 
 class ProductImageInline(admin.TabularInline):

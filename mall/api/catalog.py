@@ -6,6 +6,7 @@ from rest_framework.views import APIView
 
 from config.media import absolute_media_url
 from config.rest import StrictIntegerField
+from config.rich_text import clean_rich_text
 from mall import selectors
 from mall.selectors import ORDERINGS
 
@@ -87,12 +88,15 @@ class ProductDetailSerializer(serializers.Serializer):
     title = serializers.CharField()
     subtitle = serializers.CharField()
     category_id = serializers.IntegerField()
-    description_html = serializers.CharField()
+    description_html = serializers.SerializerMethodField(help_text="运营编辑的详情 HTML，已按白名单清理（无脚本）")
     images = serializers.SerializerMethodField()
     specs = SpecSerializer(many=True)
     skus = SkuSerializer(many=True, source="active_skus")
     purchase_limit = serializers.IntegerField(allow_null=True)
     sales = serializers.IntegerField()
+
+    def get_description_html(self, product) -> str:
+        return clean_rich_text(product.description_html)
 
     def get_images(self, product) -> list[str]:
         return [absolute_media_url(image.image) for image in product.images.all()]

@@ -5,6 +5,7 @@ needs no server, the WeChat emulator). A `.env` file in the project folder is re
 Each variable is documented in the README and in `.env.example`.
 """
 
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -26,10 +27,21 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[_site_host, "127.0.0.1", "loc
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[SITE_URL])
 USE_X_FORWARDED_HOST = env.bool("USE_X_FORWARDED_HOST", default=False)
 CLIENT_IP_HEADER = env("CLIENT_IP_HEADER", default="")  # e.g. HTTP_X_REAL_IP behind nginx
-if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
+# Live mode is a real shop behind nginx over TLS: secure cookies, HSTS and the proxy's
+# X-Forwarded-Proto are its defaults, and `manage.py check --deploy` passes there.
+_live = env("WECHAT_MODE", default="emulator") == "live"
+if env.bool("SECURE_PROXY_SSL_HEADER", default=_live):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SITE_URL.startswith("https://")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _live or SITE_URL.startswith("https://")
+SESSION_COOKIE_HTTPONLY = True  # no script reads the session; the CSRF token comes from a meta tag or its own cookie
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 30  # shoppers stay logged in for a month inside WeChat
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_live)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if _live else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=_live)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+if not SECURE_HSTS_PRELOAD:
+    # Preloading is the domain owner's commitment at hstspreload.org, not the shop's to make.
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -44,6 +56,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "csp",
+    "axes",
     "crm",
     "mall",
     "distribution",
@@ -63,7 +77,28 @@ MIDDLEWARE = [
     "distribution.middleware.ReferralLinkMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Content-Security-Policy on every page, the store and the admin alike: scripts only from
+# our own static files (and WeChat's JS-SDK), never inline, so HTML that slips into content
+# cannot run. Styles may be inline (style attributes in templates and rich text); images
+# may come from anywhere over http(s) (WeChat avatars are served from its own hosts).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", "https://res.wx.qq.com"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:", "https:", "http:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -109,10 +144,20 @@ CACHES = {"default": env.cache("CACHE_URL", default=f"filecache://{VAR_DIR / 'ca
 
 AUTH_USER_MODEL = "crm.Member"
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login before any password is checked
     "crm.backends.WeChatBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "/wechat/login/"
+# Operator (admin) logins lock after repeated failures (django-axes): per address, and
+# per account from anywhere; an unlock is `manage.py axes_reset` or waiting the cool-off.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+AXES_VERBOSE = False
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -160,7 +205,7 @@ REST_FRAMEWORK = {
 # Rates are django-ratelimit's: "10/m" is ten a minute, "20/10m" twenty per ten minutes.
 # The per-IP rates are looser: many shoppers may share one carrier or office address.
 RATE_LIMITS = {
-    "login": {"ip": env("RATE_LIMIT_LOGIN", default="30/m")},
+    "login": {"ip": "30/m", "methods": ("GET",)},
     "order_create": {"member": "10/m", "ip": "60/m"},
     "order_pay": {"member": "20/m", "ip": "120/m"},
     "refund_request": {"member": "5/m", "ip": "30/m"},
@@ -215,6 +260,7 @@ WECHAT_PAY_CERT_PATH = env("WECHAT_PAY_CERT_PATH", default="")
 WECHAT_PAY_KEY_PATH = env("WECHAT_PAY_KEY_PATH", default="")
 # Set when the official account's server uses safe mode (消息加解密方式: 安全模式).
 WECHAT_ENCODING_AES_KEY = env("WECHAT_ENCODING_AES_KEY", default="")
+WECHAT_EMULATOR_ALLOW_REMOTE = env.bool("WECHAT_EMULATOR_ALLOW_REMOTE", default=False)  # serve the emulator beyond loopback (LAN demo)
 
 # --- Logging -----------------------------------------------------------------------
 
@@ -222,7 +268,17 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Mobile numbers and openids are masked in whatever reaches the console (config/logging.py).
+    "filters": {"mask_personal_data": {"()": "config.logging.PersonalDataFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_personal_data"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        # Without Django's own console handler (DEBUG only), which would print before ours masks.
+        "django": {"handlers": [], "level": "INFO"},
+        "django.db.backends": {"level": "INFO"},
+        # At DEBUG wechatpy logs whole payloads and the string it signs, merchant API key
+        # included, and urllib3 logs URLs with access_token and openid in the query.
+        "wechatpy": {"level": "INFO"},
+        "urllib3": {"level": "INFO"},
+    },
 }

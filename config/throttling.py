@@ -4,17 +4,17 @@ fixed windows: `cache.add` + atomic `cache.incr`), so the limits hold across pro
 
 An API view names its scope (`throttle_scope = "order_create"`); the limit applies to the
 scope's methods only. Over a limit: 429 `{"code": "rate_limited", "detail"}` with
-`Retry-After`. Plain Django views (the WeChat login) use `rate_limited(...)` directly.
+`Retry-After`. Plain Django views (the WeChat login) use `limit_page(...)`.
 """
 
 from dataclasses import dataclass
+from functools import wraps
 
 from django.conf import settings
 from django_ratelimit.core import get_usage
 from rest_framework.throttling import BaseThrottle
 
 from config.client_ip import client_ip
-
 
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 
@@ -52,6 +52,26 @@ def rate_limited(request, *, name: str) -> int | None:
         if usage and usage["should_limit"]:
             wait = max(wait or 0, usage["time_left"])
     return wait
+
+
+def limit_page(name: str, *, render_refusal):
+    """A page view limited by scope `name`; over the limit, `render_refusal(request)` is
+    answered with status 429 and Retry-After."""
+
+    def decorate(view):
+        @wraps(view)
+        def limited(request, *args, **kwargs):
+            wait = rate_limited(request, name=name)
+            if wait is None:
+                return view(request, *args, **kwargs)
+            response = render_refusal(request)
+            response.status_code = 429
+            response["Retry-After"] = str(max(int(wait), 1))
+            return response
+
+        return limited
+
+    return decorate
 
 
 class ScopeThrottle(BaseThrottle):

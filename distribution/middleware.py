@@ -1,13 +1,21 @@
-"""`?ref=<code>` on any page: remembered in the session, applied at once for a member who
-is logged in, or at login for one who is not yet."""
+"""`?ref=<code>` on any page: applied at once for a member who is logged in; for a
+visitor not logged in yet, kept in a signed cookie and applied at login. A cookie, not the
+session: every visit of a new browser must not cost a database session row."""
 
+import json
 import logging
+
+from django.conf import settings
+from django.core import signing
 
 from distribution.models import Referral
 from distribution.services.binding import binding_apply
 
 logger = logging.getLogger(__name__)
-SESSION_KEY = "referral_code"
+COOKIE = "mm_ref"
+SALT = "micromall.referral"
+MAX_AGE = 60 * 60 * 24 * 30  # a shared link keeps its sharer for a month of browsing before login
+SKIPPED_PATHS = ("/api/", "/admin/", "/wx-emulator/")
 
 
 class ReferralLinkMiddleware:
@@ -16,11 +24,21 @@ class ReferralLinkMiddleware:
 
     def __call__(self, request):
         code = request.GET.get("ref", "").strip()[:16]
-        if code and request.method == "GET" and not request.path.startswith(("/api/", "/admin/", "/wx-emulator/")):
-            request.session[SESSION_KEY] = {"code": code, "source": _source(request)}
+        pending = None
+        if code and request.method == "GET" and not request.path.startswith(SKIPPED_PATHS):
+            pending = {"code": code, "source": _source(request)}
             if request.user.is_authenticated:
-                apply_pending_referral(request, request.user)
-        return self.get_response(request)
+                _apply(request.user, pending)
+                pending = None
+        response = self.get_response(request)
+        if pending is not None:
+            response.set_signed_cookie(
+                COOKIE, json.dumps(pending), salt=SALT, max_age=MAX_AGE, httponly=True, samesite="Lax",
+                secure=settings.SESSION_COOKIE_SECURE,
+            )
+        elif getattr(request, "referral_applied", False) or (COOKIE in request.COOKIES and request.user.is_authenticated):
+            response.delete_cookie(COOKIE, samesite="Lax")
+        return response
 
 
 def _source(request) -> str:
@@ -28,10 +46,22 @@ def _source(request) -> str:
 
 
 def apply_pending_referral(request, member) -> None:
-    pending = request.session.pop(SESSION_KEY, None) if hasattr(request, "session") else None
-    if not pending or not isinstance(pending, dict):
-        return
+    """At login: bind to the sharer whose link this browser came through, if any."""
     try:
-        binding_apply(member=member, code=str(pending.get("code", "")), source=pending.get("source") or Referral.Source.LINK)
+        pending = json.loads(request.get_signed_cookie(COOKIE, default="null", salt=SALT, max_age=MAX_AGE))
+    except (ValueError, signing.BadSignature):
+        pending = None
+    if isinstance(pending, dict):
+        _apply(member, pending)
+        request.referral_applied = True
+
+
+def _apply(member, pending: dict) -> None:
+    try:
+        binding_apply(member=member, code=str(pending.get("code", ""))[:16], source=_known_source(pending.get("source")))
     except Exception:  # noqa: BLE001 — a referral must never stop someone from shopping
-        logger.exception("applying referral %r for member %s failed", pending, member.pk)
+        logger.exception("applying a referral for member %s failed", member.pk)
+
+
+def _known_source(source) -> str:
+    return source if source in (Referral.Source.POSTER, Referral.Source.LINK) else Referral.Source.LINK

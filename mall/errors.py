@@ -11,6 +11,11 @@ class PurchaseLimitExceeded(DomainError):
     message = "超出限购数量"
 
 
+class TooManyUnpaidOrders(DomainError):
+    code = "too_many_unpaid_orders"
+    message = "待付款订单太多，请先支付或取消后再下单"
+
+
 class SkuUnavailable(InvalidInput):
     message = "商品已下架或规格不可售"
 

@@ -11,6 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from config.redirects import local_next
+from config.throttling import limit_page
 from wechat import oauth, official_account
 
 # Pending logins of this browser session: state -> where to go afterwards. A few are
@@ -19,7 +20,12 @@ PENDING_KEY = "wechat_oauth_pending"
 MAX_PENDING = 5
 
 
+def _too_many_logins(request):
+    return _login_failed(request, "登录太频繁，请稍后再试。")
+
+
 @require_GET
+@limit_page("login", render_refusal=_too_many_logins)
 def login_start(request):
     next_url = local_next(request, default="/")
     state = secrets.token_urlsafe(24)
@@ -31,6 +37,7 @@ def login_start(request):
 
 
 @require_GET
+@limit_page("login", render_refusal=_too_many_logins)
 def oauth_callback(request):
     pending = request.session.get(PENDING_KEY, {})
     next_url = pending.pop(request.GET.get("state", ""), None)

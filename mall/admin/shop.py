@@ -22,7 +22,7 @@ class ShopSettingsAdmin(SingletonAdmin):
     fieldsets = [
         ("店铺", {"fields": ["shop_name", "service_phone"]}),
         ("运费", {"fields": ["shipping_fee_fen", "free_shipping_threshold_fen"]}),
-        ("订单时限", {"fields": ["payment_window_minutes", "auto_complete_days", "after_sales_days"]}),
+        ("订单时限", {"fields": ["payment_window_minutes", "max_unpaid_orders", "auto_complete_days", "after_sales_days"]}),
         ("服务消息（公众号模板消息）", {"fields": ["paid_template_id", "shipped_template_id", "refunded_template_id"]}),
     ]
 

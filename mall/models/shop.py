@@ -21,6 +21,11 @@ class ShopSettings(models.Model):
     after_sales_days = models.PositiveIntegerField(
         "售后期（天）", default=7, help_text="从订单完成起算", validators=[MaxValueValidator(90)]
     )
+    # Stock is held from order to payment: without a cap one shopper could hold it all.
+    max_unpaid_orders = models.PositiveSmallIntegerField(
+        "每人待付款订单上限", default=5, validators=[MinValueValidator(1), MaxValueValidator(50)],
+        help_text="会员同时持有的待付款订单数达到此数后，需先支付或取消才能再下单",
+    )
 
     # Service messages (模板消息): the template ids chosen in the official account's
     # template library; blank means that message is not sent.

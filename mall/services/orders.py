@@ -11,7 +11,7 @@ from django.db.models import F, Prefetch, Sum
 from django.utils import timezone
 
 from config.errors import InvalidInput
-from mall.errors import CartEmpty, OutOfStock, PurchaseLimitExceeded, SkuUnavailable
+from mall.errors import CartEmpty, OutOfStock, PurchaseLimitExceeded, SkuUnavailable, TooManyUnpaidOrders
 from mall.events import announce, order_cancelled, order_created, order_paid
 from mall.models import (
     SKU,
@@ -56,6 +56,8 @@ def order_create(
 ) -> Order:
     """Price the lines from the SKUs, take their stock and open an order awaiting payment."""
     lock_member(member)
+    shop = ShopSettings.load()
+    _check_unpaid_orders(member, shop)
     if from_cart:
         lines = [LineRequest(sku_id=item.sku_id, quantity=item.quantity) for item in CartItem.objects.filter(member=member)]
         if not lines:
@@ -81,7 +83,6 @@ def order_create(
         for sku in sorted(skus.values(), key=lambda sku: sku.pk)
     ]
     goods_fen = sum(line.pay_fen for line in order_lines)
-    shop = ShopSettings.load()
     shipping_fen = shop.shipping_fee_for(goods_fen)
     now = timezone.now()
     order = Order.objects.create(
@@ -112,6 +113,14 @@ def order_create(
     if order.pay_fen == 0:
         order = _settle_free_order(order)
     return order
+
+
+def _check_unpaid_orders(member, shop: ShopSettings) -> None:
+    # Counted under the member lock, like the purchase limits: two orders at once cannot
+    # both slip under the cap.
+    unpaid = Order.objects.filter(member=member, status=OrderStatus.PENDING_PAYMENT).count()
+    if unpaid >= shop.max_unpaid_orders:
+        raise TooManyUnpaidOrders(f"你有 {unpaid} 个待付款订单，请先支付或取消后再下单")
 
 
 def _sellable_skus(wanted: dict[int, int]) -> dict[int, SKU]:

@@ -280,5 +280,6 @@ LOGGING = {
         # included, and urllib3 logs URLs with access_token and openid in the query.
         "wechatpy": {"level": "INFO"},
         "urllib3": {"level": "INFO"},
+        "axes": {"level": "WARNING"},  # lockouts, not every successful login
     },
 }

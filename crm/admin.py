@@ -1,15 +1,26 @@
+import json
+import logging
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
 from django.db import models
 from django.db.models import Count, OuterRef, Subquery
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.utils import timezone
 
 from config.admin_tools import export_csv, export_xlsx, thumbnail
 from config.money import format_yuan
 from crm.models import Channel, Member, OperatorAccount, ProfileAttribute
 from crm.profile_attributes import active_attributes
+from crm.selectors import member_personal_data
+from crm.services import member_erase_personal_data
 from wechat.qrcodes import QrcodeError, create_scene_qrcode
+
+logger = logging.getLogger(__name__)
+PERSONAL_DATA_BATCH = 50  # data requests come one person at a time; this bounds a slip of the checkbox
 
 
 @admin.register(Member)
@@ -24,17 +35,17 @@ class MemberAdmin(admin.ModelAdmin):
     ordering = ["-date_joined"]
     formfield_overrides = {models.URLField: {"form_class": forms.URLField, "assume_scheme": "https"}}
     list_per_page = 50
-    actions = [export_csv, export_xlsx]
+    actions = [export_csv, export_xlsx, "export_personal_data", "erase_personal_data"]
     # Points and balance only move through their own ledgers, never by typing here.
     readonly_fields = [
         "openid", "unionid", "referral_code", "points", "balance_yuan", "date_joined", "last_login", "avatar_large", "profile",
-        "is_subscribed", "subscribed_at", "unsubscribed_at",
+        "is_subscribed", "subscribed_at", "unsubscribed_at", "erased_at",
     ]
     fieldsets = [
         ("微信资料", {"fields": ["avatar_large", "nickname", "openid", "unionid", "avatar_url", "gender", "province", "city"]}),
         ("会员", {"fields": ["phone", "source_channel", "referral_code", "points", "balance_yuan", "profile"]}),
         ("公众号", {"fields": ["is_subscribed", "subscribed_at", "unsubscribed_at"]}),
-        ("时间", {"fields": ["date_joined", "last_login"]}),
+        ("时间", {"fields": ["date_joined", "last_login", "erased_at"]}),
     ]
     export_fields = [
         ("ID", "id"),
@@ -53,6 +64,34 @@ class MemberAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(is_staff=False, is_superuser=False)
+
+    def has_export_permission(self, request):
+        return request.user.has_perm("crm.export_member")
+
+    def has_erase_permission(self, request):
+        return request.user.has_perm("crm.erase_member")
+
+    @admin.action(description="导出个人信息（本人查阅、复制请求）", permissions=["export"])
+    def export_personal_data(self, request, queryset):
+        members = list(queryset[:PERSONAL_DATA_BATCH])
+        body = json.dumps([member_personal_data(member=member) for member in members], ensure_ascii=False, indent=2)
+        response = HttpResponse(body, content_type="application/json; charset=utf-8")
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="personal-data-{stamp}.json"'
+        logger.info("operator %s exported the personal data of members %s", request.user.pk, [m.pk for m in members])
+        return response
+
+    @admin.action(description="删除个人信息（本人删除请求，不可撤销）…", permissions=["erase"])
+    def erase_personal_data(self, request, queryset):
+        members = list(queryset.filter(erased_at__isnull=True)[:PERSONAL_DATA_BATCH])
+        if "apply" not in request.POST:
+            context = {**self.admin_site.each_context(request), "title": "删除会员个人信息", "members": members, "opts": self.model._meta}
+            return TemplateResponse(request, "admin/crm/member/erase.html", context)
+        for member in members:
+            member_erase_personal_data(member=member)
+        logger.info("operator %s erased the personal data of members %s", request.user.pk, [m.pk for m in members])
+        self.message_user(request, f"已删除 {len(members)} 位会员的个人信息；订单作为交易记录保留，收货信息已打码", messages.SUCCESS)
+        return None
 
     def has_add_permission(self, request):
         return False  # members come from WeChat

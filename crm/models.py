@@ -40,12 +40,17 @@ class Member(AbstractUser):
     balance_fen = models.BigIntegerField("余额（分）", default=0)
     # Values of the operator-defined ProfileAttributes, by key: {"skin_type": "油性", "height_cm": 168}.
     attributes = models.JSONField("自定义资料", default=dict, blank=True)
+    erased_at = models.DateTimeField("个人信息删除时间", null=True, blank=True)
 
     objects = UserManager()
 
     class Meta:
         verbose_name = "会员"
         verbose_name_plural = "会员"
+        permissions = [
+            ("export_member", "导出会员个人信息（应本人查阅、复制请求）"),
+            ("erase_member", "删除会员个人信息（应本人删除请求，不可撤销）"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(points__gte=0), name="member_points_not_negative"),
             models.CheckConstraint(condition=Q(balance_fen__gte=0), name="member_balance_not_negative"),

@@ -77,10 +77,11 @@ GROUPS = {
         "distribution.distributionsettings": EDIT,
         "crm.member": VIEW,
     },
-    # Beyond the other groups (which the manager holds too): the shop's settings and
-    # the scheduled jobs.
+    # Beyond the other groups (which the manager holds too): the shop's settings, the
+    # scheduled jobs and members' personal-data requests.
     "店长": {
         "mall.shopsettings": EDIT,
+        "crm.member": ("export", "erase"),  # answering a member's own data requests
         "django_celery_beat.periodictask": ALL,
         "django_celery_beat.intervalschedule": ALL,
         "django_celery_beat.crontabschedule": ALL,

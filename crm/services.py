@@ -1,7 +1,10 @@
 from django.db import transaction
+from django.utils import timezone
 
 from crm.models import Gender, Member
 from crm.profile_attributes import active_attributes, clean_attribute_values
+from mall.models import Address, CartItem, Order, Payment
+from wechat.models import AccountEvent, TemplateMessage
 from wechat.oauth import WeChatProfile
 
 # Fields WeChat owns: refreshed at every login because the shopper changes them in WeChat.
@@ -56,3 +59,44 @@ def member_update_profile(*, member: Member, attributes: dict | None = None, **f
     if fields:
         member.save(update_fields=list(fields))
     return member
+
+
+ERASED_NICKNAME = "已注销用户"
+
+
+@transaction.atomic
+def member_erase_personal_data(*, member: Member) -> Member:
+    """Erase a member's personal data on their request (个人信息删除). Orders stay as the
+    legal record of a sale, with who-and-where masked; addresses, cart, profile and what
+    WeChat sent about them go. The account can no longer log in; the same WeChat user
+    logging in again starts as a new member."""
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    openid = member.openid
+    Address.objects.filter(member=member).delete()
+    CartItem.objects.filter(member=member).delete()
+    for order in Order.objects.filter(member=member).only("pk", "receiver_name", "receiver_phone"):
+        Order.objects.filter(pk=order.pk).update(
+            receiver_name=_mask_name(order.receiver_name), receiver_phone=_mask_phone(order.receiver_phone),
+            district="", address_detail="（已注销）", note="",
+        )
+    Payment.objects.filter(order__member=member).update(payer_openid="")
+    if openid:
+        AccountEvent.objects.filter(openid=openid).delete()
+        TemplateMessage.objects.filter(openid=openid).update(openid="", data={})
+    for field, value in {
+        "openid": None, "unionid": None, "username": f"erased_{member.pk}", "nickname": ERASED_NICKNAME, "avatar_url": "",
+        "phone": "", "gender": Gender.UNKNOWN, "province": "", "city": "", "attributes": {}, "email": "", "first_name": "",
+        "last_name": "", "is_active": False, "is_subscribed": False, "erased_at": timezone.now(),
+    }.items():
+        setattr(member, field, value)
+    member.set_unusable_password()
+    member.save()  # an inactive member is never loaded back into a request: open sessions end here
+    return member
+
+
+def _mask_name(name: str) -> str:
+    return (name[:1] + "*" * max(len(name) - 1, 1)) if name else ""
+
+
+def _mask_phone(phone: str) -> str:
+    return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 11 else "****"

@@ -8,6 +8,7 @@ where its permission is held. A custom admin page must be declared in CUSTOM_PAG
 """
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
 from django.test import RequestFactory
@@ -68,6 +69,10 @@ def shop(db):
     ClockedSchedule.objects.create(clocked_time=timezone.now())
     CrontabSchedule.objects.get_or_create(minute="0", hour="3")
     SolarSchedule.objects.create(event="sunrise", latitude=31.2, longitude=121.5)
+    attempt = {"user_agent": "ua", "ip_address": "10.0.0.1", "username": "x", "http_accept": "*/*", "path_info": "/admin/login/"}
+    AccessAttempt.objects.create(**attempt, get_data="", post_data="", failures_since_start=1)
+    AccessLog.objects.create(**attempt)
+    AccessFailureLog.objects.create(**attempt)
     ShopSettings.load(), DistributionSettings.load()
     return {"member": b, "withdrawal": Withdrawal.objects.get(), "refund": Refund.objects.get()}
 

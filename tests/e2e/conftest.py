@@ -32,6 +32,8 @@ def phone(browser, live_server, settings):
     page.set_default_timeout(15000)
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    # The Content-Security-Policy must never have to refuse anything our own pages do.
+    page.on("console", lambda message: "Content Security Policy" in message.text and errors.append(message.text))
     yield page
     # Let in-flight requests finish before the live server and its database go away.
     page.wait_for_load_state("networkidle")

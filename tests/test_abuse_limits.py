@@ -121,12 +121,16 @@ def test_paid_orders_do_not_count_against_the_cap(member_api, member):
 # --- Admin login --------------------------------------------------------------------
 
 
-def test_the_admin_login_locks_after_repeated_failures_even_for_the_right_password(client):
-    operator = MemberFactory(is_staff=True, openid=None, username="kefu")
+def operator_failing(client, username: str, failures: int) -> None:
+    operator = MemberFactory(is_staff=True, openid=None, username=username)
     operator.set_password("Right-password-1")
     operator.save()
-    for _ in range(5):
-        client.post("/admin/login/?next=/admin/", {"username": "kefu", "password": "wrong"})
+    for _ in range(failures):
+        client.post("/admin/login/?next=/admin/", {"username": username, "password": "wrong"})
+
+
+def test_the_admin_login_locks_after_repeated_failures_even_for_the_right_password(client):
+    operator_failing(client, "kefu", 5)
     locked = client.post("/admin/login/?next=/admin/", {"username": "kefu", "password": "Right-password-1"})
     assert locked.status_code == 429 and "登录已暂时锁定" in locked.content.decode()
     assert client.get("/admin/").status_code == 302  # still not logged in
@@ -136,11 +140,7 @@ def test_the_admin_login_locks_after_repeated_failures_even_for_the_right_passwo
 
 
 def test_a_right_password_before_the_limit_logs_in(client):
-    operator = MemberFactory(is_staff=True, openid=None, username="caiwu")
-    operator.set_password("Right-password-1")
-    operator.save()
-    for _ in range(3):
-        client.post("/admin/login/?next=/admin/", {"username": "caiwu", "password": "wrong"})
+    operator_failing(client, "caiwu", 3)
     assert client.post("/admin/login/?next=/admin/", {"username": "caiwu", "password": "Right-password-1"}).status_code == 302
     assert client.get("/admin/").status_code == 200
 

@@ -4,6 +4,9 @@ Kept apart from config/rest.py: DRF imports the authentication classes while
 rest_framework.views is still loading, so that module must not import it back.
 """
 
+import logging
+
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from rest_framework import exceptions
@@ -25,7 +28,14 @@ _CODES = [
 ]
 
 
+# For what Django would answer with its HTML 400 page (config/views.py answers with them too).
+TOO_LARGE = {"code": "request_too_large", "detail": "请求体过大"}
+BAD_REQUEST = {"code": "bad_request", "detail": "请求无法处理"}
+
+
 def exception_handler(exc, context):
+    if isinstance(exc, (SuspiciousOperation, BadRequest)):
+        return _bad_request(exc)
     if isinstance(exc, DomainError):
         body = {"code": exc.code, "detail": exc.message}
         if exc.fields:
@@ -54,6 +64,16 @@ def exception_handler(exc, context):
         return response
     response.data = {"code": getattr(exc, "default_code", "error"), "detail": str(exc.detail)}
     return response
+
+
+def _bad_request(exc) -> Response:
+    """A body over DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields, a bad Host: Django would
+    answer its HTML 400 page. Logged like Django logs them, for the operator."""
+    if isinstance(exc, SuspiciousOperation):
+        logging.getLogger(f"django.security.{exc.__class__.__name__}").warning(str(exc))
+    if isinstance(exc, RequestDataTooBig):
+        return Response(TOO_LARGE, status=413)
+    return Response(BAD_REQUEST, status=400)
 
 
 def _first_message(errors) -> str:

@@ -1,12 +1,24 @@
 """Error pages: JSON with a `code` under /api/, friendly pages elsewhere."""
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.views import defaults
+
+from config.api_errors import BAD_REQUEST, TOO_LARGE
 
 
 def _is_api(request) -> bool:
     return request.path.startswith("/api/")
+
+
+def bad_request(request, exception=None):
+    if _is_api(request):
+        if isinstance(exception, RequestDataTooBig):
+            return JsonResponse(TOO_LARGE, status=413)
+        return JsonResponse(BAD_REQUEST, status=400)
+    return defaults.bad_request(request, exception)
 
 
 def page_not_found(request, exception=None):

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.rest import StrictIntegerField
+from config.schema import error_response
 from distribution import selectors
 from distribution.models import CommissionStatus, DistributorStatus, PayoutChannel, Withdrawal, WithdrawalStatus
 from distribution.poster import poster_png
@@ -15,7 +16,7 @@ from distribution.services.withdrawals import withdrawal_request
 from mall.models import Product
 
 
-class MeSerializer(serializers.Serializer):
+class DistributionMeSerializer(serializers.Serializer):
     is_distributor = serializers.BooleanField()
     referral_code = serializers.CharField()
     share_url = serializers.CharField()
@@ -48,17 +49,17 @@ def summary(member) -> dict:
 
 
 class DistributionMeApi(APIView):
-    @extend_schema(responses=MeSerializer)
+    @extend_schema(responses=DistributionMeSerializer)
     def get(self, request):
-        return Response(MeSerializer(summary(request.user)).data)
+        return Response(DistributionMeSerializer(summary(request.user)).data)
 
 
 class ApplyApi(APIView):
-    @extend_schema(request=None, responses=MeSerializer)
+    @extend_schema(request=None, responses=DistributionMeSerializer)
     def post(self, request):
         distributor_apply(member=request.user)
         request.user.refresh_from_db()
-        return Response(MeSerializer(summary(request.user)).data)
+        return Response(DistributionMeSerializer(summary(request.user)).data)
 
 
 class CommissionSerializer(serializers.Serializer):
@@ -122,7 +123,13 @@ class PosterQuerySerializer(serializers.Serializer):
 class PosterApi(APIView):
     throttle_scope = "poster"
 
-    @extend_schema(parameters=[PosterQuerySerializer], responses={(200, "image/png"): OpenApiTypes.BINARY})
+    @extend_schema(
+        parameters=[PosterQuerySerializer],
+        responses={
+            (200, "image/png"): OpenApiTypes.BINARY,
+            404: error_response("not_found：商品不存在或已下架"),
+        },
+    )
     def get(self, request):
         query = PosterQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)

@@ -59,3 +59,49 @@ def test_address_pages_never_send_shoppers_off_site(client, member, next_url):
     assert 'data-next="/addresses/"' in html
     targets = re.findall(r'(?:href|data-next)="([^"]*)"', html)
     assert not [target for target in targets if "evil" in target or "javascript:" in target]
+
+
+@pytest.mark.parametrize("method, path", [("post", "/api/v1/orders"), ("post", "/api/v1/addresses"), ("patch", "/api/v1/me")])
+def test_a_body_over_the_upload_limit_is_413_json(member_api, settings, method, path):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    body = '{"note": "' + "x" * 2048 + '"}'
+    response = getattr(member_api, method)(path, body, content_type="application/json")
+    assert response.status_code == 413
+    assert response.json() == {"code": "request_too_large", "detail": "请求体过大"}
+
+
+@pytest.mark.parametrize("body", [b"{", b'{"note": }', b"\xff\xfe", b'{"a": NaN}', b"[1, 2"])
+def test_malformed_json_is_400_with_a_code(member_api, body):
+    response = member_api.generic("POST", "/api/v1/addresses", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "malformed_json"
+
+
+def test_too_many_query_parameters_is_400_json(api, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    response = api.get("/api/v1/products?" + "&".join(f"q{n}=1" for n in range(20)))
+    assert response.status_code == 400
+    assert response.json() == {"code": "bad_request", "detail": "请求无法处理"}
+
+
+def test_a_host_the_site_does_not_serve_is_400_json_under_api(api):
+    response = api.get("/api/v1/products", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert response.json()["code"] == "bad_request"
+
+
+def test_a_host_the_site_does_not_serve_is_a_plain_400_page_elsewhere(client):
+    response = client.get("/", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_an_oversized_body_that_escapes_the_api_view_is_413_json(rf):
+    """handler400, for what Django answers outside DRF's exception handler."""
+    from django.core.exceptions import RequestDataTooBig
+
+    from config.views import bad_request
+
+    response = bad_request(rf.post("/api/v1/orders"), RequestDataTooBig())
+    assert response.status_code == 413
+    assert response.headers["Content-Type"] == "application/json"

@@ -7,7 +7,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.validators import mobile_validator
+from config.validators import mobile_validator, no_control_characters
 from crm.models import Gender, Member
 from crm.profile_attributes import active_attributes
 from crm.services import member_update_profile
@@ -48,6 +48,7 @@ class ProfileUpdateSerializer(serializers.ModelSerializer):
     class Meta:
         model = Member
         fields = ["nickname", "gender", "province", "city", "phone", "attributes"]
+        extra_kwargs = {name: {"validators": [no_control_characters]} for name in ("nickname", "province", "city")}
 
     def to_internal_value(self, data):
         validated = super().to_internal_value(data)  # also refuses a body that is not an object
@@ -60,6 +61,8 @@ class ProfileUpdateSerializer(serializers.ModelSerializer):
 
 @method_decorator(ensure_csrf_cookie, name="dispatch")
 class MeApi(APIView):
+    conflict_free_methods = ("PATCH",)
+
     @extend_schema(responses=MeSerializer)
     def get(self, request):
         return Response(MeSerializer(request.user).data)
@@ -74,6 +77,7 @@ class MeApi(APIView):
 
 class LogoutApi(APIView):
     permission_classes = [AllowAny]
+    conflict_free_methods = ("POST",)
 
     @extend_schema(request=None, responses={204: None})
     def post(self, request):

@@ -3,7 +3,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.validators import mobile_validator
+from config.validators import mobile_validator, no_control_characters
 from mall.models import Address
 from mall.services.addresses import address_create, address_delete, address_update
 
@@ -15,6 +15,9 @@ class AddressSerializer(serializers.ModelSerializer):
         model = Address
         fields = ["id", "name", "phone", "province", "city", "district", "detail", "is_default"]
         read_only_fields = ["id"]
+        extra_kwargs = {
+            name: {"validators": [no_control_characters]} for name in ("name", "province", "city", "district", "detail")
+        }
 
 
 class AddressListApi(generics.ListAPIView):
@@ -32,6 +35,8 @@ class AddressListApi(generics.ListAPIView):
 
 
 class AddressApi(APIView):
+    conflict_free_methods = ("PATCH", "DELETE")
+
     @extend_schema(responses=AddressSerializer)
     def get(self, request, address_id: int):
         address = generics.get_object_or_404(Address, member=request.user, pk=address_id)

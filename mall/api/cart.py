@@ -65,6 +65,9 @@ class QuantitySerializer(serializers.Serializer):
 
 
 class CartItemApi(APIView):
+    conflict_free_methods = ("DELETE",)
+    patch_requires_all_fields = True
+
     @extend_schema(request=QuantitySerializer, responses=CartItemSerializer)
     def patch(self, request, item_id: int):
         body = QuantitySerializer(data=request.data)

@@ -6,6 +6,8 @@ from rest_framework.views import APIView
 from config.client_ip import client_ip
 from config.media import absolute_media_url
 from config.rest import StrictIntegerField
+from config.schema import error_response
+from config.validators import no_control_characters_multiline
 from mall import selectors
 from mall.api.addresses import AddressSerializer
 from mall.api.catalog import SkuLineSerializer
@@ -83,7 +85,9 @@ class OrderCreateSerializer(serializers.Serializer):
     address_id = StrictIntegerField(required=False, min_value=1, max_value=2**63 - 1)
     address = AddressSerializer(required=False)
     coupon_id = StrictIntegerField(required=False, allow_null=True, min_value=1, max_value=2**63 - 1)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+    note = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, default="", validators=[no_control_characters_multiline]
+    )
 
     def validate(self, data):
         errors = {}
@@ -163,7 +167,13 @@ class PayResponseSerializer(serializers.Serializer):
 class OrderPayApi(APIView):
     throttle_scope = "order_pay"
 
-    @extend_schema(request=None, responses=PayResponseSerializer)
+    @extend_schema(
+        request=None,
+        responses={
+            200: PayResponseSerializer,
+            503: error_response("payment_unavailable：微信支付暂时不可用，请稍后再试"),
+        },
+    )
     def post(self, request, number: str):
         order = selectors.member_order(member=request.user, number=number)
         started = payment_start(order=order, client_ip=client_ip(request))
@@ -183,7 +193,7 @@ class OrderConfirmReceiptApi(APIView):
 
 
 class RefundRequestSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=200)
+    reason = serializers.CharField(max_length=200, validators=[no_control_characters_multiline])
     amount_fen = StrictIntegerField(required=False, min_value=1, max_value=10**12)
 
 

@@ -8,11 +8,22 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.errors import InvalidInput, WeChatUnavailable
+from config.schema import error_response
 from wechat.jssdk import JsSdkError, jssdk_config
 
 
 class ShareQuerySerializer(serializers.Serializer):
     url = serializers.URLField(max_length=1000)
+
+
+class ShareConfigSerializer(serializers.Serializer):
+    """The arguments of wx.config(), spelled as it wants them."""
+
+    appId = serializers.CharField()
+    timestamp = serializers.IntegerField()
+    nonceStr = serializers.CharField()
+    signature = serializers.CharField()
+    jsApiList = serializers.ListField(child=serializers.CharField())
 
 
 class ShareConfigApi(APIView):
@@ -21,7 +32,10 @@ class ShareConfigApi(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(parameters=[ShareQuerySerializer])
+    @extend_schema(
+        parameters=[ShareQuerySerializer],
+        responses={200: ShareConfigSerializer, 503: error_response("wechat_unavailable：微信服务暂时不可用")},
+    )
     def get(self, request):
         query = ShareQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)

@@ -50,7 +50,7 @@ def rate_limited(request, *, name: str) -> int | None:
             continue
         usage = get_usage(request, group=f"{name}:{key.__name__}", key=key, rate=rate, increment=True)
         if usage and usage["should_limit"]:
-            wait = max(wait or 0, usage["time_left"])
+            wait = max(wait or 0, usage["time_left"], 1)  # the window may end this very second
     return wait
 
 
@@ -66,7 +66,7 @@ def limit_page(name: str, *, render_refusal):
                 return view(request, *args, **kwargs)
             response = render_refusal(request)
             response.status_code = 429
-            response["Retry-After"] = str(max(int(wait), 1))
+            response["Retry-After"] = str(int(wait))
             return response
 
         return limited

@@ -82,7 +82,7 @@ GROUPS = {
     "店长": {
         "mall.shopsettings": EDIT,
         "crm.member": ("export", "erase"),  # answering a member's own data requests
-        "django_celery_beat.periodictask": ALL,
+        "django_celery_beat.periodictask": EDIT,  # switch, reschedule, run now; new tasks are the superuser's
         "django_celery_beat.intervalschedule": ALL,
         "django_celery_beat.crontabschedule": ALL,
     },

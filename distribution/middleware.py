@@ -25,7 +25,7 @@ class ReferralLinkMiddleware:
     def __call__(self, request):
         code = request.GET.get("ref", "").strip()[:16]
         pending = None
-        if code and request.method == "GET" and not request.path.startswith(SKIPPED_PATHS):
+        if code and request.method == "GET" and _opened_as_a_page(request) and not request.path.startswith(SKIPPED_PATHS):
             pending = {"code": code, "source": _source(request)}
             if request.user.is_authenticated:
                 _apply(request.user, pending)
@@ -39,6 +39,12 @@ class ReferralLinkMiddleware:
         elif getattr(request, "referral_applied", False) or (COOKIE in request.COOKIES and request.user.is_authenticated):
             response.delete_cookie(COOKIE, samesite="Lax")
         return response
+
+
+def _opened_as_a_page(request) -> bool:
+    """A person opened the link. An <img src="/?ref=…"> slipped into a page (or another
+    site) would otherwise bind whoever views it; browsers say what a request is for."""
+    return request.headers.get("Sec-Fetch-Dest", "document") == "document"
 
 
 def _source(request) -> str:

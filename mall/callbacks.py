@@ -35,9 +35,12 @@ def _handle(request, *, kind: str, verify, confirm, refusals):
     except (*refusals, IntegrityError) as exc:
         # Genuine, but it does not fit our records (say, a transaction id another order
         # already has). Its transaction rolled back; an operator sees it in the admin.
-        reason = str(exc) if not isinstance(exc, IntegrityError) else "与已有记录冲突（微信单号已被其他订单使用）"
-        logger.warning("%s notification refused: %s", kind, reason)
-        notice_refusal_record(kind=kind, notice=notice, reason=reason)
+        reason = str(exc) if not isinstance(exc, IntegrityError) else "与已有记录冲突（如微信单号已被其他订单使用）"
+        logger.warning("%s notification refused: %s", kind, str(exc)[:300])
+        try:
+            notice_refusal_record(kind=kind, notice=notice, reason=reason)
+        except Exception:  # noqa: BLE001 — the answer to WeChat stays FAIL whatever happens here
+            logger.exception("recording a refused %s notification failed", kind)
         return _reply(False, reason[:100])
     logger.info("%s notification %s: %s", kind, getattr(notice, "out_refund_no", None) or notice.out_trade_no, outcome)
     return _reply(True)

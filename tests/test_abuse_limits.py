@@ -28,6 +28,17 @@ def assert_rate_limited(response):
     assert int(response["Retry-After"]) >= 1
 
 
+@pytest.fixture(autouse=True)
+def one_window(request, monkeypatch):
+    """Limits count in fixed windows; a test must not straddle the edge of one (and then
+    see its count start again), so each counter keeps the window it started in."""
+    if "across_processes" not in request.node.name:
+        import django_ratelimit.core
+
+        real, windows = django_ratelimit.core._get_window, {}
+        monkeypatch.setattr(django_ratelimit.core, "_get_window", lambda value, period: windows.setdefault((value, period), real(value, period)))
+
+
 @pytest.fixture
 def limits(settings):
     """Small limits, so a test needs few requests to cross them."""
@@ -201,7 +212,7 @@ def test_limits_count_across_processes_on_the_shared_cache(settings, member_api,
     then refuses, because both count in the same Redis."""
     redis_url = "redis://127.0.0.1:6379/15"
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}}
-    limits(order_create={"member": "3/m", "ip": "100/m"})
+    limits(order_create={"member": "3/d", "ip": "100/d"})  # a day's window: the two processes read real clocks
     from django.core.cache import cache
 
     cache.clear()
@@ -209,7 +220,7 @@ def test_limits_count_across_processes_on_the_shared_cache(settings, member_api,
         "from django.test import RequestFactory\n"
         "from django.conf import settings\n"
         "from config.throttling import rate_limited\n"
-        f"settings.RATE_LIMITS['order_create'] = {{'member': '3/m', 'ip': '100/m'}}\n"
+        f"settings.RATE_LIMITS['order_create'] = {{'member': '3/d', 'ip': '100/d'}}\n"
         "request = RequestFactory().post('/api/v1/orders')\n"
         f"request.user = type('U', (), {{'is_authenticated': True, 'pk': {member.pk}}})()\n"
         "print([rate_limited(request, name='order_create') for _ in range(3)])\n"
@@ -222,3 +233,43 @@ def test_limits_count_across_processes_on_the_shared_cache(settings, member_api,
     sku = SKUFactory(stock=10)
     assert_rate_limited(member_api.post("/api/v1/orders", order_body(sku), format="json"))
     cache.clear()
+
+
+def test_a_locked_admin_login_never_stops_a_shoppers_wechat_login(client):
+    from urllib.parse import urlencode
+
+    operator_failing(client, "dianzhang", 6)
+    login = client.get("/wechat/login/?next=/me/")["Location"]
+    callback = client.get(f"{login}&{urlencode({'openid': 'o_shopper_same_ip'})}")["Location"]
+    assert client.get(callback).status_code == 302
+    assert client.get("/api/v1/me").json()["openid"] == "o_shopper_same_ip"
+
+
+@pytest.mark.parametrize("header, value, seen", [
+    ("HTTP_X_REAL_IP", "203.0.113.7", "203.0.113.7"),
+    ("HTTP_X_FORWARDED_FOR", "1.2.3.4, 203.0.113.7", "203.0.113.7"),  # the client wrote 1.2.3.4; our proxy appended the rest
+    ("HTTP_X_FORWARDED_FOR", "not-an-ip", "127.0.0.1"),
+])
+def test_the_client_address_is_the_one_our_proxy_saw(settings, rf, header, value, seen):
+    from config.client_ip import client_ip
+
+    settings.CLIENT_IP_HEADER = header
+    assert client_ip(rf.get("/", **{header: value})) == seen
+
+
+def test_a_spoofed_forwarded_for_does_not_reset_the_limit(settings, client, limits):
+    settings.CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+    limits(login={"ip": "2/m", "methods": ("GET",)})
+    statuses = [client.get("/wechat/login/", HTTP_X_FORWARDED_FOR=f"10.9.9.{n}, 203.0.113.7").status_code for n in range(3)]
+    assert statuses == [302, 302, 429]
+
+
+def test_a_referral_link_loaded_as_an_image_binds_nobody(client):
+    from distribution.models import Referral
+
+    sharer, viewer = MemberFactory(), MemberFactory()
+    client.force_login(viewer)
+    client.get(f"/?ref={sharer.referral_code}", HTTP_SEC_FETCH_DEST="image")
+    assert not Referral.objects.filter(member=viewer).exists()
+    client.get(f"/?ref={sharer.referral_code}", HTTP_SEC_FETCH_DEST="document")
+    assert Referral.objects.get(member=viewer).referrer == sharer

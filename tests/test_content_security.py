@@ -96,7 +96,7 @@ def test_the_session_cookie_is_out_of_reach_of_scripts(client):
 def test_live_mode_passes_the_deployment_checks():
     root = Path(__file__).resolve().parent.parent
     environment = {
-        **{key: value for key, value in os.environ.items() if not key.startswith(("WECHAT_", "SECURE_", "DJANGO_"))},
+        **{key: value for key, value in os.environ.items() if not key.startswith(("WECHAT_", "SECURE_", "DJANGO_", "CACHE_"))},
         "WECHAT_MODE": "live",
         "SITE_URL": "https://shop.example.com",
         "SECRET_KEY": "kV9$w2!pQ7#zR4&xL1@mN8^bT5*cY3(hJ6)fD0-gS_aE+uI=oP",
@@ -104,6 +104,7 @@ def test_live_mode_passes_the_deployment_checks():
         "WECHAT_APPID": "wx0000000000000001", "WECHAT_SECRET": "s" * 32, "WECHAT_TOKEN": "token",
         "WECHAT_MCH_ID": "1900000001", "WECHAT_PAY_API_KEY": "k" * 32,
         "WECHAT_PAY_CERT_PATH": "/etc/wechat/apiclient_cert.pem", "WECHAT_PAY_KEY_PATH": "/etc/wechat/apiclient_key.pem",
+        "CACHE_URL": "redis://127.0.0.1:6379/1", "CLIENT_IP_HEADER": "HTTP_X_REAL_IP",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -111,3 +112,18 @@ def test_live_mode_passes_the_deployment_checks():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_live_mode_wants_a_shared_cache_and_the_proxys_client_address(settings):
+    from config.checks import check_live_settings
+
+    settings.WECHAT_MODE = "live"
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": "/tmp/x"}}
+    settings.CLIENT_IP_HEADER = ""
+    assert {problem.id for problem in check_live_settings(None)} == {"micromall.E001", "micromall.W001"}
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://h:6379/1"}}
+    settings.CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
+    assert check_live_settings(None) == []
+    settings.WECHAT_MODE = "emulator"
+    settings.CLIENT_IP_HEADER = ""
+    assert check_live_settings(None) == []

@@ -16,8 +16,8 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('kind', models.CharField(choices=[('payment', '支付通知'), ('refund', '退款通知')], max_length=10, verbose_name='类型')),
-                ('reference', models.CharField(help_text='支付通知为商户订单号，退款通知为退款单号', max_length=32, verbose_name='商户单号')),
-                ('wechat_id', models.CharField(blank=True, max_length=32, verbose_name='微信单号')),
+                ('reference', models.CharField(help_text='支付通知为商户订单号，退款通知为退款单号', max_length=64, verbose_name='商户单号')),
+                ('wechat_id', models.CharField(blank=True, max_length=64, verbose_name='微信单号')),
                 ('amount_fen', models.BigIntegerField(verbose_name='金额（分）')),
                 ('reason', models.CharField(max_length=200, verbose_name='拒绝原因')),
                 ('times', models.PositiveIntegerField(default=1, verbose_name='收到次数')),

@@ -57,8 +57,9 @@ class RefusedNotice(models.Model):
         REFUND = "refund", "退款通知"
 
     kind = models.CharField("类型", max_length=10, choices=Kind.choices)
-    reference = models.CharField("商户单号", max_length=32, help_text="支付通知为商户订单号，退款通知为退款单号")
-    wechat_id = models.CharField("微信单号", max_length=32, blank=True)
+    # As long as WeChat allows (out_refund_no: 64), so recording a stranger's number never fails.
+    reference = models.CharField("商户单号", max_length=64, help_text="支付通知为商户订单号，退款通知为退款单号")
+    wechat_id = models.CharField("微信单号", max_length=64, blank=True)
     amount_fen = models.BigIntegerField("金额（分）")
     reason = models.CharField("拒绝原因", max_length=200)
     times = models.PositiveIntegerField("收到次数", default=1)

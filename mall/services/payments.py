@@ -236,8 +236,8 @@ def notice_refusal_record(*, kind: str, notice, reason: str) -> None:
     is_refund = kind == RefusedNotice.Kind.REFUND
     key = {
         "kind": kind,
-        "reference": notice.out_refund_no if is_refund else notice.out_trade_no,
-        "wechat_id": (notice.refund_id if is_refund else notice.transaction_id) or "",
+        "reference": (notice.out_refund_no if is_refund else notice.out_trade_no)[:64],
+        "wechat_id": ((notice.refund_id if is_refund else notice.transaction_id) or "")[:64],
     }
     now = timezone.now()
     if RefusedNotice.objects.filter(**key).update(times=F("times") + 1, last_at=now, reason=reason[:200]):

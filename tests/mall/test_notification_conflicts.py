@@ -72,3 +72,21 @@ def test_refused_notices_are_read_only_history_for_operators(client):
     page = client.get("/admin/mall/refusednotice/")
     assert page.status_code == 200 and "2026112200001" in page.content.decode()
     assert client.get("/admin/mall/refusednotice/add/").status_code == 403
+
+
+def test_a_stranger_refund_number_as_long_as_wechat_allows_is_refused_and_recorded(client):
+    long_number = "R" + "9" * 63  # WeChat's out_refund_no may be 64 characters
+    body = refund_xml(out_refund_no=long_number, out_trade_no="2026112200000001", refund_fee=100, total_fee=100)
+    assert answer(client, "/wechat/pay/refund-notify/", body) == "FAIL"
+    assert RefusedNotice.objects.get().reference == long_number
+
+
+def test_when_even_recording_fails_wechat_still_hears_fail(client, monkeypatch):
+    from mall import callbacks
+
+    def broken(**kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(callbacks, "notice_refusal_record", broken)
+    body = payment_xml(out_trade_no="20261122000000099", total_fee=100)
+    assert answer(client, "/wechat/pay/notify/", body) == "FAIL"

@@ -35,3 +35,8 @@ def control_character_problem(value: str, *, multiline: bool = False) -> str:
     """The message for a person when `value` holds a control character, else ""."""
     validator = no_control_characters_multiline if multiline else no_control_characters
     return "" if not value or validator.regex.search(value) else validator.message
+
+
+# A link inside the shop: one leading slash, so never another site ("//evil", "https:")
+# nor a script ("javascript:"); no backslash or space, which browsers read leniently.
+site_path_validator = RegexValidator(r"^/(?![/\\])[^\s\\]*\Z", "请填写站内路径，以 / 开头，如 /products/12/")

@@ -11,7 +11,7 @@ from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from config.admin_tools import export_csv, export_xlsx, thumbnail
+from config.admin_tools import exports_needing, thumbnail
 from config.money import format_yuan
 from crm.models import Channel, Member, OperatorAccount, ProfileAttribute
 from crm.profile_attributes import active_attributes
@@ -35,10 +35,13 @@ class MemberAdmin(admin.ModelAdmin):
     ordering = ["-date_joined"]
     formfield_overrides = {models.URLField: {"form_class": forms.URLField, "assume_scheme": "https"}}
     list_per_page = 50
-    actions = [export_csv, export_xlsx, "export_personal_data", "erase_personal_data"]
-    # Points and balance only move through their own ledgers, never by typing here.
+    # Members' phones and openids in bulk: only with the personal-data export permission.
+    actions = [*exports_needing("export"), "export_personal_data", "erase_personal_data"]
+    # Never typed here: points and balance move only with their ledgers; WeChat owns the
+    # nickname and avatar (refreshed at each login); the source channel is where the member
+    # came from, the base of channel statistics.
     readonly_fields = [
-        "openid", "unionid", "referral_code", "points", "balance_yuan", "date_joined", "last_login", "avatar_large", "profile",
+        "nickname", "avatar_url", "source_channel", "openid", "unionid", "referral_code", "points", "balance_yuan", "date_joined", "last_login", "avatar_large", "profile",
         "is_subscribed", "subscribed_at", "unsubscribed_at", "erased_at",
     ]
     fieldsets = [

@@ -3,8 +3,10 @@
 from django.utils import timezone
 
 from crm.models import Member
+from distribution.models import Commission, Referral, Withdrawal
+from distribution.selectors import balances
 from mall.models import Address, Order
-from wechat.models import AccountEvent
+from wechat.models import AccountEvent, TemplateMessage
 
 
 def _when(value) -> str | None:
@@ -13,9 +15,11 @@ def _when(value) -> str | None:
 
 def member_personal_data(*, member: Member) -> dict:
     """Everything the shop holds about one member, for their data request (个人信息查阅、复制):
-    the profile, addresses, orders with what was delivered where, and the official-account
-    events received from them."""
-    orders = Order.objects.filter(member=member).prefetch_related("lines", "refunds").order_by("id")
+    the profile, addresses, orders with what was delivered where and how it was paid, who
+    referred them and what they earned as a sharer, and what passed between them and the
+    official account."""
+    orders = Order.objects.filter(member=member).select_related("payment").prefetch_related("lines", "refunds").order_by("id")
+    referral = Referral.objects.filter(member=member).select_related("referrer").first()
     return {
         "exported_at": _when(timezone.now()),
         "profile": {
@@ -55,11 +59,35 @@ def member_personal_data(*, member: Member) -> dict:
                 "note": order.note,
                 "lines": [{"title": line.title, "spec": line.spec, "price_fen": line.price_fen, "quantity": line.quantity} for line in order.lines.all()],
                 "refunds": [{"amount_fen": refund.amount_fen, "reason": refund.reason, "status": refund.get_status_display()} for refund in order.refunds.all()],
+                "payment": _payment(order),
             }
             for order in orders
         ],
+        "referred_by": {"nickname": referral.referrer.display_name, "bound_at": _when(referral.bound_at)} if referral else None,
+        "distribution": {
+            **balances(member=member),
+            "commissions": [
+                {"order_number": number, "level": level, "amount_fen": amount - voided, "status": status, "created_at": _when(created)}
+                for number, level, amount, voided, status, created in Commission.objects.filter(beneficiary=member)
+                .order_by("id").values_list("order__number", "level", "amount_fen", "voided_fen", "status", "created_at")
+            ],
+            "withdrawals": list(
+                Withdrawal.objects.filter(member=member).order_by("id").values("number", "amount_fen", "fee_fen", "channel", "status", "payout_reference")
+            ),
+        },
+        "service_messages": [
+            {"template_id": message.template_id, "data": message.data, "status": message.get_status_display(), "created_at": _when(message.created_at)}
+            for message in TemplateMessage.objects.filter(openid=member.openid).order_by("id")
+        ] if member.openid else [],
         "official_account_events": [
             {"kind": event.kind, "content": event.content, "received_at": _when(event.received_at)}
             for event in AccountEvent.objects.filter(openid=member.openid).order_by("id")
         ] if member.openid else [],
     }
+
+
+def _payment(order) -> dict | None:
+    payment = getattr(order, "payment", None)
+    if payment is None:
+        return None
+    return {"transaction_id": payment.transaction_id, "payer_openid": payment.payer_openid, "client_ip": payment.client_ip, "paid_at": _when(payment.paid_at)}

@@ -1,9 +1,12 @@
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
 from crm.models import Gender, Member
 from crm.profile_attributes import active_attributes, clean_attribute_values
-from mall.models import Address, CartItem, Order, Payment
+from distribution.models import Distributor, DistributorStatus
+from mall.models import Address, CartItem, Order, Payment, Refund
 from wechat.models import AccountEvent, TemplateMessage
 from wechat.oauth import WeChatProfile
 
@@ -62,6 +65,7 @@ def member_update_profile(*, member: Member, attributes: dict | None = None, **f
 
 
 ERASED_NICKNAME = "已注销用户"
+ERASED = "（已注销）"
 
 
 @transaction.atomic
@@ -77,9 +81,14 @@ def member_erase_personal_data(*, member: Member) -> Member:
     for order in Order.objects.filter(member=member).only("pk", "receiver_name", "receiver_phone"):
         Order.objects.filter(pk=order.pk).update(
             receiver_name=_mask_name(order.receiver_name), receiver_phone=_mask_phone(order.receiver_phone),
-            district="", address_detail="（已注销）", note="",
+            district="", address_detail=ERASED, note="", operator_note="",
         )
-    Payment.objects.filter(order__member=member).update(payer_openid="")
+    Refund.objects.filter(order__member=member).update(reason=ERASED)
+    Payment.objects.filter(order__member=member).update(payer_openid="", client_ip="")
+    # No longer a sharer; commissions and withdrawals stay, as money history.
+    Distributor.objects.update_or_create(member=member, defaults={"status": DistributorStatus.REVOKED})
+    # The admin's change history names objects as they were.
+    LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(Member), object_id=str(member.pk)).update(object_repr=ERASED_NICKNAME)
     if openid:
         AccountEvent.objects.filter(openid=openid).delete()
         TemplateMessage.objects.filter(openid=openid).update(openid="", data={})

@@ -127,3 +127,15 @@ def test_live_mode_wants_a_shared_cache_and_the_proxys_client_address(settings):
     settings.WECHAT_MODE = "emulator"
     settings.CLIENT_IP_HEADER = ""
     assert check_live_settings(None) == []
+
+
+@pytest.mark.parametrize("link", ["javascript:alert(1)", "//evil.example/", "https://evil.example/", "/\\evil.example", "/a b"])
+def test_a_banner_links_only_inside_the_shop(link):
+    from django.core.exceptions import ValidationError
+
+    from mall.models import Banner
+
+    banner = Banner(title="横幅", image="b.png", link_url=link)
+    with pytest.raises(ValidationError):
+        banner.full_clean()
+    Banner(title="横幅", image="b.png", link_url="/products/?q=礼盒").full_clean()

@@ -30,7 +30,9 @@ class DistributorAdmin(admin.ModelAdmin):
     search_fields = ["member__nickname", "member__phone", "=member__referral_code", "=member__openid"]
     list_select_related = ["member", "grade"]
     raw_id_fields = ["member"]
-    readonly_fields = ["applied_at", "reviewed_at", "reviewed_by", "created_at"]
+    # The status moves only through the review actions (with who and when); a distributor
+    # stays the member it was created for.
+    readonly_fields = ["status", "applied_at", "reviewed_at", "reviewed_by", "created_at"]
     actions = ["approve", "reject", "revoke", "set_grade", export_csv, export_xlsx]
     export_fields = [
         ("会员", "member__nickname"),
@@ -39,6 +41,9 @@ class DistributorAdmin(admin.ModelAdmin):
         ("等级", "grade__name"),
         ("直推人数", "team"),
     ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "member"] if obj else self.readonly_fields
 
     def get_queryset(self, request):
         account = Account.objects.filter(member=OuterRef("member"))

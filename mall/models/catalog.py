@@ -2,6 +2,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from config.validators import site_path_validator
+
 
 class Category(models.Model):
     name = models.CharField("名称", max_length=32)
@@ -118,7 +120,7 @@ class SKU(models.Model):
 class Banner(models.Model):
     title = models.CharField("标题", max_length=60)
     image = models.ImageField("图片", upload_to="banners/", help_text="建议 750×320")
-    link_url = models.CharField("链接", max_length=255, blank=True, help_text="站内路径，如 /products/12/")
+    link_url = models.CharField("链接", max_length=255, blank=True, validators=[site_path_validator], help_text="站内路径，如 /products/12/")
     position = models.IntegerField("排序", default=0)
     is_active = models.BooleanField("显示", default=True)
 

@@ -4,9 +4,12 @@ or erases it — orders stay as the record of a sale, with who and where masked.
 import json
 
 import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 
 from crm.models import Member
+from distribution.models import Distributor
 from mall.models import Address, CartItem, Order, Payment
 from tests.factories import AddressFactory, CartItemFactory, MemberFactory, SKUFactory
 from tests.journeys import pay_at_cashier, place_order
@@ -22,6 +25,10 @@ def shopper(member, member_api):
     CartItemFactory(member=member)
     order = pay_at_cashier(member_api, place_order(member_api, SKUFactory(price_fen=3000)))
     AccountEvent.objects.create(dedup_key="k1", openid=member.openid, kind="text", content="你好", raw=f"<xml>{member.openid}</xml>")
+    LogEntry.objects.create(
+        user=MemberFactory(is_staff=True, openid=None), content_type=ContentType.objects.get_for_model(Member),
+        object_id=str(member.pk), object_repr=member.nickname, action_flag=CHANGE,
+    )
     member.refresh_from_db()
     return member, order
 
@@ -43,6 +50,8 @@ def test_the_export_holds_profile_addresses_orders_and_messages(client, manager,
     assert data["addresses"][0]["detail"] == "文三路 100 号"
     assert data["orders"][0]["number"] == order.number and data["orders"][0]["lines"][0]["quantity"] == 1
     assert data["official_account_events"][0]["content"] == "你好"
+    assert data["orders"][0]["payment"]["transaction_id"] and data["referred_by"] is None
+    assert data["distribution"]["withdrawals"] == [] and "available_fen" in data["distribution"]
 
 
 def test_erasing_anonymises_the_member_and_masks_their_orders(client, manager, shopper, member_api):
@@ -62,6 +71,8 @@ def test_erasing_anonymises_the_member_and_masks_their_orders(client, manager, s
     assert order.receiver_name != "李四" and order.receiver_phone == "139****5678" and "文三路" not in order.address_detail
     assert Payment.objects.get(order=order).payer_openid == ""
     assert not AccountEvent.objects.filter(openid=openid).exists()
+    assert Distributor.objects.get(member=member).status == "revoked"
+    assert not LogEntry.objects.filter(object_id=str(member.pk), object_repr__contains="测试用户").exists()
     # Their open session ends, and their WeChat identity would come back as a new member.
     assert member_api.get("/api/v1/me").status_code == 401
 
@@ -76,3 +87,12 @@ def test_only_the_manager_answers_data_requests(client, shopper, job):
     response = client.post("/admin/crm/member/", {"action": "export_personal_data", "_selected_action": [member.pk]})
     assert response.get("Content-Disposition") is None
     assert Member.objects.get(pk=member.pk).phone == "13812345678"
+
+
+def test_bulk_member_lists_with_phones_need_the_export_permission(client, shopper):
+    member, _ = shopper
+    account = MemberFactory(is_staff=True, openid=None)
+    account.groups.add(Group.objects.get(name="会员运营"))
+    client.force_login(account)
+    response = client.post("/admin/crm/member/", {"action": "export_csv", "_selected_action": [member.pk]})
+    assert response.get("Content-Disposition") is None

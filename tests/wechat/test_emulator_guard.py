@@ -118,3 +118,14 @@ def test_every_page_says_it_is_the_emulator(client, staff_client, member_api, se
     for page in pages:
         body = page.content.decode()
         assert all(words in body for words in BANNER), page.request["PATH_INFO"]
+
+
+def test_the_emulator_answers_only_this_machine_whatever_the_host_header(settings):
+    from django.test import Client
+
+    remote = Client(REMOTE_ADDR="192.168.1.23", HTTP_HOST="127.0.0.1")
+    assert remote.get("/wx-emulator/").status_code == 403
+    authorize = "/wx-emulator/oauth/authorize?appid=x&redirect_uri=http://127.0.0.1:8000/&scope=snsapi_userinfo&openid=o_any"
+    assert remote.get(authorize).status_code == 403
+    settings.WECHAT_EMULATOR_ALLOW_REMOTE = True  # a LAN demo, opted into
+    assert remote.get("/wx-emulator/").status_code == 200

@@ -1,6 +1,11 @@
+from functools import wraps
+
+from django.conf import settings
+from django.http import HttpResponseForbidden
 from django.urls import path
 
 from wechat.emulator import mch, mp, oauth, pages
+from wechat.emulator.checks import is_local_host
 
 app_name = "wx_emulator"
 urlpatterns = [
@@ -29,3 +34,21 @@ urlpatterns = [
     path("mch/secapi/pay/refund", mch.refund, name="refund"),
     path("mch/mmpaymkttransfers/promotion/transfers", mch.transfer, name="transfer"),
 ]
+
+
+
+def only_from_this_machine(view):
+    """The system check looks at the names the site answers to; a client elsewhere could
+    still send `Host: 127.0.0.1`. So the emulator also looks at where the request came from."""
+
+    @wraps(view)
+    def guarded(request, *args, **kwargs):
+        if settings.WECHAT_EMULATOR_ALLOW_REMOTE or is_local_host(request.META.get("REMOTE_ADDR", "")):
+            return view(request, *args, **kwargs)
+        return HttpResponseForbidden("微信模拟器只对本机开放；在可信的局域网演示时设置 WECHAT_EMULATOR_ALLOW_REMOTE=true。")
+
+    return guarded
+
+
+for pattern in urlpatterns:
+    pattern.callback = only_from_this_machine(pattern.callback)

@@ -26,11 +26,11 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from crm.models import Member  # noqa: E402
 from distribution.models import Account, Commission, LedgerEntry  # noqa: E402
 from distribution.reconcile import reconcile  # noqa: E402
 from distribution.services.commissions import commissions_release_due  # noqa: E402
 from mall.models import SKU, Category, Order, OrderLine, Product  # noqa: E402
+from members.models import Member  # noqa: E402
 
 SHARERS = 10_000
 

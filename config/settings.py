@@ -59,10 +59,12 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "config",
-    "crm",
+    "members",
     "mall",
     "distribution",
     "campaigns",
+    "crm",
+    "demo",
     "wechat",
     "wechat.emulator",
 ]
@@ -143,10 +145,10 @@ CACHES = {"default": env.cache("CACHE_URL", default=f"filecache://{VAR_DIR / 'ca
 
 # --- Members and login -------------------------------------------------------------
 
-AUTH_USER_MODEL = "crm.Member"
+AUTH_USER_MODEL = "members.Member"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login before any password is checked
-    "crm.backends.WeChatBackend",
+    "members.backends.WeChatBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "/wechat/login/"

@@ -3,8 +3,6 @@ import logging
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.auth.admin import GroupAdmin, UserAdmin
-from django.contrib.auth.models import Group
 from django.db import models
 from django.db.models import Count, OuterRef, Subquery
 from django.http import HttpResponse
@@ -13,10 +11,11 @@ from django.utils import timezone
 
 from config.admin_tools import exports_needing, thumbnail
 from config.money import format_yuan
-from crm.models import Channel, Member, OperatorAccount, ProfileAttribute
-from crm.profile_attributes import active_attributes
+from crm.models import Channel
 from crm.selectors import member_personal_data
 from crm.services import member_erase_personal_data
+from members.models import Member
+from members.profile_attributes import active_attributes
 from wechat.qrcodes import QrcodeError, create_scene_qrcode
 
 logger = logging.getLogger(__name__)
@@ -69,10 +68,10 @@ class MemberAdmin(admin.ModelAdmin):
         return super().get_queryset(request).filter(is_staff=False, is_superuser=False)
 
     def has_export_permission(self, request):
-        return request.user.has_perm("crm.export_member")
+        return request.user.has_perm("members.export_member")
 
     def has_erase_permission(self, request):
-        return request.user.has_perm("crm.erase_member")
+        return request.user.has_perm("members.erase_member")
 
     @admin.action(description="导出个人信息（本人查阅、复制请求）", permissions=["export"])
     def export_personal_data(self, request, queryset):
@@ -89,7 +88,7 @@ class MemberAdmin(admin.ModelAdmin):
         members = list(queryset.filter(erased_at__isnull=True)[:PERSONAL_DATA_BATCH])
         if "apply" not in request.POST:
             context = {**self.admin_site.each_context(request), "title": "删除会员个人信息", "members": members, "opts": self.model._meta}
-            return TemplateResponse(request, "admin/crm/member/erase.html", context)
+            return TemplateResponse(request, "admin/members/member/erase.html", context)
         for member in members:
             member_erase_personal_data(member=member)
         logger.info("operator %s erased the personal data of members %s", request.user.pk, [m.pk for m in members])
@@ -127,97 +126,6 @@ class MemberAdmin(admin.ModelAdmin):
     @admin.display(description="余额（元）", ordering="balance_fen")
     def balance_yuan(self, member):
         return format_yuan(member.balance_fen)
-
-
-class SuperuserOnly:
-    """Accounts and permissions: whatever the groups say, only superusers."""
-
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None):
-        return self.has_module_permission(request)
-
-    def has_add_permission(self, request):
-        return self.has_module_permission(request)
-
-    def has_change_permission(self, request, obj=None):
-        return self.has_module_permission(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return self.has_module_permission(request)
-
-
-@admin.register(OperatorAccount)
-class OperatorAccountAdmin(SuperuserOnly, UserAdmin):
-    list_display = ["username", "nickname", "job_groups", "is_active", "is_superuser", "last_login"]
-    list_filter = ["is_active", "is_superuser", "groups"]
-    search_fields = ["username", "nickname", "email"]
-    ordering = ["username"]
-    filter_horizontal = ["groups"]
-    readonly_fields = ["last_login", "date_joined"]
-    fieldsets = [
-        (None, {"fields": ["username", "password", "nickname", "email"]}),
-        ("岗位与权限", {"fields": ["is_active", "groups", "is_superuser"], "description": "按岗位加入运营组即可获得相应权限；超级管理员拥有全部权限，请谨慎授予。"}),
-        ("时间", {"fields": ["last_login", "date_joined"]}),
-    ]
-    add_fieldsets = [(None, {"fields": ["username", "password1", "password2", "groups"]})]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(is_staff=True).prefetch_related("groups")
-
-    def save_model(self, request, obj, form, change):
-        obj.is_staff = True  # an operator account is staff by definition
-        super().save_model(request, obj, form, change)
-
-    @admin.display(description="运营组")
-    def job_groups(self, account):
-        return "、".join(group.name for group in account.groups.all()) or "—"
-
-
-admin.site.unregister(Group)
-
-
-@admin.register(Group)
-class OperatorGroupAdmin(SuperuserOnly, GroupAdmin):
-    """The job groups are kept in code (crm/operator_groups.py) and re-synced on migrate."""
-
-
-class ChoicesField(forms.CharField):
-    """Options typed one per line or comma-separated, kept as a list."""
-
-    widget = forms.Textarea(attrs={"rows": 2, "placeholder": "干性, 油性, 混合, 敏感"})
-
-    def prepare_value(self, value):
-        return ", ".join(value) if isinstance(value, list) else value
-
-    def clean(self, value):
-        text = (super().clean(value) or "").replace("，", ",").replace("\n", ",")
-        options = [option.strip() for option in text.split(",") if option.strip()]
-        if len(set(options)) != len(options):
-            raise forms.ValidationError("选项有重复")
-        return options
-
-
-class ProfileAttributeForm(forms.ModelForm):
-    choices = ChoicesField(label="可选值", required=False, help_text="单选类型的选项，用逗号分隔")
-
-    class Meta:
-        model = ProfileAttribute
-        fields = "__all__"
-
-
-@admin.register(ProfileAttribute)
-class ProfileAttributeAdmin(admin.ModelAdmin):
-    form = ProfileAttributeForm
-    list_display = ["label", "key", "kind", "choice_list", "unit", "is_active", "position"]
-    list_editable = ["is_active", "position"]
-    list_filter = ["kind", "is_active"]
-    search_fields = ["label", "key"]
-
-    @admin.display(description="可选值")
-    def choice_list(self, attribute):
-        return "、".join(attribute.choices) or "—"
 
 
 @admin.register(Channel)

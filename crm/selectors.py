@@ -2,10 +2,10 @@
 
 from django.utils import timezone
 
-from crm.models import Member
 from distribution.models import Commission, Referral, Withdrawal
 from distribution.selectors import balances
 from mall.models import Address, Order
+from members.models import Member
 from wechat.models import AccountEvent, TemplateMessage
 
 

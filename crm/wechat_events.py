@@ -6,10 +6,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from crm.models import CHANNEL_SCENE_PREFIX, REFERRAL_SCENE_PREFIX, Channel, Member
+from crm.models import CHANNEL_SCENE_PREFIX, REFERRAL_SCENE_PREFIX, Channel
 from distribution.models import Referral
 from distribution.services.binding import binding_apply
 from mall.models import ShopSettings
+from members.models import Member
 
 
 @transaction.atomic

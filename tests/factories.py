@@ -4,8 +4,8 @@ import factory
 from django.core.files.base import ContentFile
 from PIL import Image
 
-from crm.models import Member
 from mall.models import SKU, Address, CartItem, Category, Product, ProductImage
+from members.models import Member
 
 
 def png_bytes(size=(60, 60), colour=(228, 57, 60)) -> bytes:

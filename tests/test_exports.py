@@ -70,7 +70,7 @@ def hostile_order():
 def test_member_nickname_formula_is_exported_as_text(client, boss, action):
     member = MemberFactory(nickname=HYPERLINK)
     plain = MemberFactory(nickname="小明")
-    rows = export(client, "/admin/crm/member/", action, [member, plain])
+    rows = export(client, "/admin/members/member/", action, [member, plain])
     assert sorted(column(rows, "昵称")) == sorted(["'" + HYPERLINK, "小明"])
 
 

@@ -35,7 +35,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from crm.models import ProfileAttribute
+from members.models import ProfileAttribute
 from tests.factories import AddressFactory, CartItemFactory, MemberFactory, ProductImageFactory, SKUFactory
 from tests.journeys import place_order
 

@@ -1,8 +1,8 @@
 import pytest
 from django.core.management import call_command
 
-from crm.models import Member
 from mall.models import SKU, Banner, Category, Order, Product, ProductImage
+from members.models import Member
 
 pytestmark = pytest.mark.django_db
 

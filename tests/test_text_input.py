@@ -7,8 +7,8 @@ reason) take line breaks and tabs and refuse the rest."""
 import pytest
 
 from config.validators import MULTI_LINE_MESSAGE, SINGLE_LINE_MESSAGE, control_character_problem
-from crm.models import ProfileAttribute
 from mall.models import Address, Order, Refund
+from members.models import ProfileAttribute
 from tests.factories import AddressFactory, SKUFactory
 from tests.helpers import ADDRESS
 from tests.journeys import pay_at_cashier, place_order

@@ -54,7 +54,7 @@ def oauth_callback(request):
     member = authenticate(request, wechat_profile=profile)
     if member is None:
         return _login_failed(request, "该账号已被停用，请联系客服。", next_url, status=403)
-    login(request, member, backend="crm.backends.WeChatBackend")
+    login(request, member, backend="members.backends.WeChatBackend")
     return redirect(next_url)
 
 

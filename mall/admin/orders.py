@@ -169,7 +169,7 @@ class OrderAdmin(admin.ModelAdmin):
 
     @admin.display(description="会员", ordering="member__nickname")
     def member_link(self, order):
-        url = reverse("admin:crm_member_change", args=[order.member_id])
+        url = reverse("admin:members_member_change", args=[order.member_id])
         return format_html('<a href="{}">{}</a>', url, order.member.display_name)
 
     @admin.display(description="状态", ordering="status")

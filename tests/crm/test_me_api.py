@@ -56,7 +56,7 @@ def test_logout_ends_the_session(member_api):
 
 @pytest.fixture
 def attributes(db):
-    from crm.models import ProfileAttribute
+    from members.models import ProfileAttribute
 
     ProfileAttribute.objects.create(key="skin_type", label="肤质", kind="choice", choices=["干性", "油性"])
     ProfileAttribute.objects.create(key="height_cm", label="身高", kind="number", unit="cm", min_value=100, max_value=230)
@@ -99,7 +99,7 @@ def test_attributes_must_be_an_object(member_api, attributes):
 def test_attribute_keys_cannot_shadow_profile_fields(db):
     from django.core.exceptions import ValidationError
 
-    from crm.models import ProfileAttribute
+    from members.models import ProfileAttribute
 
     with pytest.raises(ValidationError):
         ProfileAttribute(key="phone", label="电话", kind="text").full_clean()

@@ -4,9 +4,9 @@ Each test posts what a careless or hostile operator would, and checks nothing ch
 import pytest
 from django.contrib.auth.models import Group
 
-from crm.models import Member
 from distribution.models import Withdrawal, WithdrawalStatus
 from mall.models import Order, Refund, RefundStatus
+from members.models import Member
 from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +34,7 @@ def served_form(client, url) -> dict:
 def test_member_operators_never_see_account_fields(client):
     operator(client, "会员运营")
     shopper = MemberFactory()
-    html = client.get(f"/admin/crm/member/{shopper.pk}/change/").content.decode()
+    html = client.get(f"/admin/members/member/{shopper.pk}/change/").content.decode()
     assert "手机号" in html
     assert not [field for field in ACCOUNT_FIELDS if field in html]
 
@@ -42,7 +42,7 @@ def test_member_operators_never_see_account_fields(client):
 def test_posting_superuser_powers_through_the_member_form_changes_nothing(client):
     me = operator(client, "会员运营")
     shopper = MemberFactory()
-    url = f"/admin/crm/member/{shopper.pk}/change/"
+    url = f"/admin/members/member/{shopper.pk}/change/"
     form = served_form(client, url)
     escalation = {**form, "is_superuser": "on", "is_staff": "on", "groups": [g.pk for g in Group.objects.all()], "city": "宁波"}
     assert client.post(url, escalation).status_code == 302  # saved what the form has
@@ -50,9 +50,9 @@ def test_posting_superuser_powers_through_the_member_form_changes_nothing(client
     assert shopper.city == "宁波"
     assert not shopper.is_superuser and not shopper.is_staff and not shopper.groups.exists()
     # And on their own account: not a member in this admin, and 运营账号 is closed to them.
-    own = f"/admin/crm/member/{me.pk}/change/"
+    own = f"/admin/members/member/{me.pk}/change/"
     client.post(own, escalation)
-    assert client.post(f"/admin/crm/operatoraccount/{me.pk}/change/", {"is_superuser": "on", "username": me.username}).status_code == 403
+    assert client.post(f"/admin/members/operatoraccount/{me.pk}/change/", {"is_superuser": "on", "username": me.username}).status_code == 403
     me.refresh_from_db()
     assert not me.is_superuser and me.groups.count() == 1
 
@@ -62,7 +62,7 @@ def test_nobody_but_a_superuser_sets_a_password(client):
     boss.set_password("boss-secret-1")
     boss.save()
     operator(client, "会员运营", "店长")
-    url = f"/admin/crm/operatoraccount/{boss.pk}/password/"
+    url = f"/admin/members/operatoraccount/{boss.pk}/password/"
     assert client.get(url).status_code == 403
     assert client.post(url, {"password1": "Taken-over-123", "password2": "Taken-over-123"}).status_code == 403
     boss.refresh_from_db()
@@ -73,13 +73,13 @@ def test_a_superuser_creates_an_operator_with_a_job(client):
     client.force_login(MemberFactory(is_staff=True, is_superuser=True, openid=None, username="root"))
     service = Group.objects.get(name="订单客服")
     response = client.post(
-        "/admin/crm/operatoraccount/add/",
+        "/admin/members/operatoraccount/add/",
         {"username": "kefu1", "password1": "Kefu-password-9", "password2": "Kefu-password-9", "groups": [service.pk], "usable_password": "true"},
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     account = Member.objects.get(username="kefu1")
     assert account.is_staff and not account.is_superuser and list(account.groups.all()) == [service]
-    assert client.get("/admin/crm/operatoraccount/").status_code == 200
+    assert client.get("/admin/members/operatoraccount/").status_code == 200
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 
-from crm.models import Member
 from distribution.models import Distributor
 from mall.models import Address, CartItem, Order, Payment
+from members.models import Member
 from tests.factories import AddressFactory, CartItemFactory, MemberFactory, SKUFactory
 from tests.journeys import pay_at_cashier, place_order
 from wechat.models import AccountEvent
@@ -43,7 +43,7 @@ def manager(client):
 
 def test_the_export_holds_profile_addresses_orders_and_messages(client, manager, shopper):
     member, order = shopper
-    response = client.post("/admin/crm/member/", {"action": "export_personal_data", "_selected_action": [member.pk]})
+    response = client.post("/admin/members/member/", {"action": "export_personal_data", "_selected_action": [member.pk]})
     assert response.status_code == 200 and response["Content-Disposition"].startswith("attachment")
     [data] = json.loads(response.content)
     assert data["profile"]["phone"] == "13812345678" and data["profile"]["openid"] == member.openid
@@ -57,11 +57,11 @@ def test_the_export_holds_profile_addresses_orders_and_messages(client, manager,
 def test_erasing_anonymises_the_member_and_masks_their_orders(client, manager, shopper, member_api):
     member, order = shopper
     openid = member.openid
-    confirm = client.post("/admin/crm/member/", {"action": "erase_personal_data", "_selected_action": [member.pk]})
+    confirm = client.post("/admin/members/member/", {"action": "erase_personal_data", "_selected_action": [member.pk]})
     assert "不可撤销" in confirm.content.decode()
     assert Member.objects.get(pk=member.pk).phone == "13812345678"  # nothing happens before the confirmation
 
-    client.post("/admin/crm/member/", {"action": "erase_personal_data", "_selected_action": [member.pk], "apply": "1"})
+    client.post("/admin/members/member/", {"action": "erase_personal_data", "_selected_action": [member.pk], "apply": "1"})
     member.refresh_from_db()
     assert (member.nickname, member.phone, member.province, member.attributes, member.openid, member.avatar_url) == ("已注销用户", "", "", {}, None, "")
     assert not member.is_active and member.erased_at
@@ -83,8 +83,8 @@ def test_only_the_manager_answers_data_requests(client, shopper, job):
     account = MemberFactory(is_staff=True, openid=None)
     account.groups.add(Group.objects.get(name=job))
     client.force_login(account)
-    client.post("/admin/crm/member/", {"action": "erase_personal_data", "_selected_action": [member.pk], "apply": "1"})
-    response = client.post("/admin/crm/member/", {"action": "export_personal_data", "_selected_action": [member.pk]})
+    client.post("/admin/members/member/", {"action": "erase_personal_data", "_selected_action": [member.pk], "apply": "1"})
+    response = client.post("/admin/members/member/", {"action": "export_personal_data", "_selected_action": [member.pk]})
     assert response.get("Content-Disposition") is None
     assert Member.objects.get(pk=member.pk).phone == "13812345678"
 
@@ -94,5 +94,5 @@ def test_bulk_member_lists_with_phones_need_the_export_permission(client, shoppe
     account = MemberFactory(is_staff=True, openid=None)
     account.groups.add(Group.objects.get(name="会员运营"))
     client.force_login(account)
-    response = client.post("/admin/crm/member/", {"action": "export_csv", "_selected_action": [member.pk]})
+    response = client.post("/admin/members/member/", {"action": "export_csv", "_selected_action": [member.pk]})
     assert response.get("Content-Disposition") is None

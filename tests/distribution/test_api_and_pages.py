@@ -75,7 +75,7 @@ def test_team_by_level(abc, api_for):
 
 
 def test_the_poster_is_a_png_made_once_until_something_changes(abc, api_for):
-    from crm.models import Member
+    from members.models import Member
 
     api = api_for(abc[1])
     first = api.get("/api/v1/distribution/poster")

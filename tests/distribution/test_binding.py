@@ -110,7 +110,7 @@ def test_a_ref_link_is_remembered_until_login(client, people):
     login = client.get("/wechat/login/?next=/")["Location"]
     callback = client.get(f"{login}&{urlencode({'openid': 'o_new_friend'})}")["Location"]
     client.get(callback)
-    from crm.models import Member
+    from members.models import Member
 
     assert referrer_of(Member.objects.get(openid="o_new_friend")) == x
     assert parse_qs(urlsplit(callback).query)["code"]
@@ -121,7 +121,7 @@ def test_scanning_a_sharers_qr_code_to_follow_binds(client, people):
 
     x = people[0]
     send(client, event_xml(openid="o_scanner", Event="subscribe", EventKey=f"qrscene_ref_{x.referral_code}", Ticket="t"))
-    from crm.models import Member
+    from members.models import Member
 
     assert referrer_of(Member.objects.get(openid="o_scanner")) == x
     assert Referral.objects.get(referrer=x).source == "qrcode"

@@ -7,8 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from crm.models import Member
 from mall.models import SKU, Order, OrderStatus
+from members.models import Member
 from tests.factories import (
     CategoryFactory,
     MemberFactory,

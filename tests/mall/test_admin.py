@@ -28,7 +28,7 @@ def boss(client):
 @pytest.mark.parametrize(
     "url",
     ["/admin/", "/admin/mall/product/", "/admin/mall/product/add/", "/admin/mall/order/", "/admin/mall/sku/",
-     "/admin/mall/category/", "/admin/crm/member/", "/admin/mall/banner/", "/admin/django_celery_beat/periodictask/"],
+     "/admin/mall/category/", "/admin/members/member/", "/admin/mall/banner/", "/admin/django_celery_beat/periodictask/"],
 )
 def test_admin_pages_open(client, boss, url):
     ProductImageFactory(product=SKUFactory().product)
@@ -40,7 +40,7 @@ def test_product_and_order_change_pages_open(client, boss):
     order = order_create(member=MemberFactory(), destination=DESTINATION, lines=[LineRequest(sku_id=sku.pk, quantity=1)])
     assert client.get(f"/admin/mall/product/{sku.product_id}/change/").status_code == 200
     assert client.get(f"/admin/mall/order/{order.pk}/change/").status_code == 200
-    assert client.get(f"/admin/crm/member/{order.member_id}/change/").status_code == 200
+    assert client.get(f"/admin/members/member/{order.member_id}/change/").status_code == 200
 
 
 def product_form(product, skus, **overrides):

@@ -6,7 +6,7 @@ from urllib.parse import quote
 import pytest
 from django.test import Client
 
-from crm.models import Member
+from members.models import Member
 from tests.factories import MemberFactory, SKUFactory
 from tests.journeys import pay_at_cashier, place_order
 from wechat.client import OfficialAccountClient

@@ -6,7 +6,7 @@ import pytest
 from wechatpy.exceptions import WeChatOAuthException
 from wechatpy.oauth import WeChatOAuth
 
-from crm.models import Member
+from members.models import Member
 from wechat.client import emulator_url, http_session
 from wechat.emulator.models import OAuthGrant
 

@@ -8,7 +8,8 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.pay.utils import dict_to_xml
 from wechatpy.utils import WeChatSigner
 
-from crm.models import Channel, Member
+from crm.models import Channel
+from members.models import Member
 from tests.factories import MemberFactory
 from wechat.emulator.models import QrTicket
 from wechat.emulator.notices import signed_callback_url

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from config.errors import InvalidInput
 from config.validators import control_character_problem
-from crm.models import AttributeKind, ProfileAttribute
+from members.models import AttributeKind, ProfileAttribute
 
 MAX_TEXT = 100
 

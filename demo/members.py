@@ -1,12 +1,13 @@
 """Demo members: the operator, a few shoppers (the emulator's test users) with an address
 and an order each, and the profile attributes the demo shop asks about."""
 
-from crm.models import Channel, Member, ProfileAttribute
+from crm.models import Channel
 from distribution.models import Grade, Referral
 from distribution.services.binding import binding_apply
 from mall.models import SKU, Address, Order
 from mall.services.addresses import address_create
 from mall.services.orders import Destination, LineRequest, order_create
+from members.models import Member, ProfileAttribute
 from wechat.client import emulator_url
 from wechat.emulator.users import ensure_default_users
 

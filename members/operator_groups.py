@@ -5,7 +5,7 @@ Synced after every `migrate`: each group holds exactly the permissions listed he
 one or more groups, never by ticking permissions one by one. Money moves only with an
 explicit permission (`approve_refund`, `approve_withdrawal`), never with `change_*`.
 Operator accounts themselves (staff and superuser flags, groups, passwords) are not in
-any group: only superusers manage them (crm/admin.py, 运营账号).
+any group: only superusers manage them (members/admin.py, 运营账号).
 """
 
 from django.contrib.auth.models import Group, Permission
@@ -32,7 +32,7 @@ GROUPS = {
         "mall.product": VIEW,
         "mall.sku": VIEW,
         "wechat.templatemessage": VIEW,
-        "crm.member": VIEW,
+        "members.member": VIEW,
     },
     # Money out: refunds, withdrawals and payouts; every ledger, read only.
     "财务": {
@@ -46,7 +46,7 @@ GROUPS = {
         "distribution.commission": VIEW,
         "distribution.ledgerentry": VIEW,
         "distribution.distributiondashboard": VIEW,
-        "crm.member": VIEW,
+        "members.member": VIEW,
     },
     # What brings people in and back: the home page banners, channels and their QR
     # codes (campaigns, coupons and pushes join when they exist).
@@ -55,12 +55,12 @@ GROUPS = {
         "crm.channel": ALL,
         "mall.product": VIEW,
         "mall.category": VIEW,
-        "crm.member": VIEW,
+        "members.member": VIEW,
     },
     # Member marketing data; never operator accounts or permissions.
     "会员运营": {
-        "crm.member": EDIT,
-        "crm.profileattribute": ALL,
+        "members.member": EDIT,
+        "members.profileattribute": ALL,
         "crm.channel": VIEW,
         "wechat.accountevent": VIEW,
     },
@@ -75,13 +75,13 @@ GROUPS = {
         "distribution.grade": ALL,
         "distribution.skucommission": ALL,
         "distribution.distributionsettings": EDIT,
-        "crm.member": VIEW,
+        "members.member": VIEW,
     },
     # Beyond the other groups (which the manager holds too): the shop's settings, the
     # scheduled jobs and members' personal-data requests.
     "店长": {
         "mall.shopsettings": EDIT,
-        "crm.member": ("export", "erase"),  # answering a member's own data requests
+        "members.member": ("export", "erase"),  # answering a member's own data requests
         "django_celery_beat.periodictask": EDIT,  # switch, reschedule, run now; new tasks are the superuser's
         "django_celery_beat.intervalschedule": ALL,
         "django_celery_beat.crontabschedule": ALL,

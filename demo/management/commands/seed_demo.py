@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from crm.demo import OPERATOR_PASSWORD, OPERATOR_USERNAME, seed_members
-from mall.demo.seed import seed_catalogue
+from demo.members import OPERATOR_PASSWORD, OPERATOR_USERNAME, seed_members
+from demo.shop import seed_catalogue
 from mall.models import Product
 
 

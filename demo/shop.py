@@ -5,8 +5,8 @@ import random
 from django.core.files.base import ContentFile
 from django.utils.html import escape
 
-from mall.demo import catalog
-from mall.demo.pictures import banner_picture, colour_of, product_picture
+from demo import catalog
+from demo.pictures import banner_picture, colour_of, product_picture
 from mall.models import (
     SKU,
     Banner,

@@ -1,0 +1,99 @@
+"""Operator accounts and groups (superusers only), and the profile fields members fill in."""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
+
+from members.models import OperatorAccount, ProfileAttribute
+
+
+class SuperuserOnly:
+    """Accounts and permissions: whatever the groups say, only superusers."""
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request):
+        return self.has_module_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+
+@admin.register(OperatorAccount)
+class OperatorAccountAdmin(SuperuserOnly, UserAdmin):
+    list_display = ["username", "nickname", "job_groups", "is_active", "is_superuser", "last_login"]
+    list_filter = ["is_active", "is_superuser", "groups"]
+    search_fields = ["username", "nickname", "email"]
+    ordering = ["username"]
+    filter_horizontal = ["groups"]
+    readonly_fields = ["last_login", "date_joined"]
+    fieldsets = [
+        (None, {"fields": ["username", "password", "nickname", "email"]}),
+        ("岗位与权限", {"fields": ["is_active", "groups", "is_superuser"], "description": "按岗位加入运营组即可获得相应权限；超级管理员拥有全部权限，请谨慎授予。"}),
+        ("时间", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [(None, {"fields": ["username", "password1", "password2", "groups"]})]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(is_staff=True).prefetch_related("groups")
+
+    def save_model(self, request, obj, form, change):
+        obj.is_staff = True  # an operator account is staff by definition
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description="运营组")
+    def job_groups(self, account):
+        return "、".join(group.name for group in account.groups.all()) or "—"
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class OperatorGroupAdmin(SuperuserOnly, GroupAdmin):
+    """The job groups are kept in code (crm/operator_groups.py) and re-synced on migrate."""
+
+
+class ChoicesField(forms.CharField):
+    """Options typed one per line or comma-separated, kept as a list."""
+
+    widget = forms.Textarea(attrs={"rows": 2, "placeholder": "干性, 油性, 混合, 敏感"})
+
+    def prepare_value(self, value):
+        return ", ".join(value) if isinstance(value, list) else value
+
+    def clean(self, value):
+        text = (super().clean(value) or "").replace("，", ",").replace("\n", ",")
+        options = [option.strip() for option in text.split(",") if option.strip()]
+        if len(set(options)) != len(options):
+            raise forms.ValidationError("选项有重复")
+        return options
+
+
+class ProfileAttributeForm(forms.ModelForm):
+    choices = ChoicesField(label="可选值", required=False, help_text="单选类型的选项，用逗号分隔")
+
+    class Meta:
+        model = ProfileAttribute
+        fields = "__all__"
+
+
+@admin.register(ProfileAttribute)
+class ProfileAttributeAdmin(admin.ModelAdmin):
+    form = ProfileAttributeForm
+    list_display = ["label", "key", "kind", "choice_list", "unit", "is_active", "position"]
+    list_editable = ["is_active", "position"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["label", "key"]
+
+    @admin.display(description="可选值")
+    def choice_list(self, attribute):
+        return "、".join(attribute.choices) or "—"

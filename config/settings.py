@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "config",
+    "solo",
+    "outbox",
     "members",
     "mall",
     "distribution",

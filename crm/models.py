@@ -32,6 +32,6 @@ class Channel(models.Model):
         return f"{CHANNEL_SCENE_PREFIX}{self.code}"
 
 
-# QR scenes are shared by features: "ch_<code>" is a channel, "ref_<referral code>" a sharer.
+# QR scenes are shared by features: "ch_<code>" is a channel (here), "ref_<referral code>"
+# a sharer (distribution).
 CHANNEL_SCENE_PREFIX = "ch_"
-REFERRAL_SCENE_PREFIX = "ref_"

@@ -1,10 +1,5 @@
-import logging
-
 from django.apps import AppConfig
-from django.db import transaction
 from django.db.models.signals import post_migrate
-
-logger = logging.getLogger(__name__)
 
 
 class DistributionConfig(AppConfig):
@@ -14,52 +9,10 @@ class DistributionConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
-        from mall import events
+        from distribution import receivers
 
-        events.order_created.connect(on_order_created, dispatch_uid="distribution.snapshot")
-        events.order_paid.connect(on_order_paid, dispatch_uid="distribution.earn")
-        events.order_refunded.connect(on_order_refunded, dispatch_uid="distribution.void")
-        events.order_completed.connect(on_order_completed, dispatch_uid="distribution.counters")
-        user_logged_in.connect(on_login, dispatch_uid="distribution.bind_at_login")
+        user_logged_in.connect(receivers.on_login, dispatch_uid="distribution.referral_at_login")
         post_migrate.connect(install_schedules, sender=self)
-
-
-def _later(task, *args) -> None:
-    # robust: a broker outage is logged, never turned into an error for the shopper
-    transaction.on_commit(lambda: task.delay(*args), robust=True)
-
-
-def on_order_created(sender, order, **kwargs):
-    from distribution.services.commissions import order_snapshot
-
-    try:
-        order_snapshot(order=order)
-    except Exception:  # noqa: BLE001 — earning takes the snapshot later if this one failed
-        logger.exception("referral snapshot for order %s failed", order.pk)
-
-
-def on_order_paid(sender, order, **kwargs):
-    from distribution.tasks import earn_commissions
-
-    _later(earn_commissions, order.pk)
-
-
-def on_order_refunded(sender, order, **kwargs):
-    from distribution.tasks import void_commissions
-
-    _later(void_commissions, order.pk)
-
-
-def on_order_completed(sender, order, **kwargs):
-    from distribution.tasks import check_grades
-
-    _later(check_grades, order.pk)
-
-
-def on_login(sender, request, user, **kwargs):
-    from distribution.middleware import apply_pending_referral
-
-    apply_pending_referral(request, user)
 
 
 def install_schedules(sender, **kwargs):

@@ -1,21 +1,23 @@
-"""`?ref=<code>` on any page: applied at once for a member who is logged in; for a
-visitor not logged in yet, kept in a signed cookie and applied at login. A cookie, not the
-session: every visit of a new browser must not cost a database session row."""
+"""`?ref=<code>` on any page: recorded at once for a member who is logged in; for a
+visitor not logged in yet, kept in a signed cookie and recorded at login (receivers.on_login).
+A cookie, not the session: every visit of a new browser must not cost a database session
+row. What is recorded is an outbox event; its subscriber binds under the operator's rules."""
 
 import json
-import logging
+import re
 
 from django.conf import settings
 from django.core import signing
 
-from distribution.models import Referral
-from distribution.services.binding import binding_apply
+from distribution.models import REFERRAL_LINK_FOLLOWED, Referral
+from outbox.services import publish
 
-logger = logging.getLogger(__name__)
 COOKIE = "mm_ref"
 SALT = "micromall.referral"
 MAX_AGE = 60 * 60 * 24 * 30  # a shared link keeps its sharer for a month of browsing before login
 SKIPPED_PATHS = ("/api/", "/admin/", "/wx-emulator/")
+# Referral codes are short and alphanumeric; anything else is junk not worth recording.
+REFERRAL_CODE = re.compile(r"[A-Za-z0-9]{4,16}")
 
 
 class ReferralLinkMiddleware:
@@ -23,12 +25,12 @@ class ReferralLinkMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        code = request.GET.get("ref", "").strip()[:16]
+        code = request.GET.get("ref", "").strip()
         pending = None
-        if code and request.method == "GET" and _opened_as_a_page(request) and not request.path.startswith(SKIPPED_PATHS):
+        if REFERRAL_CODE.fullmatch(code) and request.method == "GET" and _opened_as_a_page(request) and not request.path.startswith(SKIPPED_PATHS):
             pending = {"code": code, "source": _source(request)}
             if request.user.is_authenticated:
-                _apply(request.user, pending)
+                publish(REFERRAL_LINK_FOLLOWED, member_id=request.user.pk, **pending)  # bound by its subscriber
                 pending = None
         response = self.get_response(request)
         if pending is not None:
@@ -51,23 +53,12 @@ def _source(request) -> str:
     return Referral.Source.POSTER if request.GET.get("src") == "poster" else Referral.Source.LINK
 
 
-def apply_pending_referral(request, member) -> None:
-    """At login: bind to the sharer whose link this browser came through, if any."""
+def pending_referral(request) -> dict | None:
+    """The sharer this browser came through, from the signed cookie, if any."""
     try:
         pending = json.loads(request.get_signed_cookie(COOKIE, default="null", salt=SALT, max_age=MAX_AGE))
     except (ValueError, signing.BadSignature):
-        pending = None
-    if isinstance(pending, dict):
-        _apply(member, pending)
-        request.referral_applied = True
-
-
-def _apply(member, pending: dict) -> None:
-    try:
-        binding_apply(member=member, code=str(pending.get("code", ""))[:16], source=_known_source(pending.get("source")))
-    except Exception:  # noqa: BLE001 — a referral must never stop someone from shopping
-        logger.exception("applying a referral for member %s failed", member.pk)
-
-
-def _known_source(source) -> str:
-    return source if source in (Referral.Source.POSTER, Referral.Source.LINK) else Referral.Source.LINK
+        return None
+    if not isinstance(pending, dict):
+        return None
+    return {"code": str(pending.get("code", ""))[:16], "source": str(pending.get("source", ""))[:10]}

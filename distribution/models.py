@@ -148,6 +148,13 @@ class Distributor(models.Model):
         return str(self.member)
 
 
+# Domain events of referral binding (outbox). A shopper came through a sharer's link or
+# poster (payload: member_id, code, source): bind them if the rules allow. A binding
+# changed (payload: member_id, referrer_id).
+REFERRAL_LINK_FOLLOWED = "referral.link_followed"
+REFERRAL_BOUND = "referral.bound"
+
+
 class Referral(models.Model):
     """Who brought a member: their referrer, until when, and since when it is protected."""
 

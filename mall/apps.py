@@ -7,10 +7,9 @@ class MallConfig(AppConfig):
     verbose_name = "商城"
 
     def ready(self):
-        from mall import messages
+        from mall import receivers  # noqa: F401 — registers the subscribers
 
         post_migrate.connect(install_schedules, sender=self)
-        messages.connect()
 
 
 def install_schedules(sender, **kwargs):

@@ -7,6 +7,7 @@ class MembersConfig(AppConfig):
     verbose_name = "会员"
 
     def ready(self):
+        from members import receivers  # noqa: F401 — registers the subscribers
         from members.operator_groups import sync_operator_groups
 
         # After every app's migrations: the groups hold exactly what the code grants.

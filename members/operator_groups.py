@@ -52,6 +52,7 @@ GROUPS = {
     # codes (campaigns, coupons and pushes join when they exist).
     "营销运营": {
         "mall.banner": ALL,
+        "wechat.accountsettings": EDIT,
         "crm.channel": ALL,
         "mall.product": VIEW,
         "mall.category": VIEW,
@@ -78,13 +79,15 @@ GROUPS = {
         "members.member": VIEW,
     },
     # Beyond the other groups (which the manager holds too): the shop's settings, the
-    # scheduled jobs and members' personal-data requests.
+    # scheduled jobs, stuck event deliveries and members' personal-data requests.
     "店长": {
         "mall.shopsettings": EDIT,
         "members.member": ("export", "erase"),  # answering a member's own data requests
         "django_celery_beat.periodictask": EDIT,  # switch, reschedule, run now; new tasks are the superuser's
         "django_celery_beat.intervalschedule": ALL,
         "django_celery_beat.crontabschedule": ALL,
+        "outbox.event": VIEW,
+        "outbox.delivery": ("view", "retry"),
     },
 }
 # The shop manager may do everything every other group may: all but superuser powers.

@@ -18,3 +18,11 @@ def queries_to_get(client, path) -> int:
     with CaptureQueriesContext(connection) as captured:
         assert client.get(path).status_code == 200
     return len(captured)
+
+
+def deliver_events() -> None:
+    """What the sweep (`manage.py deliver_events`) does: deliver every pending domain event.
+    Inside a test's transaction nothing commits, so the fast path after commit never runs."""
+    from outbox.services import deliveries_deliver_due
+
+    deliveries_deliver_due()

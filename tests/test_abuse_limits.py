@@ -13,7 +13,7 @@ from django.test import Client
 
 from mall.models import SKU, Order, OrderStatus, ShopSettings
 from tests.factories import MemberFactory, SKUFactory
-from tests.helpers import ADDRESS
+from tests.helpers import ADDRESS, deliver_events
 
 pytestmark = pytest.mark.django_db
 
@@ -177,6 +177,7 @@ def test_the_remembered_referral_binds_at_login_and_is_then_forgotten(client):
     login = client.get("/wechat/login/?next=/")["Location"]
     callback = client.get(f"{login}&{urlencode({'openid': 'o_friend_1'})}")["Location"]
     response = client.get(callback)
+    deliver_events()
     referral = Referral.objects.get(member__openid="o_friend_1")
     assert (referral.referrer, referral.source) == (sharer, "poster")
     assert response.cookies["mm_ref"].value == ""  # deleted
@@ -191,6 +192,7 @@ def test_a_forged_referral_cookie_is_ignored(client):
     client.cookies["mm_ref"] = f'{{"code": "{sharer.referral_code}", "source": "link"}}'
     login = client.get("/wechat/login/?next=/")["Location"]
     client.get(client.get(f"{login}&{urlencode({'openid': 'o_friend_2'})}")["Location"])
+    deliver_events()
     assert not Referral.objects.filter(member__openid="o_friend_2").exists()
 
 
@@ -270,6 +272,8 @@ def test_a_referral_link_loaded_as_an_image_binds_nobody(client):
     sharer, viewer = MemberFactory(), MemberFactory()
     client.force_login(viewer)
     client.get(f"/?ref={sharer.referral_code}", HTTP_SEC_FETCH_DEST="image")
+    deliver_events()
     assert not Referral.objects.filter(member=viewer).exists()
     client.get(f"/?ref={sharer.referral_code}", HTTP_SEC_FETCH_DEST="document")
+    deliver_events()
     assert Referral.objects.get(member=viewer).referrer == sharer

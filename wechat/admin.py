@@ -1,8 +1,9 @@
 from django.contrib import admin, messages
 from django.db import transaction
+from solo.admin import SingletonModelAdmin
 
 from config.admin_tools import ReadOnlyAdmin
-from wechat.models import AccountEvent, TemplateMessage
+from wechat.models import AccountEvent, AccountSettings, TemplateMessage
 from wechat.tasks import deliver_template_message
 
 
@@ -28,3 +29,8 @@ class AccountEventAdmin(ReadOnlyAdmin):
     list_filter = ["kind", "received_at"]
     search_fields = ["=openid", "scene", "content"]
     date_hierarchy = "received_at"
+
+
+@admin.register(AccountSettings)
+class AccountSettingsAdmin(SingletonModelAdmin):
+    pass

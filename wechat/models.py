@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.db import models
+from solo.models import SingletonModel
 
 
 class TemplateMessage(models.Model):
@@ -32,6 +34,12 @@ class TemplateMessage(models.Model):
         return self.dedup_key
 
 
+# The domain event (outbox) for each message or event the official account receives;
+# payload: openid, kind ("subscribe", "unsubscribe", "scan", "text", …), scene (the QR
+# scene without WeChat's "qrscene_" prefix, or "") and content (text messages).
+ACCOUNT_EVENT = "wechat.account_event"
+
+
 class AccountEvent(models.Model):
     """Everything the official account's server URL received: follows, scans, texts.
     WeChat retries a callback it thinks failed, so each message is kept once."""
@@ -51,3 +59,23 @@ class AccountEvent(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.openid}"
+
+
+class AccountSettings(SingletonModel):
+    """The official account's own words, edited in the admin."""
+
+    welcome_text = models.TextField(
+        "关注回复", max_length=600, blank=True,
+        default="欢迎关注！好物每日上新，点这里进入商城：{url}",
+        help_text="有人关注公众号时自动回复的文字；{url} 会换成商城首页链接。留空则不回复。",
+    )
+
+    class Meta:
+        verbose_name = "公众号设置"
+        verbose_name_plural = "公众号设置"
+
+    def __str__(self):
+        return "公众号设置"
+
+    def welcome(self) -> str:
+        return self.welcome_text.replace("{url}", f"{settings.SITE_URL}/")

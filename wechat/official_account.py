@@ -1,5 +1,6 @@
 """The official account's server URL (服务器配置): WeChat's signature check, the echo
-handshake, and every message or event recorded once and announced to the other apps."""
+handshake, and every message or event recorded once and published (outbox) for the other
+apps, which subscribe to it in their receivers."""
 
 import logging
 import time
@@ -12,8 +13,8 @@ from wechatpy.exceptions import InvalidSignatureException
 from wechatpy.replies import TextReply
 from wechatpy.utils import check_signature
 
-from wechat.models import AccountEvent
-from wechat.signals import account_event
+from outbox.services import publish
+from wechat.models import ACCOUNT_EVENT, AccountEvent, AccountSettings
 
 logger = logging.getLogger(__name__)
 
@@ -71,12 +72,12 @@ def handle(*, body: bytes, params) -> str:
         with transaction.atomic():
             raw = body if isinstance(body, str) else body.decode("utf-8", "replace")
             AccountEvent.objects.create(dedup_key=dedup_key[:100], openid=openid, kind=kind, scene=scene, content=content, raw=raw.replace("\x00", ""))
+            publish(ACCOUNT_EVENT, openid=openid, kind=kind, scene=scene, content=content)
     except IntegrityError:
         return ""  # WeChat's retry of something we already handled
 
-    answers = account_event.send(sender=AccountEvent, openid=openid, kind=kind, scene=scene, content=content)
-    text = next((answer for _, answer in answers if isinstance(answer, str) and answer), "")
-    if not text:
+    text = AccountSettings.get_solo().welcome() if kind == "subscribe" else ""
+    if not text.strip():
         return ""
     reply = TextReply(content=text, message=message).render()
     if crypto is not None:

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from config.errors import DomainError
 from distribution.models import (
+    REFERRAL_BOUND,
     BindingScope,
     BindingValidity,
     DistributionSettings,
@@ -15,7 +16,8 @@ from distribution.models import (
     ReferralChange,
 )
 from distribution.selectors import member_is_distributor
-from distribution.services.distributors import distributors_upgrade, member_by_code
+from distribution.services.distributors import member_by_code
+from outbox.services import publish
 
 # Binding changes are rare and their rule (no cycles) spans many rows; one advisory lock
 # serialises them all on PostgreSQL. SQLite serialises writers anyway.
@@ -110,8 +112,8 @@ def _bind(*, member, referrer, source, settings: DistributionSettings | None, ac
     ReferralChange.objects.create(
         member=member, old_referrer_id=old_referrer_id, new_referrer=referrer, source=source, actor=actor, reason=reason
     )
-    # A new customer can lift the sharer to a higher grade (team size); checked after commit.
-    transaction.on_commit(lambda: distributors_upgrade(member_ids={referrer.pk}), robust=True)
+    # A new customer can lift the sharer to a higher grade (team size).
+    publish(REFERRAL_BOUND, member_id=member.pk, referrer_id=referrer.pk)
     return True
 
 

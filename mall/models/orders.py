@@ -7,6 +7,15 @@ from django.utils import timezone
 
 from mall.models.catalog import SKU, Product
 
+# The domain events an order announces through the outbox (payload: order_id, and
+# refund_id for a refund); other apps subscribe to them in their `receivers`.
+ORDER_CREATED = "order.created"
+ORDER_PAID = "order.paid"
+ORDER_CANCELLED = "order.cancelled"
+ORDER_SHIPPED = "order.shipped"
+ORDER_COMPLETED = "order.completed"
+ORDER_REFUNDED = "order.refunded"
+
 
 class OrderStatus(models.TextChoices):
     PENDING_PAYMENT = "pending_payment", "待付款"

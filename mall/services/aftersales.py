@@ -19,9 +19,9 @@ from django.utils import timezone
 
 from config.errors import DomainError, InvalidInput, InvalidStatus
 from config.money import format_yuan
-from mall.events import announce, order_refunded
 from mall.models import (
     OPEN_REFUND_STATUSES,
+    ORDER_REFUNDED,
     ActorKind,
     Order,
     OrderEvent,
@@ -32,6 +32,7 @@ from mall.models import (
     RefundStatus,
 )
 from mall.services.transitions import order_transition, stock_give_back
+from outbox.services import publish
 from wechat import pay as wechat_pay
 
 logger = logging.getLogger(__name__)
@@ -212,7 +213,7 @@ def refund_confirm(*, notice: wechat_pay.RefundNotice) -> str:
             stock_give_back([order.pk])
         order = _after_refund(order, refund, was_open=was_open)
         refund.refresh_from_db()
-        announce(order_refunded, order, refund=refund)
+        publish(ORDER_REFUNDED, order_id=order.pk, refund_id=refund.pk)
         return "refunded"
 
 

@@ -5,9 +5,9 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from mall.events import announce, order_completed, order_shipped
-from mall.models import ActorKind, Carrier, Order, OrderStatus, ShopSettings
+from mall.models import ORDER_COMPLETED, ORDER_SHIPPED, ActorKind, Carrier, Order, OrderStatus, ShopSettings
 from mall.services.transitions import order_transition, orders_transition_due
+from outbox.services import publish
 
 
 @transaction.atomic
@@ -23,7 +23,7 @@ def order_ship(*, order: Order, carrier: str, tracking_number: str, by) -> Order
         carrier=carrier,
         tracking_number=tracking_number,
     )
-    announce(order_shipped, order)
+    publish(ORDER_SHIPPED, order_id=order.pk)
     return order
 
 
@@ -43,7 +43,7 @@ def order_confirm_receipt(*, order: Order, member) -> Order:
         reason="确认收货",
         **_completion_fields(timezone.now()),
     )
-    announce(order_completed, order)
+    publish(ORDER_COMPLETED, order_id=order.pk)
     return order
 
 
@@ -56,6 +56,6 @@ def orders_complete_due(*, now=None, batch_size: int = 500) -> int:
         to=OrderStatus.COMPLETED,
         reason=f"发货 {days} 天后自动确认收货",
         fields=_completion_fields(now),
-        signal=order_completed,
+        event=ORDER_COMPLETED,
         batch_size=batch_size,
     )

@@ -12,8 +12,10 @@ from django.utils import timezone
 
 from config.errors import InvalidInput
 from mall.errors import CartEmpty, OutOfStock, PurchaseLimitExceeded, SkuUnavailable, TooManyUnpaidOrders
-from mall.events import announce, order_cancelled, order_created, order_paid
 from mall.models import (
+    ORDER_CANCELLED,
+    ORDER_CREATED,
+    ORDER_PAID,
     SKU,
     ActorKind,
     CartItem,
@@ -26,6 +28,7 @@ from mall.models import (
 )
 from mall.services.locks import lock_member
 from mall.services.transitions import order_transition, orders_transition_due, sales_count, stock_give_back
+from outbox.services import publish
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,7 @@ def order_create(
     )
     if from_cart:
         CartItem.objects.filter(member=member, sku_id__in=wanted).delete()
-    announce(order_created, order)
+    publish(ORDER_CREATED, order_id=order.pk)
     if order.pay_fen == 0:
         order = _settle_free_order(order)
     return order
@@ -191,7 +194,7 @@ def _settle_free_order(order: Order) -> Order:
         paid_at=timezone.now(),
     )
     sales_count(order)
-    announce(order_paid, order)
+    publish(ORDER_PAID, order_id=order.pk)
     return order
 
 
@@ -207,7 +210,7 @@ def order_cancel(*, order: Order, actor=None, actor_kind: str = ActorKind.SHOPPE
         cancelled_at=timezone.now(),
     )
     stock_give_back([order.pk])
-    announce(order_cancelled, order)
+    publish(ORDER_CANCELLED, order_id=order.pk)
     return order
 
 
@@ -220,7 +223,7 @@ def orders_cancel_expired(*, now=None, batch_size: int = 500) -> int:
         to=OrderStatus.CANCELLED,
         reason="超时未支付，自动取消",
         fields={"cancelled_at": now},
-        signal=order_cancelled,
+        event=ORDER_CANCELLED,
         batch_size=batch_size,
         after=stock_give_back,
     )

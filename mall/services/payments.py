@@ -15,8 +15,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from config.errors import DomainError, InvalidStatus, WeChatUnavailable
-from mall.events import announce, order_paid
 from mall.models import (
+    ORDER_PAID,
     ActorKind,
     Order,
     OrderEvent,
@@ -31,6 +31,7 @@ from mall.models import (
 )
 from mall.services.aftersales import refund_submit_after_commit
 from mall.services.transitions import order_transition, sales_count
+from outbox.services import publish
 from wechat import pay as wechat_pay
 
 logger = logging.getLogger(__name__)
@@ -159,7 +160,7 @@ def payment_confirm(*, notice: wechat_pay.PaymentNotice, source: str = "通知")
                 paid_at=paid_at,
             )
             sales_count(order)
-            announce(order_paid, order)
+            publish(ORDER_PAID, order_id=order.pk)
             return "paid"
 
         # The money came for an order no longer waiting for it (its window closed and it

@@ -8,8 +8,8 @@ from django.db.models import F, QuerySet, Sum
 from django.utils import timezone
 
 from config.errors import InvalidStatus
-from mall.events import announce
 from mall.models import SKU, ActorKind, Order, OrderEvent, OrderLine, Product
+from outbox.services import publish
 
 
 def order_transition(*, order: Order, allowed_from: set[str], to: str, actor, actor_kind: str, reason: str, **fields) -> Order:
@@ -28,7 +28,7 @@ def order_transition(*, order: Order, allowed_from: set[str], to: str, actor, ac
 
 
 def orders_transition_due(
-    *, due: QuerySet, to: str, reason: str, fields: dict, signal, batch_size: int, after: Callable[[list[int]], None] | None = None
+    *, due: QuerySet, to: str, reason: str, fields: dict, event: str, batch_size: int, after: Callable[[list[int]], None] | None = None
 ) -> int:
     """The jobs' version: move every order in `due` to `to`, one batch per transaction.
 
@@ -52,8 +52,8 @@ def orders_transition_due(
             )
             if after is not None:
                 after(ids)
-            for order in Order.objects.filter(id__in=ids):
-                announce(signal, order)
+            for order_id in ids:
+                publish(event, order_id=order_id)
         total += len(ids)
 
 

@@ -25,7 +25,7 @@ from members.models import Member, OperatorAccount, ProfileAttribute
 from members.operator_groups import GROUPS, MANAGER
 from tests.distribution.conftest import buy, complete
 from tests.factories import MemberFactory, ProductImageFactory, SKUFactory
-from wechat.models import AccountEvent, TemplateMessage
+from wechat.models import AccountEvent, AccountSettings, TemplateMessage
 
 pytestmark = pytest.mark.django_db
 
@@ -74,7 +74,7 @@ def shop(db):
     AccessAttempt.objects.create(**attempt, get_data="", post_data="", failures_since_start=1)
     AccessLog.objects.create(**attempt)
     AccessFailureLog.objects.create(**attempt)
-    ShopSettings.load(), DistributionSettings.load()
+    ShopSettings.load(), DistributionSettings.load(), AccountSettings.get_solo()
     return {"member": b, "withdrawal": Withdrawal.objects.get(), "refund": Refund.objects.get()}
 
 

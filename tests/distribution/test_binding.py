@@ -9,6 +9,7 @@ from distribution.selectors import team_counts
 from distribution.services.binding import binding_apply, binding_set
 from tests.distribution.conftest import buy, configure, referrer_of
 from tests.factories import MemberFactory, SKUFactory
+from tests.helpers import deliver_events
 
 pytestmark = pytest.mark.django_db
 
@@ -99,6 +100,7 @@ def test_a_ref_link_binds_a_logged_in_shopper(client, people):
     x, y, z = people
     client.force_login(z)
     client.get(f"/products/?ref={x.referral_code}")
+    deliver_events()
     assert referrer_of(z) == x
 
 
@@ -110,6 +112,7 @@ def test_a_ref_link_is_remembered_until_login(client, people):
     login = client.get("/wechat/login/?next=/")["Location"]
     callback = client.get(f"{login}&{urlencode({'openid': 'o_new_friend'})}")["Location"]
     client.get(callback)
+    deliver_events()
     from members.models import Member
 
     assert referrer_of(Member.objects.get(openid="o_new_friend")) == x
@@ -130,6 +133,7 @@ def test_scanning_a_sharers_qr_code_to_follow_binds(client, people):
 def test_a_junk_ref_is_ignored(client, people):
     client.force_login(people[2])
     assert client.get("/?ref=%00<script>").status_code == 200
+    deliver_events()
     assert referrer_of(people[2]) is None
 
 

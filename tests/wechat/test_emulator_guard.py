@@ -8,6 +8,7 @@ from django.test import Client
 
 from members.models import Member
 from tests.factories import MemberFactory, SKUFactory
+from tests.helpers import deliver_events
 from tests.journeys import pay_at_cashier, place_order
 from wechat.client import OfficialAccountClient
 from wechat.emulator.models import Delivery, MchOrder, QrTicket
@@ -74,6 +75,7 @@ def test_speaking_as_a_test_user_needs_a_staff_login(client, staff_client):
     assert not Delivery.objects.filter(kind="event").exists()
     assert not Member.objects.filter(openid="o_emu_lili").exists()
     assert staff_client.post(path, event).status_code == 200
+    deliver_events()
     assert Member.objects.get(openid="o_emu_lili").is_subscribed
 
 

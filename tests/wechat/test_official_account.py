@@ -11,6 +11,7 @@ from wechatpy.utils import WeChatSigner
 from crm.models import Channel
 from members.models import Member
 from tests.factories import MemberFactory
+from tests.helpers import deliver_events
 from wechat.emulator.models import QrTicket
 from wechat.emulator.notices import signed_callback_url
 from wechat.models import AccountEvent
@@ -24,7 +25,10 @@ def event_xml(openid="o_fan_1", **fields) -> bytes:
 
 
 def send(client, body: bytes, url: str | None = None):
-    return client.post(url or signed_callback_url("/wechat/callback/"), body, content_type="text/xml")
+    """Post a signed push as WeChat would, then let the subscribers of what it recorded run."""
+    response = client.post(url or signed_callback_url("/wechat/callback/"), body, content_type="text/xml")
+    deliver_events()
+    return response
 
 
 def test_get_with_a_good_signature_echoes(client):
@@ -97,6 +101,7 @@ def test_safe_mode_messages_are_decrypted_and_replies_encrypted(client, settings
     answer = xmltodict.parse(response.content)["xml"]
     reply = crypto.decrypt_message(response.content, answer["MsgSignature"], answer["TimeStamp"], answer["Nonce"])
     assert "欢迎关注" in reply
+    deliver_events()
     assert Member.objects.get(openid="o_fan_1").is_subscribed
 
 
@@ -116,6 +121,7 @@ def test_the_emulator_page_sends_a_scan_follow_end_to_end(client):
     client.force_login(MemberFactory(is_staff=True))  # the emulator's phone is an operator's page
     response = client.post("/wx-emulator/official-account/", {"openid": "o_emu_lili", "event": "subscribe_scene", "scene": "ch_expo"})
     assert response.status_code == 200 and "欢迎关注" in response.content.decode()
+    deliver_events()
     member = Member.objects.get(openid="o_emu_lili")
     assert member.is_subscribed and member.source_channel == "expo"
 

@@ -1,17 +1,18 @@
-"""Service messages (模板消息) for the shopper: paid, shipped, refunded.
+"""What the storefront does when its own orders move: service messages (模板消息) to the
+shopper when an order is paid, shipped or refunded.
 
-Sent from the domain events after commit, through wechat's outbox (one message per
-dedup key, delivered and retried by Celery). Template ids are operator settings; a
-blank id means that message is not sent. The keywords follow the commonly used order
-templates of the WeChat template library (订单号, 金额, 时间 …).
+Each is queued in wechat's message outbox (one message per dedup key, sent and retried by
+Celery), so handling the same event twice sends once. Template ids are operator
+settings; a blank id means that message is not sent. The keywords follow the commonly
+used order templates of the WeChat template library (订单号, 金额, 时间 …).
 """
 
 from django.conf import settings
 from django.utils import timezone
 
 from config.money import format_yuan
-from mall.events import order_paid, order_refunded, order_shipped
-from mall.models import ShopSettings
+from mall.models import ORDER_PAID, ORDER_REFUNDED, ORDER_SHIPPED, Order, Refund, ShopSettings
+from outbox.services import subscriber
 from wechat.messages import queue_template_message
 
 
@@ -32,7 +33,9 @@ def _time(value) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
-def on_paid(sender, order, **kwargs):
+@subscriber(ORDER_PAID, name="mall.paid_message")
+def paid_message(event):
+    order = _order(event)
     _send(
         order,
         dedup="paid",
@@ -43,7 +46,9 @@ def on_paid(sender, order, **kwargs):
     )
 
 
-def on_shipped(sender, order, **kwargs):
+@subscriber(ORDER_SHIPPED, name="mall.shipped_message")
+def shipped_message(event):
+    order = _order(event)
     _send(
         order,
         dedup="shipped",
@@ -54,7 +59,10 @@ def on_shipped(sender, order, **kwargs):
     )
 
 
-def on_refunded(sender, order, refund, **kwargs):
+@subscriber(ORDER_REFUNDED, name="mall.refunded_message")
+def refunded_message(event):
+    order = _order(event)
+    refund = Refund.objects.get(pk=event.payload["refund_id"])
     _send(
         order,
         dedup=f"refund:{refund.pk}",
@@ -65,7 +73,5 @@ def on_refunded(sender, order, refund, **kwargs):
     )
 
 
-def connect() -> None:
-    order_paid.connect(on_paid, dispatch_uid="mall.messages.paid")
-    order_shipped.connect(on_shipped, dispatch_uid="mall.messages.shipped")
-    order_refunded.connect(on_refunded, dispatch_uid="mall.messages.refunded")
+def _order(event) -> Order:
+    return Order.objects.select_related("member").get(pk=event.payload["order_id"])

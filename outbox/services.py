@@ -1,0 +1,136 @@
+"""Publishing domain events and delivering them to their subscribers.
+
+`publish("order.paid", order_id=…)` inside the transaction that made it true writes the
+event and one delivery row per subscriber. After commit a Celery task delivers them at
+once; if the broker is down or a worker dies, the sweep (`deliver_events`, every minute)
+delivers whatever is still pending. A delivery runs its handler and marks itself done in
+one transaction, holding the delivery row (SKIP LOCKED), so two sweeps and a worker
+reaching it at the same moment run the handler once; a handler that raises rolls back its
+own effect only, and is retried later with backoff while the others go ahead.
+
+Subscribers live in each app's `receivers` module:
+
+    @subscriber("order.paid", name="distribution.earn_commissions")
+    def earn(event): ...
+"""
+
+import logging
+import traceback
+from collections import Counter
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from outbox.models import Delivery, DeliveryStatus, Event
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[Event], object]
+# event name -> {subscriber name -> handler}; filled when the apps' receivers are imported.
+SUBSCRIBERS: dict[str, dict[str, Handler]] = {}
+
+FIRST_RETRY = timedelta(seconds=30)
+# The scheduled sweep leaves the last half minute to the fast path after commit.
+SWEEP_SETTLE = timedelta(seconds=30)
+LAST_RETRY = timedelta(hours=1)
+
+
+def subscriber(event_name: str, *, name: str) -> Callable[[Handler], Handler]:
+    """Register `handler` for `event_name` under a stable `name` (it keys the deliveries:
+    renaming a subscriber strands the deliveries waiting under the old name)."""
+
+    def register(handler: Handler) -> Handler:
+        handlers = SUBSCRIBERS.setdefault(event_name, {})
+        if handlers.get(name, handler) is not handler:
+            raise ValueError(f"two subscribers named {name!r} for {event_name!r}")
+        handlers[name] = handler
+        return handler
+
+    return register
+
+
+def handler_for(delivery: Delivery) -> Handler | None:
+    return SUBSCRIBERS.get(delivery.event.name, {}).get(delivery.subscriber)
+
+
+def publish(name: str, **payload) -> Event:
+    """Record that `name` happened, with a delivery for each of its subscribers. Call it
+    inside the transaction of the change: the event commits or rolls back with it."""
+    with transaction.atomic():
+        event = Event.objects.create(name=name, payload=payload)
+        Delivery.objects.bulk_create([Delivery(event=event, subscriber=name_) for name_ in SUBSCRIBERS.get(name, {})])
+    if SUBSCRIBERS.get(name):
+        # Only speeds delivery up: if the broker is unreachable now, the sweep delivers it.
+        transaction.on_commit(lambda: _enqueue(event.pk), robust=True)
+    return event
+
+
+def _enqueue(event_id: int) -> None:
+    from outbox.tasks import deliver_event
+
+    deliver_event.delay(event_id)
+
+
+def delivery_run(*, delivery_id: int) -> str:
+    """Deliver one pending delivery: "done", "failed" (to be retried), or "skipped" when
+    it is done already or someone else is delivering it right now."""
+    with transaction.atomic():
+        delivery = (
+            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("event")
+            .filter(pk=delivery_id, status=DeliveryStatus.PENDING)
+            .first()
+        )
+        if delivery is None:
+            return "skipped"
+        handler = handler_for(delivery)
+        try:
+            if handler is None:
+                raise LookupError(f"no subscriber {delivery.subscriber!r} for {delivery.event.name!r}")
+            with transaction.atomic():  # the handler's own savepoint: a failure undoes its effect only
+                handler(delivery.event)
+        except Exception as exc:  # noqa: BLE001 — whatever a subscriber raises, it is retried, never lost
+            attempts = delivery.attempts + 1
+            Delivery.objects.filter(pk=delivery.pk).update(
+                attempts=attempts,
+                next_attempt_at=timezone.now() + retry_delay(attempts),
+                last_error="".join(traceback.format_exception_only(exc)).strip()[:2000],
+            )
+            logger.warning("event %s to %s failed (attempt %s): %s", delivery.event_id, delivery.subscriber, attempts, exc)
+            return "failed"
+        Delivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.DONE, delivered_at=timezone.now())
+        return "done"
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min … at most an hour between tries."""
+    return min(FIRST_RETRY * 2 ** (attempts - 1), LAST_RETRY)
+
+
+def event_deliver(*, event_id: int) -> Counter:
+    """The fast path after commit: every pending delivery of one event, now."""
+    ids = Delivery.objects.filter(event_id=event_id, status=DeliveryStatus.PENDING).order_by("id").values_list("id", flat=True)
+    return Counter(delivery_run(delivery_id=delivery_id) for delivery_id in list(ids))
+
+
+def deliveries_deliver_due(*, now=None, settle: timedelta = timedelta(0), limit: int = 10_000) -> Counter:
+    """The sweep: deliver what is pending and due. `settle` leaves alone deliveries younger
+    than that, which the fast path is most likely delivering right now."""
+    now = now or timezone.now()
+    due = (
+        Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now, event__created_at__lte=now - settle)
+        .order_by("next_attempt_at", "id")
+        .values_list("id", flat=True)[:limit]
+    )
+    return Counter(delivery_run(delivery_id=delivery_id) for delivery_id in list(due))
+
+
+def deliveries_retry_now(*, delivery_ids: list[int]) -> int:
+    """An operator's "retry now": make these due at once and deliver them."""
+    now = timezone.now()
+    made_due = Delivery.objects.filter(pk__in=delivery_ids, status=DeliveryStatus.PENDING).update(next_attempt_at=now)
+    for delivery_id in sorted(delivery_ids):
+        delivery_run(delivery_id=delivery_id)
+    return made_due

@@ -18,7 +18,7 @@ def install_schedules(sender, **kwargs):
 
     ensure_interval_task(
         name="补投领域事件",
-        task="outbox.tasks.deliver_due_events",
+        task="outbox.tasks.deliver_events",
         every_seconds=60,
         description="投递仍在等待或重试中的事件（如下单、支付后的佣金、服务消息），保证不丢（同 manage.py deliver_events）。",
     )

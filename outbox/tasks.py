@@ -11,5 +11,5 @@ def deliver_event(event_id: int) -> dict:
 
 
 @shared_task
-def deliver_due_events() -> dict:
+def deliver_events() -> dict:
     return dict(deliveries_deliver_due(settle=SWEEP_SETTLE))

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 from django.conf import settings
 from django.core import checks
+from django.db.models.signals import post_migrate
 
 REQUIRED_IN_LIVE_MODE = ("WECHAT_APPID", "WECHAT_SECRET", "WECHAT_TOKEN", "WECHAT_MCH_ID", "WECHAT_PAY_API_KEY")
 
@@ -11,6 +12,18 @@ class WeChatConfig(AppConfig):
 
     def ready(self):
         checks.register(check_wechat_settings)
+        post_migrate.connect(install_schedules, sender=self)
+
+
+def install_schedules(sender, **kwargs):
+    from config.periodic import ensure_interval_task
+
+    ensure_interval_task(
+        name="补发服务消息",
+        task="wechat.tasks.send_template_messages",
+        every_seconds=60,
+        description="发送排队超过 1 分钟仍未发出的模板消息（如消息队列曾经中断）（同 manage.py send_template_messages）。",
+    )
 
 
 def check_wechat_settings(app_configs, **kwargs):

@@ -104,3 +104,20 @@ def test_pages_carry_share_metadata_with_the_sharers_code(client, member):
     assert f'name="share:title" content="{sku.product.title}"' in html
     assert f"?ref={member.referral_code}" in html
     assert "js/share.js" in html
+
+
+def test_messages_no_worker_ever_tried_are_sent_by_the_sweep(shopper):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    member, _ = shopper
+    stranded = TemplateMessage.objects.create(dedup_key="order:1:paid", openid=member.openid, template_id="TPL_paid_0000000001", data={})
+    fresh = TemplateMessage.objects.create(dedup_key="order:2:paid", openid=member.openid, template_id="TPL_paid_0000000001", data={})
+    TemplateMessage.objects.filter(pk=stranded.pk).update(created_at=timezone.now() - timedelta(minutes=2))
+    call_command("send_template_messages")
+    call_command("send_template_messages")
+    statuses = dict(TemplateMessage.objects.values_list("pk", "status"))
+    assert statuses == {stranded.pk: "sent", fresh.pk: "pending"}  # the fresh one is its worker's
+    assert SentTemplateMessage.objects.count() == 1

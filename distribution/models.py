@@ -206,6 +206,10 @@ class OrderReferral(models.Model):
     level1 = models.ForeignKey(MEMBER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     level2 = models.ForeignKey(MEMBER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the paid order's commission was worked out, and what came of it ("2 笔佣金",
+    # "无推荐人" …): reconciliation proves every paid order got here.
+    earned_at = models.DateTimeField("计佣时间", null=True, blank=True)
+    earn_outcome = models.CharField("计佣结果", max_length=60, blank=True)
 
 
 class SkuCommission(models.Model):

@@ -42,17 +42,19 @@ def commissions_earn(*, order: Order) -> list[Commission]:
     """Frozen commission for each line of a paid order, per level. Idempotent: an order
     earns once (and the unique key on line + beneficiary + level backs that up)."""
     settings = DistributionSettings.load()
-    if not settings.enabled:
-        return []
     with transaction.atomic():
         snapshot = order_snapshot(order=order)  # normally made at creation; this is the fallback
-        OrderReferral.objects.select_for_update().get(pk=snapshot.pk)
-        if Commission.objects.filter(order=order).exists():
+        snapshot = OrderReferral.objects.select_for_update().get(pk=snapshot.pk)
+        if snapshot.earned_at is not None:
             return []
+        if not settings.enabled:
+            return _earned(snapshot, [], "分销未开启")
         chain = {1: snapshot.level1_id, 2: snapshot.level2_id if settings.levels >= 2 else None}
+        if not any(chain.values()):
+            return _earned(snapshot, [], "无推荐人")
         earners = active_distributor_ids({pk for pk in chain.values() if pk}, settings)
         if not earners:
-            return []
+            return _earned(snapshot, [], "推荐人不是分销员")
         grades = {
             d.member_id: d.grade for d in Distributor.objects.filter(member_id__in=earners, grade__isnull=False).select_related("grade")
         }
@@ -78,7 +80,12 @@ def commissions_earn(*, order: Order) -> list[Commission]:
             book(member_id=commission.beneficiary_id, kind=LedgerKind.EARNED, source_key=f"commission:{commission.pk}:earned",
                  commission=commission, frozen=commission.amount_fen)
         _void_for_refunds(Order.objects.get(pk=order.pk))  # money that went back before this ran
-        return created
+        return _earned(snapshot, created, f"{len(created)} 笔佣金" if created else "佣金为 0")
+
+
+def _earned(snapshot: OrderReferral, created: list[Commission], outcome: str) -> list[Commission]:
+    OrderReferral.objects.filter(pk=snapshot.pk).update(earned_at=timezone.now(), earn_outcome=outcome)
+    return created
 
 
 def _commission(line, level: int, fixed: SkuCommission | None, grade, settings: DistributionSettings) -> tuple[int, int]:
@@ -100,7 +107,8 @@ def commissions_void(*, order: Order) -> int:
         return _void_for_refunds(Order.objects.get(pk=order.pk))
 
 
-def _void_target(commission: Commission, order: Order) -> int:
+def void_target(commission: Commission, order: Order) -> int:
+    """How much of this commission the order's refunds so far must have voided."""
     # Refunds count against the goods first: shipping is not what commission was paid on.
     goods = order.pay_fen - order.shipping_fen
     refunded_goods = min(order.refunded_fen, goods)
@@ -113,7 +121,7 @@ def _void_for_refunds(order: Order) -> int:
     voided = 0
     commissions = Commission.objects.select_for_update().filter(order=order)
     for commission in sorted(commissions, key=lambda c: (c.beneficiary_id, c.pk)):
-        target = _void_target(commission, order)
+        target = void_target(commission, order)
         extra = target - commission.voided_fen
         if extra <= 0:
             continue
@@ -136,7 +144,7 @@ def _due(now) -> "QuerySet[Commission]":  # noqa: F821
         order__status=OrderStatus.COMPLETED,
         order__after_sales_deadline__lte=cutoff,
         # Refunds are voided by a task after the refund lands; until it has run, the
-        # commission waits (never released on money that went back). Same rule as _void_target.
+        # commission waits (never released on money that went back). Same rule as void_target.
         voided_fen__gte=F("amount_fen") * Least(F("order__refunded_fen"), F("order__pay_fen") - F("order__shipping_fen"))
         / (F("order__pay_fen") - F("order__shipping_fen")),
     ).exclude(Exists(open_refund))

@@ -137,7 +137,7 @@ def test_reconcile_finds_a_hand_corrupted_ledger_row(sharer, capsys):
     entry = LedgerEntry.objects.filter(member=sharer[0], kind="released").first()
     LedgerEntry.objects.filter(pk=entry.pk).update(available_delta=entry.available_delta + 1)
     differences = reconcile()
-    assert [(d.member_id, d.what, d.expected, d.actual) for d in differences] == [(sharer[0].pk, "available per ledger", 1001, 1000)]
+    assert [(d.subject, d.what, d.expected, d.actual) for d in differences] == [(f"member {sharer[0].pk}", "available per ledger", 1001, 1000)]
     with pytest.raises(Exception) as failed:
         call_command("reconcile_commissions")
     assert "1 difference" in str(failed.value)

@@ -27,8 +27,8 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from distribution.models import Account, Commission, LedgerEntry  # noqa: E402
-from distribution.reconcile import reconcile  # noqa: E402
 from distribution.services.commissions import commissions_release_due  # noqa: E402
+from distribution.services.reconcile import reconcile  # noqa: E402
 from mall.models import SKU, Category, Order, OrderLine, Product  # noqa: E402
 from members.models import Member  # noqa: E402
 

@@ -7,13 +7,12 @@ from django.views.generic import RedirectView
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from distribution import urls as distribution_urls
-from mall import callbacks
+from mall.views import wechat_pay
 
 api_v1 = [
     path("", include("crm.api.urls")),
     path("", include("mall.api.urls")),
-    path("", include(distribution_urls.urlpatterns)),
+    path("", include("distribution.api.urls")),
 ]
 
 urlpatterns = [
@@ -24,10 +23,10 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view loads its init script from ?script= rather than inline (Content-Security-Policy).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
-    path("wechat/pay/notify/", callbacks.payment_notify, name="wechat-pay-notify"),
-    path("wechat/pay/refund-notify/", callbacks.refund_notify, name="wechat-refund-notify"),
+    path("wechat/pay/notify/", wechat_pay.payment_notify, name="wechat-pay-notify"),
+    path("wechat/pay/refund-notify/", wechat_pay.refund_notify, name="wechat-refund-notify"),
     path("wechat/", include("wechat.urls")),
-    path("", include((distribution_urls.page_urlpatterns, "distribution"))),
+    path("", include("distribution.urls")),
     path("", include("crm.urls")),
     path("", include("mall.urls")),
 ]

@@ -15,7 +15,7 @@ from crm.models import Channel
 from crm.selectors import member_personal_data
 from crm.services import member_erase_personal_data
 from members.models import Member
-from members.profile_attributes import active_attributes
+from members.selectors import active_attributes
 from wechat.qrcodes import QrcodeError, create_scene_qrcode
 
 logger = logging.getLogger(__name__)

@@ -1,5 +1,6 @@
 """Reads for sharers and operators."""
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
@@ -86,3 +87,21 @@ def team_counts(*, member) -> tuple[int, int]:
 def member_commissions(*, member, status: str | None = None) -> QuerySet[Commission]:
     commissions = Commission.objects.filter(beneficiary=member).select_related("order")
     return commissions.filter(status=status) if status else commissions
+
+
+def sharer_summary(*, member) -> dict:
+    """What the sharer center shows: my code and links, who brought me, my team, my money."""
+    referrer = referrer_of(member=member)
+    level1, level2 = team_counts(member=member)
+    application = getattr(getattr(member, "distributor", None), "status", None)
+    return {
+        "is_distributor": member_is_distributor(member=member),
+        "referral_code": member.referral_code,
+        "share_url": f"{settings.SITE_URL}/?ref={member.referral_code}",
+        "poster_url": f"{settings.SITE_URL}/api/v1/distribution/poster",
+        "referrer": {"nickname": referrer.display_name} if referrer else None,
+        "team_level1": level1,
+        "team_level2": level2,
+        **balances(member=member),
+        "application_status": application if application != DistributorStatus.ACTIVE else None,
+    }

@@ -3,13 +3,13 @@
 from celery import shared_task
 
 from distribution.models import OrderReferral
-from distribution.reconcile import reconcile
 from distribution.services.commissions import (
     commissions_earn,
     commissions_release_due,
     commissions_void,
 )
 from distribution.services.distributors import distributor_promote_by_spend, distributors_upgrade
+from distribution.services.reconcile import reconcile
 from distribution.services.withdrawals import withdrawals_pay_stuck
 from mall.models import Order
 

@@ -5,9 +5,8 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from distribution import selectors
-from distribution.api import summary
 from distribution.models import CommissionStatus, DistributionSettings, Withdrawal
-from distribution.poster import share_link
+from distribution.services.poster import share_link
 from mall.models import Product, ShopSettings
 
 PAGE_SIZE = 20
@@ -18,7 +17,7 @@ def center(request):
     return render(
         request,
         "distribution/center.html",
-        {"me": summary(request.user), "rules": DistributionSettings.load(), "after_sales_days": ShopSettings.load().after_sales_days},
+        {"me": selectors.sharer_summary(member=request.user), "rules": DistributionSettings.load(), "after_sales_days": ShopSettings.load().after_sales_days},
     )
 
 
@@ -47,7 +46,7 @@ def withdraw(request):
     return render(
         request,
         "distribution/withdraw.html",
-        {"me": summary(request.user), "rules": DistributionSettings.load(), "withdrawals": Withdrawal.objects.filter(member=request.user)[:20]},
+        {"me": selectors.sharer_summary(member=request.user), "rules": DistributionSettings.load(), "withdrawals": Withdrawal.objects.filter(member=request.user)[:20]},
     )
 
 
@@ -56,5 +55,5 @@ def poster(request):
     product_id = request.GET.get("product", "")
     product = Product.objects.filter(pk=product_id, is_on_sale=True).first() if product_id.isascii() and product_id.isdigit() else None
     return render(
-        request, "distribution/poster.html", {"me": summary(request.user), "product": product, "link": share_link(member=request.user, product=product)}
+        request, "distribution/poster.html", {"me": selectors.sharer_summary(member=request.user), "product": product, "link": share_link(member=request.user, product=product)}
     )

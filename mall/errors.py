@@ -1,4 +1,4 @@
-from config.errors import DomainError, InvalidInput
+from config.errors import DomainError, InvalidInput, WeChatUnavailable
 
 
 class OutOfStock(DomainError):
@@ -28,3 +28,26 @@ class CartEmpty(InvalidInput):
 class AddressLimitReached(DomainError):
     code = "address_limit"
     message = "收货地址最多保存 20 个"
+
+
+class AfterSalesClosed(DomainError):
+    code = "after_sales_closed"
+    message = "已超过售后期，无法申请退款"
+
+
+class RefundRejected(Exception):
+    """A refund notification we must not accept."""
+
+
+class PaymentUnavailable(WeChatUnavailable):
+    code = "payment_unavailable"
+    message = "微信支付暂时不可用，请稍后再试"
+
+
+class WeChatLoginRequired(DomainError):
+    code = "wechat_login_required"
+    message = "请通过微信登录后再支付"
+
+
+class RejectedNotification(Exception):
+    """A well-signed notification we must not accept (unknown order, wrong amount)."""

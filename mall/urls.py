@@ -1,6 +1,7 @@
 from django.urls import path
 
-from mall import converters, views  # noqa: F401  (converters registers <order_number:>)
+from mall import converters  # noqa: F401  (converters registers <order_number:>)
+from mall.views import pages as views
 
 app_name = "mall"
 urlpatterns = [

@@ -8,7 +8,7 @@ class MembersConfig(AppConfig):
 
     def ready(self):
         from members import receivers  # noqa: F401 — registers the subscribers
-        from members.operator_groups import sync_operator_groups
+        from members.services.operator_groups import sync_operator_groups
 
         # After every app's migrations: the groups hold exactly what the code grants.
         post_migrate.connect(sync_operator_groups, dispatch_uid="members.sync_operator_groups")

@@ -1,7 +1,7 @@
 from django.contrib.auth.backends import BaseBackend
 
 from members.models import Member
-from members.services import member_upsert_from_wechat
+from members.services.profiles import member_upsert_from_wechat
 
 
 class WeChatBackend(BaseBackend):

@@ -10,8 +10,8 @@ from rest_framework.views import APIView
 from config.validators import mobile_validator, no_control_characters
 from distribution.selectors import member_is_distributor
 from members.models import Gender, Member
-from members.profile_attributes import active_attributes
-from members.services import member_update_profile
+from members.selectors import active_attributes
+from members.services.profiles import member_update_profile
 
 
 class MeSerializer(serializers.Serializer):

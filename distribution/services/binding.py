@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
-from config.errors import DomainError
+from distribution.errors import BindingRefused
 from distribution.models import (
     REFERRAL_BOUND,
     BindingScope,
@@ -22,11 +22,6 @@ from outbox.services import publish
 # Binding changes are rare and their rule (no cycles) spans many rows; one advisory lock
 # serialises them all on PostgreSQL. SQLite serialises writers anyway.
 BINDING_LOCK = 7_205_301
-
-
-class BindingRefused(DomainError):
-    code = "binding_refused"
-    message = "无法绑定该推荐人"
 
 
 def _lock_graph() -> None:

@@ -10,7 +10,6 @@ from django.db.models import Exists, F, OuterRef, Sum
 from django.db.models.functions import Least
 from django.utils import timezone
 
-from distribution.ledger import book
 from distribution.models import (
     Account,
     Commission,
@@ -24,6 +23,7 @@ from distribution.models import (
 )
 from distribution.selectors import active_distributor_ids
 from distribution.services.binding import referral_chain
+from distribution.services.ledger import book
 from mall.models import OPEN_REFUND_STATUSES, Order, OrderStatus, Refund
 
 logger = logging.getLogger(__name__)

@@ -6,20 +6,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from config.errors import DomainError, InvalidStatus
+from config.errors import InvalidStatus
+from distribution.errors import DistributionOff
 from distribution.models import DistributionSettings, Distributor, DistributorStatus, Eligibility, Grade
 from distribution.selectors import active_distributor_ids, member_paid_spend, team, team_paid_spend
-
-
-class NotDistributor(DomainError):
-    status = 403
-    code = "not_distributor"
-    message = "您还不是分销员"
-
-
-class DistributionOff(DomainError):
-    code = "distribution_disabled"
-    message = "分销功能未开启"
 
 
 @transaction.atomic

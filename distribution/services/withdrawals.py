@@ -11,33 +11,18 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from config.errors import DomainError, InvalidInput, InvalidStatus
+from config.errors import InvalidInput, InvalidStatus
 from config.money import format_yuan
-from distribution.ledger import NotEnoughBalance, book
+from distribution.errors import AboveMaximum, BelowMinimum, InsufficientBalance, NotDistributor, NotEnoughBalance
 from distribution.models import DistributionSettings, LedgerKind, PayoutChannel, Withdrawal, WithdrawalStatus
 from distribution.selectors import member_is_distributor
 from distribution.services.commissions import commissions_mark_withdrawn
-from distribution.services.distributors import NotDistributor
+from distribution.services.ledger import book
 from wechat import payouts
 
 logger = logging.getLogger(__name__)
 
 WHOLE = 10000
-
-
-class InsufficientBalance(DomainError):
-    code = "insufficient_balance"
-    message = "可提现余额不足"
-
-
-class BelowMinimum(DomainError):
-    code = "below_minimum"
-    message = "低于最低提现金额"
-
-
-class AboveMaximum(DomainError):
-    code = "above_maximum"
-    message = "超过单次最高提现金额"
 
 
 def new_withdrawal_number() -> str:

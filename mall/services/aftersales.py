@@ -17,8 +17,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from config.errors import DomainError, InvalidInput, InvalidStatus
+from config.errors import InvalidInput, InvalidStatus
 from config.money import format_yuan
+from mall.errors import AfterSalesClosed, RefundRejected
 from mall.models import (
     OPEN_REFUND_STATUSES,
     ORDER_REFUNDED,
@@ -38,15 +39,6 @@ from wechat import pay as wechat_pay
 logger = logging.getLogger(__name__)
 
 REFUNDABLE_STATUSES = {OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.COMPLETED}
-
-
-class AfterSalesClosed(DomainError):
-    code = "after_sales_closed"
-    message = "已超过售后期，无法申请退款"
-
-
-class RefundRejected(Exception):
-    """A refund notification we must not accept."""
 
 
 def refund_notify_url() -> str:

@@ -4,8 +4,8 @@ from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Greatest
 
-from mall.images import downscaled, square_thumbnail
 from mall.models import SKU, Product, ProductImage, spec_key_of
+from mall.services.images import downscaled, square_thumbnail
 
 
 def product_image_process(*, image: ProductImage) -> ProductImage:

@@ -3,6 +3,7 @@
 A payment notification may arrive many times, at once, or after the order was cancelled;
 it is the only proof of payment. Idempotency comes from the unique `transaction_id` and
 from changing the order's status only under its row lock.
+from mall.errors import PaymentUnavailable, WeChatLoginRequired, RejectedNotification
 """
 
 import logging
@@ -14,7 +15,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from config.errors import DomainError, InvalidStatus, WeChatUnavailable
+from config.errors import InvalidStatus
+from mall.errors import PaymentUnavailable, RejectedNotification, WeChatLoginRequired
 from mall.models import (
     ORDER_PAID,
     ActorKind,
@@ -42,20 +44,6 @@ MIN_TIME_TO_PAY = timedelta(minutes=1)  # WeChat refuses a time_expire closer th
 QUERY_AFTER = timedelta(minutes=3)  # a notification normally arrives within seconds
 CLOSE_AFTER = timedelta(minutes=5)  # WeChat refuses to close an order younger than this
 QUERY_EVERY = timedelta(minutes=1)
-
-
-class PaymentUnavailable(WeChatUnavailable):
-    code = "payment_unavailable"
-    message = "微信支付暂时不可用，请稍后再试"
-
-
-class WeChatLoginRequired(DomainError):
-    code = "wechat_login_required"
-    message = "请通过微信登录后再支付"
-
-
-class RejectedNotification(Exception):
-    """A well-signed notification we must not accept (unknown order, wrong amount)."""
 
 
 def notify_url() -> str:

@@ -7,10 +7,10 @@ from rest_framework.test import APIClient
 
 from config.errors import DomainError, InvalidStatus
 from distribution.models import LedgerEntry, Referral, Withdrawal
-from distribution.reconcile import reconcile
 from distribution.selectors import balances
 from distribution.services.binding import binding_apply, binding_set
 from distribution.services.commissions import commissions_release_due, commissions_void
+from distribution.services.reconcile import reconcile
 from distribution.services.withdrawals import withdrawal_approve
 from mall.models import Order
 from tests.concurrency.test_storefront_races import race

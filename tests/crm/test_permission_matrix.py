@@ -22,7 +22,7 @@ from distribution.services.commissions import commissions_release_due
 from distribution.services.withdrawals import withdrawal_request
 from mall.models import Banner, Payment, Refund, RefundStatus, RefusedNotice, ShopSettings
 from members.models import Member, OperatorAccount, ProfileAttribute
-from members.operator_groups import GROUPS, MANAGER
+from members.services.operator_groups import GROUPS, MANAGER
 from tests.distribution.conftest import buy, complete
 from tests.factories import MemberFactory, ProductImageFactory, SKUFactory
 from wechat.models import AccountEvent, AccountSettings, TemplateMessage
@@ -216,7 +216,7 @@ def test_the_manager_holds_every_group_permission_and_the_settings():
 
 
 def test_migrate_takes_away_a_grant_the_code_no_longer_gives():
-    from members.operator_groups import sync_operator_groups
+    from members.services.operator_groups import sync_operator_groups
 
     service = Group.objects.get(name="订单客服")
     service.permissions.add(Permission.objects.get(codename="approve_refund"))

@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from distribution.reconcile import reconcile
 from distribution.services.commissions import commissions_earn, commissions_void
+from distribution.services.reconcile import reconcile
 from mall.models import Order
 from tests.distribution.conftest import buy
 from tests.factories import SKUFactory

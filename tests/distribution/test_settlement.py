@@ -7,9 +7,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from distribution.models import Commission, CommissionStatus, LedgerEntry
-from distribution.reconcile import reconcile
 from distribution.selectors import balances
 from distribution.services.commissions import commissions_release_due, commissions_void
+from distribution.services.reconcile import reconcile
 from mall.models import Order, Refund
 from tests.distribution.conftest import buy, complete, configure
 from tests.factories import SKUFactory

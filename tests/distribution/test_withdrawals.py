@@ -3,9 +3,9 @@ from django.core.management import call_command
 
 from config.errors import InvalidStatus
 from distribution.models import Commission, CommissionStatus, Distributor, LedgerEntry, Withdrawal, WithdrawalStatus
-from distribution.reconcile import reconcile
 from distribution.selectors import balances
 from distribution.services.commissions import commissions_release_due
+from distribution.services.reconcile import reconcile
 from distribution.services.withdrawals import withdrawal_approve, withdrawal_record_manual, withdrawal_reject
 from members.models import Member
 from tests.distribution.conftest import buy, complete, configure

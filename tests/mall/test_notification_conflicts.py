@@ -82,11 +82,11 @@ def test_a_stranger_refund_number_as_long_as_wechat_allows_is_refused_and_record
 
 
 def test_when_even_recording_fails_wechat_still_hears_fail(client, monkeypatch):
-    from mall import callbacks
+    from mall.views import wechat_pay
 
     def broken(**kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(callbacks, "notice_refusal_record", broken)
+    monkeypatch.setattr(wechat_pay, "notice_refusal_record", broken)
     body = payment_xml(out_trade_no="20261122000000099", total_fee=100)
     assert answer(client, "/wechat/pay/notify/", body) == "FAIL"

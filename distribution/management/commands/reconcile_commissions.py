@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from distribution.reconcile import reconcile
+from distribution.services.reconcile import reconcile
 
 
 class Command(BaseCommand):

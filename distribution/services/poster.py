@@ -17,7 +17,7 @@ from config.money import format_yuan
 from mall.models import Banner, Product, ShopSettings
 from wechat.avatars import fetch_avatar
 
-FONT = Path(__file__).parent / "fonts" / "NotoSansCJKsc-Bold-GB2312.otf"
+FONT = Path(__file__).resolve().parent.parent / "fonts" / "NotoSansCJKsc-Bold-GB2312.otf"
 WIDTH, HEIGHT = 750, 1334
 BRAND = (228, 57, 60)
 VERSION = "2"  # bump when the layout changes: every poster is redrawn

@@ -9,17 +9,10 @@ event can never be booked twice.
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 
+from distribution.errors import AlreadyBooked, NotEnoughBalance
 from distribution.models import Account, LedgerEntry
 
 BUCKETS = ("frozen", "available", "withdrawing", "withdrawn")
-
-
-class NotEnoughBalance(Exception):
-    pass
-
-
-class AlreadyBooked(Exception):
-    """This source event is in the ledger already."""
 
 
 def book(*, member_id: int, kind: str, source_key: str, commission=None, withdrawal=None, **deltas: int) -> LedgerEntry:

@@ -12,9 +12,10 @@ from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from mall.errors import RefundRejected, RejectedNotification
 from mall.models import RefusedNotice
-from mall.services.aftersales import RefundRejected, refund_confirm
-from mall.services.payments import RejectedNotification, notice_refusal_record, payment_confirm
+from mall.services.aftersales import refund_confirm
+from mall.services.payments import notice_refusal_record, payment_confirm
 from wechat import pay as wechat_pay
 
 logger = logging.getLogger(__name__)

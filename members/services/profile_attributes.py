@@ -10,10 +10,6 @@ from members.models import AttributeKind, ProfileAttribute
 MAX_TEXT = 100
 
 
-def active_attributes() -> dict[str, ProfileAttribute]:
-    return {attribute.key: attribute for attribute in ProfileAttribute.objects.filter(is_active=True)}
-
-
 def clean_attribute_values(values: dict, attributes: dict[str, ProfileAttribute]) -> dict:
     """Each value checked against its attribute's type; None clears a value.
     Raises InvalidInput naming every key that is wrong."""

@@ -1,7 +1,8 @@
 from django.db import transaction
 
 from members.models import Gender, Member
-from members.profile_attributes import active_attributes, clean_attribute_values
+from members.selectors import active_attributes
+from members.services.profile_attributes import clean_attribute_values
 from wechat.oauth import WeChatProfile
 
 # Fields WeChat owns: refreshed at every login because the shopper changes them in WeChat.

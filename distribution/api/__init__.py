@@ -1,0 +1,1 @@
+"""The sharer's JSON API (/api/v1/distribution/…)."""

@@ -1,0 +1,1 @@
+"""H5 pages, and the endpoints WeChat Pay calls."""

@@ -1,0 +1,1 @@
+"""Writes about members: profiles, operator groups."""

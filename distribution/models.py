@@ -4,6 +4,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
+from config.status import StatusFlow
+
 MEMBER = settings.AUTH_USER_MODEL
 
 
@@ -234,6 +236,16 @@ class CommissionStatus(models.TextChoices):
     VOID = "void", "已失效"
 
 
+# Which status may follow which. A partial refund voids part of a frozen commission and
+# leaves it frozen; each move is recorded by its ledger row (distribution/services/ledger.py).
+COMMISSION_FLOW = StatusFlow({
+    CommissionStatus.FROZEN: {CommissionStatus.AVAILABLE, CommissionStatus.VOID},
+    CommissionStatus.AVAILABLE: {CommissionStatus.WITHDRAWN},
+    CommissionStatus.WITHDRAWN: set(),
+    CommissionStatus.VOID: set(),
+})
+
+
 class Commission(models.Model):
     """What one sharer earns from one order line at one level."""
 
@@ -338,6 +350,16 @@ class WithdrawalStatus(models.TextChoices):
     PAID = "paid", "已到账"
     REJECTED = "rejected", "已拒绝"
     FAILED = "failed", "打款失败"
+
+
+# Which status may follow which; each move is also recorded as "withdrawal.<status>".
+WITHDRAWAL_FLOW = StatusFlow({
+    WithdrawalStatus.PENDING: {WithdrawalStatus.PAYING, WithdrawalStatus.REJECTED},
+    WithdrawalStatus.PAYING: {WithdrawalStatus.PAID, WithdrawalStatus.FAILED},
+    WithdrawalStatus.PAID: set(),
+    WithdrawalStatus.REJECTED: set(),
+    WithdrawalStatus.FAILED: set(),
+})
 
 
 class Withdrawal(models.Model):

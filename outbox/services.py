@@ -67,6 +67,19 @@ def publish(name: str, **payload) -> Event:
     return event
 
 
+def status_move(queryset, *, flow, to: str, only_from=None, event: str | None = None, payload: dict | None = None, **fields) -> int:
+    """The one way a status changes: `UPDATE … SET status = to WHERE status IN (…)`, the
+    statuses being those the model's table lets reach `to` (narrowed to `only_from` when
+    the caller knows more), and, when rows moved, `event` recorded in the same transaction.
+    How many rows moved: 0 means someone else moved them first, or the table forbids it."""
+    sources = flow.sources(to) if only_from is None else flow.sources(to) & frozenset(only_from)
+    with transaction.atomic():
+        moved = queryset.filter(status__in=sources).update(status=to, **fields)
+        if moved and event:
+            publish(event, **(payload or {}))
+    return moved
+
+
 def _enqueue(event_id: int) -> None:
     from outbox.tasks import deliver_event
 

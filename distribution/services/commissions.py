@@ -11,6 +11,7 @@ from django.db.models.functions import Least
 from django.utils import timezone
 
 from distribution.models import (
+    COMMISSION_FLOW,
     Account,
     Commission,
     CommissionStatus,
@@ -25,6 +26,7 @@ from distribution.selectors import active_distributor_ids
 from distribution.services.binding import referral_chain
 from distribution.services.ledger import book
 from mall.models import OPEN_REFUND_STATUSES, Order, OrderStatus, Refund
+from outbox.services import status_move
 
 logger = logging.getLogger(__name__)
 
@@ -128,8 +130,11 @@ def _void_for_refunds(order: Order) -> int:
         if commission.status != CommissionStatus.FROZEN:
             logger.error("refund after commission %s was released; not clawed back", commission.pk)
             continue
-        status = CommissionStatus.VOID if target == commission.amount_fen else CommissionStatus.FROZEN
-        Commission.objects.filter(pk=commission.pk).update(voided_fen=target, status=status)
+        still_frozen = Commission.objects.filter(pk=commission.pk, status=CommissionStatus.FROZEN)
+        if target == commission.amount_fen:
+            status_move(still_frozen, flow=COMMISSION_FLOW, to=CommissionStatus.VOID, voided_fen=target)
+        else:
+            still_frozen.update(voided_fen=target)  # part of it void: it stays frozen
         book(member_id=commission.beneficiary_id, kind=LedgerKind.VOIDED, commission=commission,
              source_key=f"commission:{commission.pk}:voided-to:{target}", frozen=-extra)
         voided += extra
@@ -140,7 +145,7 @@ def _due(now) -> "QuerySet[Commission]":  # noqa: F821
     cutoff = now - timedelta(days=DistributionSettings.load().extra_freeze_days)
     open_refund = Refund.objects.filter(order=OuterRef("order"), status__in=OPEN_REFUND_STATUSES)
     return Commission.objects.filter(
-        status=CommissionStatus.FROZEN,
+        status__in=COMMISSION_FLOW.sources(CommissionStatus.AVAILABLE),
         order__status=OrderStatus.COMPLETED,
         order__after_sales_deadline__lte=cutoff,
         # Refunds are voided by a task after the refund lands; until it has run, the
@@ -210,7 +215,7 @@ def _release_batch_portable(now, batch_size: int) -> int:
     ids = list(_due(now).order_by("id").values_list("id", flat=True)[:batch_size])
     if not ids:
         return 0
-    Commission.objects.filter(id__in=ids, status=CommissionStatus.FROZEN).update(status=CommissionStatus.AVAILABLE, available_at=now)
+    status_move(Commission.objects.filter(id__in=ids), flow=COMMISSION_FLOW, to=CommissionStatus.AVAILABLE, available_at=now)
     released = list(Commission.objects.filter(id__in=ids).values_list("id", "beneficiary_id", "amount_fen", "voided_fen"))
     LedgerEntry.objects.bulk_create(
         [
@@ -244,4 +249,4 @@ def commissions_mark_withdrawn(*, member_id: int) -> int:
             break
         room -= net
         marked.append(pk)
-    return Commission.objects.filter(id__in=marked, status=CommissionStatus.AVAILABLE).update(status=CommissionStatus.WITHDRAWN)
+    return status_move(Commission.objects.filter(id__in=marked), flow=COMMISSION_FLOW, to=CommissionStatus.WITHDRAWN)

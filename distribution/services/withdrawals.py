@@ -14,10 +14,11 @@ from django.utils import timezone
 from config.errors import InvalidInput, InvalidStatus
 from config.money import format_yuan
 from distribution.errors import AboveMaximum, BelowMinimum, InsufficientBalance, NotDistributor, NotEnoughBalance
-from distribution.models import DistributionSettings, LedgerKind, PayoutChannel, Withdrawal, WithdrawalStatus
+from distribution.models import WITHDRAWAL_FLOW, DistributionSettings, LedgerKind, PayoutChannel, Withdrawal, WithdrawalStatus
 from distribution.selectors import member_is_distributor
 from distribution.services.commissions import commissions_mark_withdrawn
 from distribution.services.ledger import book
+from outbox.services import status_move
 from wechat import payouts
 
 logger = logging.getLogger(__name__)
@@ -55,9 +56,7 @@ def withdrawal_request(*, member, amount_fen: int, channel: str) -> Withdrawal:
 def withdrawal_approve(*, withdrawal: Withdrawal, by, reference: str = "") -> Withdrawal:
     """Approve and pay out. Approving twice pays once: only one call moves the status
     from pending to paying, and WeChat pays one partner_trade_no once."""
-    if not Withdrawal.objects.filter(pk=withdrawal.pk, status=WithdrawalStatus.PENDING).update(
-        status=WithdrawalStatus.PAYING, reviewed_by=by, reviewed_at=timezone.now()
-    ):
+    if not _withdrawal_move(withdrawal, WithdrawalStatus.PAYING, reviewed_by=by, reviewed_at=timezone.now()):
         raise InvalidStatus("该提现已处理")
     withdrawal.refresh_from_db()
     return withdrawal_pay(withdrawal=withdrawal, reference=reference)
@@ -83,9 +82,7 @@ def withdrawal_pay(*, withdrawal: Withdrawal, reference: str = "") -> Withdrawal
 
 @transaction.atomic
 def _withdrawal_paid(withdrawal: Withdrawal, reference: str) -> Withdrawal:
-    if not Withdrawal.objects.filter(pk=withdrawal.pk, status=WithdrawalStatus.PAYING).update(
-        status=WithdrawalStatus.PAID, paid_at=timezone.now(), payout_reference=reference[:64]
-    ):
+    if not _withdrawal_move(withdrawal, WithdrawalStatus.PAID, paid_at=timezone.now(), payout_reference=reference[:64]):
         return withdrawal
     book(member_id=withdrawal.member_id, kind=LedgerKind.PAID, withdrawal=withdrawal, source_key=f"withdrawal:{withdrawal.pk}:paid",
          withdrawing=-withdrawal.amount_fen, withdrawn=withdrawal.amount_fen)
@@ -98,9 +95,7 @@ def _withdrawal_paid(withdrawal: Withdrawal, reference: str) -> Withdrawal:
 
 @transaction.atomic
 def _withdrawal_fail(withdrawal: Withdrawal, reason: str) -> Withdrawal:
-    if Withdrawal.objects.filter(pk=withdrawal.pk, status=WithdrawalStatus.PAYING).update(
-        status=WithdrawalStatus.FAILED, failure_reason=reason[:200]
-    ):
+    if _withdrawal_move(withdrawal, WithdrawalStatus.FAILED, failure_reason=reason[:200]):
         _give_back(withdrawal, "failed")
     withdrawal.refresh_from_db()
     return withdrawal
@@ -108,13 +103,18 @@ def _withdrawal_fail(withdrawal: Withdrawal, reason: str) -> Withdrawal:
 
 @transaction.atomic
 def withdrawal_reject(*, withdrawal: Withdrawal, by, reason: str) -> Withdrawal:
-    if not Withdrawal.objects.filter(pk=withdrawal.pk, status=WithdrawalStatus.PENDING).update(
-        status=WithdrawalStatus.REJECTED, reviewed_by=by, reviewed_at=timezone.now(), reject_reason=reason[:200]
-    ):
+    if not _withdrawal_move(withdrawal, WithdrawalStatus.REJECTED, reviewed_by=by, reviewed_at=timezone.now(), reject_reason=reason[:200]):
         raise InvalidStatus("该提现已处理")
     _give_back(withdrawal, "rejected")
     withdrawal.refresh_from_db()
     return withdrawal
+
+
+def _withdrawal_move(withdrawal: Withdrawal, to: str, **fields) -> int:
+    return status_move(
+        Withdrawal.objects.filter(pk=withdrawal.pk), flow=WITHDRAWAL_FLOW, to=to,
+        event=f"withdrawal.{to}", payload={"withdrawal_id": withdrawal.pk, "member_id": withdrawal.member_id}, **fields,
+    )
 
 
 def _give_back(withdrawal: Withdrawal, why: str) -> None:

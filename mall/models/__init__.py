@@ -5,9 +5,11 @@ from mall.models.orders import (
     ORDER_CANCELLED,
     ORDER_COMPLETED,
     ORDER_CREATED,
+    ORDER_FLOW,
     ORDER_PAID,
     ORDER_REFUNDED,
     ORDER_SHIPPED,
+    ORDER_STATUS_EVENTS,
     ActorKind,
     Carrier,
     Order,
@@ -16,17 +18,29 @@ from mall.models.orders import (
     OrderStatus,
     new_order_number,
 )
-from mall.models.payments import OPEN_REFUND_STATUSES, Payment, PaymentState, Refund, RefundKind, RefundStatus, RefusedNotice
+from mall.models.payments import (
+    OPEN_REFUND_STATUSES,
+    REFUND_FLOW,
+    Payment,
+    PaymentState,
+    Refund,
+    RefundKind,
+    RefundStatus,
+    RefusedNotice,
+)
 from mall.models.shop import ShopSettings
 
 __all__ = [
     "ORDER_CANCELLED",
     "ORDER_COMPLETED",
     "ORDER_CREATED",
+    "ORDER_FLOW",
     "ORDER_PAID",
     "ORDER_REFUNDED",
     "ORDER_SHIPPED",
+    "ORDER_STATUS_EVENTS",
     "OPEN_REFUND_STATUSES",
+    "REFUND_FLOW",
     "SKU",
     "ActorKind",
     "Address",

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from config.status import StatusFlow
 from mall.models.catalog import SKU, Product
 
 # The domain events an order announces through the outbox (payload: order_id, and
@@ -25,6 +26,28 @@ class OrderStatus(models.TextChoices):
     CANCELLED = "cancelled", "已取消"
     REFUNDING = "refunding", "退款中"
     REFUNDED = "refunded", "已退款"
+
+
+# Which status may follow which. Refunds return an order to where it was (refunding →
+# paid/shipped/completed) or end it refunded; a refund WeChat completes after it was given
+# up can end an order refunded from where it stands.
+ORDER_FLOW = StatusFlow({
+    OrderStatus.PENDING_PAYMENT: {OrderStatus.PAID, OrderStatus.CANCELLED},
+    OrderStatus.PAID: {OrderStatus.SHIPPED, OrderStatus.REFUNDING, OrderStatus.REFUNDED},
+    OrderStatus.SHIPPED: {OrderStatus.COMPLETED, OrderStatus.REFUNDING, OrderStatus.REFUNDED},
+    OrderStatus.COMPLETED: {OrderStatus.REFUNDING, OrderStatus.REFUNDED},
+    OrderStatus.REFUNDING: {OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.COMPLETED, OrderStatus.REFUNDED},
+    OrderStatus.CANCELLED: set(),
+    OrderStatus.REFUNDED: set(),
+})
+# The domain event an order announces when it moves forward (going back from `refunding`
+# announces nothing; the refund event carries the refund and comes from after-sales).
+ORDER_STATUS_EVENTS = {
+    (OrderStatus.PENDING_PAYMENT, OrderStatus.PAID): ORDER_PAID,
+    (OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED): ORDER_CANCELLED,
+    (OrderStatus.PAID, OrderStatus.SHIPPED): ORDER_SHIPPED,
+    (OrderStatus.SHIPPED, OrderStatus.COMPLETED): ORDER_COMPLETED,
+}
 
 
 def new_order_number() -> str:
@@ -111,7 +134,7 @@ class Order(models.Model):
     def after_sales_open(self) -> bool:
         """Whether the shopper may ask for money back now: paid for, not all refunded,
         no request in flight (the order would be `refunding`), within the window."""
-        if self.status not in (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.COMPLETED) or self.refundable_fen <= 0:
+        if not ORDER_FLOW.allows(self.status, OrderStatus.REFUNDING) or self.refundable_fen <= 0:
             return False
         return self.status != OrderStatus.COMPLETED or self.after_sales_deadline is None or timezone.now() <= self.after_sales_deadline
 

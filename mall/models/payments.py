@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from config.status import StatusFlow
 from mall.models.orders import Order, OrderStatus
 
 
@@ -86,6 +87,16 @@ class RefundStatus(models.TextChoices):
 
 
 OPEN_REFUND_STATUSES = [RefundStatus.REQUESTED, RefundStatus.APPROVED, RefundStatus.PROCESSING]
+# Which status may follow which. WeChat has the last word on money: a refund it completes
+# is refunded whatever we had decided (even one given up after it was refused).
+REFUND_FLOW = StatusFlow({
+    RefundStatus.REQUESTED: {RefundStatus.APPROVED, RefundStatus.REJECTED},
+    RefundStatus.APPROVED: {RefundStatus.PROCESSING, RefundStatus.FAILED, RefundStatus.REFUNDED},
+    RefundStatus.PROCESSING: {RefundStatus.REFUNDED, RefundStatus.FAILED},
+    RefundStatus.FAILED: {RefundStatus.APPROVED, RefundStatus.REJECTED, RefundStatus.REFUNDED},
+    RefundStatus.REJECTED: {RefundStatus.REFUNDED},
+    RefundStatus.REFUNDED: set(),
+})
 
 
 class RefundKind(models.TextChoices):

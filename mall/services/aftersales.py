@@ -23,6 +23,7 @@ from mall.errors import AfterSalesClosed, RefundRejected
 from mall.models import (
     OPEN_REFUND_STATUSES,
     ORDER_REFUNDED,
+    REFUND_FLOW,
     ActorKind,
     Order,
     OrderEvent,
@@ -33,13 +34,10 @@ from mall.models import (
     RefundStatus,
 )
 from mall.services.transitions import order_transition, stock_give_back
-from outbox.services import publish
+from outbox.services import publish, status_move
 from wechat import pay as wechat_pay
 
 logger = logging.getLogger(__name__)
-
-REFUNDABLE_STATUSES = {OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.COMPLETED}
-
 
 def refund_notify_url() -> str:
     return f"{settings.SITE_URL}/wechat/pay/refund-notify/"
@@ -70,7 +68,6 @@ def refund_request(*, order: Order, member, reason: str, amount_fen: int | None 
         raise InvalidStatus("已有处理中的售后申请") from exc
     order_transition(
         order=locked,
-        allowed_from=REFUNDABLE_STATUSES,
         to=OrderStatus.REFUNDING,
         actor=member,
         actor_kind=ActorKind.SHOPPER,
@@ -81,9 +78,7 @@ def refund_request(*, order: Order, member, reason: str, amount_fen: int | None 
 
 def refund_approve(*, refund: Refund, by) -> Refund:
     with transaction.atomic():
-        approved = Refund.objects.filter(pk=refund.pk, status=RefundStatus.REQUESTED).update(
-            status=RefundStatus.APPROVED, reviewed_by=by, reviewed_at=timezone.now()
-        )
+        approved = _refund_move(refund, RefundStatus.APPROVED, only_from={RefundStatus.REQUESTED}, reviewed_by=by, reviewed_at=timezone.now())
         if not approved:
             raise InvalidStatus("该申请已处理")
         refund_submit_after_commit(refund.pk)
@@ -94,13 +89,19 @@ def refund_approve(*, refund: Refund, by) -> Refund:
 def refund_retry(*, refund: Refund, by) -> Refund:
     """Send a refund WeChat refused once more (same out_refund_no: it cannot pay twice)."""
     with transaction.atomic():
-        if not Refund.objects.filter(pk=refund.pk, status=RefundStatus.FAILED).update(
-            status=RefundStatus.APPROVED, reviewed_by=by, reviewed_at=timezone.now(), failure_reason=""
-        ):
+        if not _refund_move(refund, RefundStatus.APPROVED, only_from={RefundStatus.FAILED}, reviewed_by=by, reviewed_at=timezone.now(), failure_reason=""):
             raise InvalidStatus("只有退款失败的申请可以重试")
         refund_submit_after_commit(refund.pk)
     refund.refresh_from_db()
     return refund
+
+
+def _refund_move(refund: Refund, to: str, *, only_from=None, **fields) -> int:
+    """A refund's status moves as REFUND_FLOW allows; each move is recorded as "refund.<status>"."""
+    return status_move(
+        Refund.objects.filter(pk=refund.pk), flow=REFUND_FLOW, to=to, only_from=only_from,
+        event=f"refund.{to}", payload={"refund_id": refund.pk, "order_id": refund.order_id}, **fields,
+    )
 
 
 def refund_submit_after_commit(refund_id: int) -> None:
@@ -114,14 +115,12 @@ def refund_submit_after_commit(refund_id: int) -> None:
 def refund_reject(*, refund: Refund, by, reason: str) -> Refund:
     """Refuse a request (or give up a failed refund): the order returns to where it was."""
     order = Order.objects.select_for_update().get(pk=refund.order_id)
-    if not Refund.objects.filter(pk=refund.pk, status__in=[RefundStatus.REQUESTED, RefundStatus.FAILED]).update(
-        status=RefundStatus.REJECTED, reviewed_by=by, reviewed_at=timezone.now(), reject_reason=reason
-    ):
+    if not _refund_move(refund, RefundStatus.REJECTED, reviewed_by=by, reviewed_at=timezone.now(), reject_reason=reason):
         raise InvalidStatus("该申请已处理")
     if order.status == OrderStatus.REFUNDING:
         order_transition(
             order=order,
-            allowed_from={OrderStatus.REFUNDING},
+            only_from={OrderStatus.REFUNDING},
             to=refund.order_status_before,
             actor=by,
             actor_kind=ActorKind.OPERATOR,
@@ -150,14 +149,10 @@ def refund_submit(*, refund_id: int) -> str:
     except wechat_pay.PayError as exc:
         if not exc.code or exc.code in ("SYSTEMERROR", "FREQUENCY_LIMITED"):
             raise  # WeChat busy or unreachable: the task retries
-        Refund.objects.filter(pk=refund.pk, status=RefundStatus.APPROVED).update(
-            status=RefundStatus.FAILED, failure_reason=str(exc)[:200]
-        )
+        _refund_move(refund, RefundStatus.FAILED, only_from={RefundStatus.APPROVED}, failure_reason=str(exc)[:200])
         logger.warning("refund %s refused by WeChat: %s", refund.out_refund_no, exc)
         return "failed"
-    Refund.objects.filter(pk=refund.pk, status=RefundStatus.APPROVED).update(
-        status=RefundStatus.PROCESSING, submitted_at=timezone.now()
-    )
+    _refund_move(refund, RefundStatus.PROCESSING, only_from={RefundStatus.APPROVED}, submitted_at=timezone.now())
     # The notification may already have marked it refunded; the id is worth keeping anyway.
     Refund.objects.filter(pk=refund.pk, wechat_refund_id__isnull=True).update(wechat_refund_id=refund_id_at_wechat)
     return "submitted"
@@ -189,16 +184,14 @@ def refund_confirm(*, notice: wechat_pay.RefundNotice) -> str:
         if refund.status == RefundStatus.REFUNDED:
             return "duplicate"
         if notice.status != "SUCCESS":
-            if refund.status != RefundStatus.REJECTED:  # given up already: keep the operator's word
-                Refund.objects.filter(pk=refund.pk).update(status=RefundStatus.FAILED, failure_reason=f"微信退款未成功（{notice.status}）")
+            # Given up already (rejected): the operator's word stands.
+            _refund_move(refund, RefundStatus.FAILED, failure_reason=f"微信退款未成功（{notice.status}）")
             return "failed"
         # The money went back, whatever we thought before (even a refund given up after
         # WeChat reported it abnormal can succeed later, once the merchant fixes it).
         was_open = refund.status in OPEN_REFUND_STATUSES
         now = timezone.now()
-        Refund.objects.filter(pk=refund.pk).update(
-            status=RefundStatus.REFUNDED, refunded_at=notice.succeeded_at or now, wechat_refund_id=notice.refund_id
-        )
+        _refund_move(refund, RefundStatus.REFUNDED, refunded_at=notice.succeeded_at or now, wechat_refund_id=notice.refund_id)
         Order.objects.filter(pk=order.pk).update(refunded_fen=F("refunded_fen") + refund.amount_fen)
         order.refresh_from_db()
         if refund.restock:
@@ -224,7 +217,6 @@ def _after_refund(order: Order, refund: Refund, *, was_open: bool) -> Order:
         return order
     return order_transition(
         order=order,
-        allowed_from={order.status},
         to=OrderStatus.REFUNDED if fully else refund.order_status_before,
         actor=None,
         actor_kind=ActorKind.WECHAT,

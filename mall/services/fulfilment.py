@@ -5,16 +5,14 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from mall.models import ORDER_COMPLETED, ORDER_SHIPPED, ActorKind, Carrier, Order, OrderStatus, ShopSettings
+from mall.models import ActorKind, Carrier, Order, OrderStatus, ShopSettings
 from mall.services.transitions import order_transition, orders_transition_due
-from outbox.services import publish
 
 
 @transaction.atomic
 def order_ship(*, order: Order, carrier: str, tracking_number: str, by) -> Order:
     order = order_transition(
         order=order,
-        allowed_from={OrderStatus.PAID},
         to=OrderStatus.SHIPPED,
         actor=by,
         actor_kind=ActorKind.OPERATOR,
@@ -23,7 +21,6 @@ def order_ship(*, order: Order, carrier: str, tracking_number: str, by) -> Order
         carrier=carrier,
         tracking_number=tracking_number,
     )
-    publish(ORDER_SHIPPED, order_id=order.pk)
     return order
 
 
@@ -36,14 +33,12 @@ def _completion_fields(now) -> dict:
 def order_confirm_receipt(*, order: Order, member) -> Order:
     order = order_transition(
         order=order,
-        allowed_from={OrderStatus.SHIPPED},
         to=OrderStatus.COMPLETED,
         actor=member,
         actor_kind=ActorKind.SHOPPER,
         reason="确认收货",
         **_completion_fields(timezone.now()),
     )
-    publish(ORDER_COMPLETED, order_id=order.pk)
     return order
 
 
@@ -56,6 +51,5 @@ def orders_complete_due(*, now=None, batch_size: int = 500) -> int:
         to=OrderStatus.COMPLETED,
         reason=f"发货 {days} 天后自动确认收货",
         fields=_completion_fields(now),
-        event=ORDER_COMPLETED,
         batch_size=batch_size,
     )

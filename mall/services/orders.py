@@ -13,9 +13,7 @@ from django.utils import timezone
 from config.errors import InvalidInput
 from mall.errors import CartEmpty, OutOfStock, PurchaseLimitExceeded, SkuUnavailable, TooManyUnpaidOrders
 from mall.models import (
-    ORDER_CANCELLED,
     ORDER_CREATED,
-    ORDER_PAID,
     SKU,
     ActorKind,
     CartItem,
@@ -186,7 +184,6 @@ def _settle_free_order(order: Order) -> Order:
     """Nothing to pay (free goods, free shipping): the order is paid at once."""
     order = order_transition(
         order=order,
-        allowed_from={OrderStatus.PENDING_PAYMENT},
         to=OrderStatus.PAID,
         actor=None,
         actor_kind=ActorKind.SYSTEM,
@@ -194,7 +191,6 @@ def _settle_free_order(order: Order) -> Order:
         paid_at=timezone.now(),
     )
     sales_count(order)
-    publish(ORDER_PAID, order_id=order.pk)
     return order
 
 
@@ -202,7 +198,6 @@ def _settle_free_order(order: Order) -> Order:
 def order_cancel(*, order: Order, actor=None, actor_kind: str = ActorKind.SHOPPER, reason: str = "取消订单") -> Order:
     order = order_transition(
         order=order,
-        allowed_from={OrderStatus.PENDING_PAYMENT},
         to=OrderStatus.CANCELLED,
         actor=actor,
         actor_kind=actor_kind,
@@ -210,7 +205,6 @@ def order_cancel(*, order: Order, actor=None, actor_kind: str = ActorKind.SHOPPE
         cancelled_at=timezone.now(),
     )
     stock_give_back([order.pk])
-    publish(ORDER_CANCELLED, order_id=order.pk)
     return order
 
 
@@ -223,7 +217,6 @@ def orders_cancel_expired(*, now=None, batch_size: int = 500) -> int:
         to=OrderStatus.CANCELLED,
         reason="超时未支付，自动取消",
         fields={"cancelled_at": now},
-        event=ORDER_CANCELLED,
         batch_size=batch_size,
         after=stock_give_back,
     )

@@ -18,7 +18,6 @@ from django.utils import timezone
 from config.errors import InvalidStatus
 from mall.errors import PaymentUnavailable, RejectedNotification, WeChatLoginRequired
 from mall.models import (
-    ORDER_PAID,
     ActorKind,
     Order,
     OrderEvent,
@@ -33,7 +32,6 @@ from mall.models import (
 )
 from mall.services.aftersales import refund_submit_after_commit
 from mall.services.transitions import order_transition, sales_count
-from outbox.services import publish
 from wechat import pay as wechat_pay
 
 logger = logging.getLogger(__name__)
@@ -140,7 +138,6 @@ def payment_confirm(*, notice: wechat_pay.PaymentNotice, source: str = "通知")
             payment.save()
             order = order_transition(
                 order=order,
-                allowed_from={OrderStatus.PENDING_PAYMENT},
                 to=OrderStatus.PAID,
                 actor=None,
                 actor_kind=ActorKind.WECHAT,
@@ -148,7 +145,6 @@ def payment_confirm(*, notice: wechat_pay.PaymentNotice, source: str = "通知")
                 paid_at=paid_at,
             )
             sales_count(order)
-            publish(ORDER_PAID, order_id=order.pk)
             return "paid"
 
         # The money came for an order no longer waiting for it (its window closed and it

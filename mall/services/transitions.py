@@ -1,5 +1,6 @@
 """The moves every order service makes: change a status under a row lock and record it,
-change many at once (jobs), give stock back, count sales."""
+change many at once (jobs), give stock back, count sales. Which status may follow which
+is ORDER_FLOW's to say (mall/models/orders.py)."""
 
 from collections.abc import Callable
 
@@ -8,18 +9,23 @@ from django.db.models import F, QuerySet, Sum
 from django.utils import timezone
 
 from config.errors import InvalidStatus
-from mall.models import SKU, ActorKind, Order, OrderEvent, OrderLine, Product
-from outbox.services import publish
+from mall.models import ORDER_FLOW, ORDER_STATUS_EVENTS, SKU, ActorKind, Order, OrderEvent, OrderLine, Product
+from outbox.services import publish, status_move
 
 
-def order_transition(*, order: Order, allowed_from: set[str], to: str, actor, actor_kind: str, reason: str, **fields) -> Order:
-    """Move an order on from one of `allowed_from`, under its row lock, and record it.
-    Must run inside a transaction."""
+def order_transition(*, order: Order, to: str, actor, actor_kind: str, reason: str, only_from=None, **fields) -> Order:
+    """Move an order on as ORDER_FLOW allows (narrowed to `only_from` when the service is
+    stricter), under its row lock: the guarded UPDATE, the order event row, and the domain
+    event the new status announces. Must run inside a transaction."""
     locked = Order.objects.select_for_update().get(pk=order.pk)
-    if locked.status not in allowed_from:
-        raise InvalidStatus(f"订单{locked.get_status_display()}，不能{reason}")
+    allowed = ORDER_FLOW.allows(locked.status, to) and (only_from is None or locked.status in only_from)
     now = timezone.now()
-    Order.objects.filter(pk=locked.pk, status=locked.status).update(status=to, updated_at=now, **fields)
+    event = ORDER_STATUS_EVENTS.get((locked.status, to))
+    if not allowed or not status_move(
+        Order.objects.filter(pk=locked.pk, status=locked.status), flow=ORDER_FLOW, to=to, event=event,
+        payload={"order_id": locked.pk}, updated_at=now, **fields,
+    ):
+        raise InvalidStatus(f"订单{locked.get_status_display()}，不能{reason}")
     OrderEvent.objects.create(
         order=locked, from_status=locked.status, to_status=to, actor=actor, actor_kind=actor_kind, reason=reason, created_at=now
     )
@@ -28,7 +34,7 @@ def order_transition(*, order: Order, allowed_from: set[str], to: str, actor, ac
 
 
 def orders_transition_due(
-    *, due: QuerySet, to: str, reason: str, fields: dict, event: str, batch_size: int, after: Callable[[list[int]], None] | None = None
+    *, due: QuerySet, to: str, reason: str, fields: dict, batch_size: int, after: Callable[[list[int]], None] | None = None
 ) -> int:
     """The jobs' version: move every order in `due` to `to`, one batch per transaction.
 
@@ -43,7 +49,7 @@ def orders_transition_due(
                 return total
             now = timezone.now()
             old_status = {order_id: status for order_id, status in Order.objects.filter(id__in=ids).values_list("id", "status")}
-            Order.objects.filter(id__in=ids).update(status=to, updated_at=now, **fields)
+            status_move(Order.objects.filter(id__in=ids), flow=ORDER_FLOW, to=to, updated_at=now, **fields)
             OrderEvent.objects.bulk_create(
                 [
                     OrderEvent(order_id=order_id, from_status=old_status[order_id], to_status=to, actor_kind=ActorKind.SYSTEM, reason=reason, created_at=now)
@@ -53,7 +59,9 @@ def orders_transition_due(
             if after is not None:
                 after(ids)
             for order_id in ids:
-                publish(event, order_id=order_id)
+                event = ORDER_STATUS_EVENTS.get((old_status[order_id], to))
+                if event:
+                    publish(event, order_id=order_id)
         total += len(ids)
 
 

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_filters",
     "django_celery_beat",
     "csp",
     "axes",
@@ -144,6 +145,9 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
+# Operator settings singletons (django-solo) are read through the cache and refreshed on save.
+SOLO_CACHE = "default"
+SOLO_CACHE_TIMEOUT = 60 * 10
 
 # --- Members and login -------------------------------------------------------------
 

@@ -3,7 +3,7 @@
 from django import template
 from django.utils.safestring import mark_safe
 
-from config.money import format_yuan
+from config.money import format_percent, format_yuan
 from config.rich_text import clean_rich_text
 
 register = template.Library()
@@ -27,7 +27,7 @@ def get_item(mapping, key):
 @register.filter
 def bp(basis_points) -> str:
     """1000 -> "10%", 1250 -> "12.5%": commission rates are kept in basis points."""
-    return f"{int(basis_points) / 100:g}%"
+    return f"{format_percent(basis_points)}%"
 
 
 @register.filter

@@ -34,7 +34,7 @@ class _Catalogue:
         categories = self._categories()
         created = sum(self._product(categories, *row) for row in catalog.PRODUCTS)
         self._banners()
-        settings = ShopSettings.load()
+        settings = ShopSettings.get_solo()
         if not settings.service_phone:
             # Demo template ids: the emulator accepts any well-formed id, so the service
             # messages show up on its 服务消息 page.

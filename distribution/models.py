@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from solo.models import SingletonModel
 
 from config.status import StatusFlow
 
@@ -33,7 +34,11 @@ class PayoutChannel(models.TextChoices):
     MANUAL = "manual", "人工打款"
 
 
-class DistributionSettings(models.Model):
+def default_channels() -> list[str]:
+    return [PayoutChannel.WECHAT, PayoutChannel.BALANCE]
+
+
+class DistributionSettings(SingletonModel):
     """The operator's rules for referral commission: one row, edited in the admin."""
 
     enabled = models.BooleanField("开启分销", default=True)
@@ -56,7 +61,7 @@ class DistributionSettings(models.Model):
     withdrawal_fee_bp = models.PositiveIntegerField(
         "提现手续费（万分比）", default=0, validators=[MaxValueValidator(5000)], help_text="提现到商城余额不收手续费"
     )
-    channels = models.JSONField("可用提现方式", default=list, help_text="wechat 微信零钱 / balance 商城余额 / manual 人工打款")
+    channels = models.JSONField("可用提现方式", default=default_channels, help_text="wechat 微信零钱 / balance 商城余额 / manual 人工打款")
     extra_freeze_days = models.PositiveIntegerField(
         "售后期后额外冻结（天）", default=0, validators=[MaxValueValidator(365)], help_text="订单售后期结束后再过几天佣金才可提现"
     )
@@ -84,14 +89,6 @@ class DistributionSettings(models.Model):
         if unknown or not self.channels:
             raise ValidationError({"channels": "请从 wechat、balance、manual 中选择至少一种"})
 
-    def save(self, *args, **kwargs):
-        self.pk = 1
-        super().save(*args, **kwargs)
-
-    @classmethod
-    def load(cls) -> "DistributionSettings":
-        settings_, _ = cls.objects.get_or_create(pk=1, defaults={"channels": [PayoutChannel.WECHAT, PayoutChannel.BALANCE]})
-        return settings_
 
 
 class Grade(models.Model):

@@ -21,7 +21,7 @@ def member_is_distributor(*, member, settings: DistributionSettings | None = Non
     """Active distributors, and in "everyone" mode every member nobody revoked."""
     if member is None or not member.is_authenticated or not member.is_active:
         return False
-    settings = settings or DistributionSettings.load()
+    settings = settings or DistributionSettings.get_solo()
     if not settings.enabled:
         return False
     status = Distributor.objects.filter(member=member).values_list("status", flat=True).first()

@@ -17,7 +17,7 @@ def center(request):
     return render(
         request,
         "distribution/center.html",
-        {"me": selectors.sharer_summary(member=request.user), "rules": DistributionSettings.load(), "after_sales_days": ShopSettings.load().after_sales_days},
+        {"me": selectors.sharer_summary(member=request.user), "rules": DistributionSettings.get_solo(), "after_sales_days": ShopSettings.get_solo().after_sales_days},
     )
 
 
@@ -46,7 +46,7 @@ def withdraw(request):
     return render(
         request,
         "distribution/withdraw.html",
-        {"me": selectors.sharer_summary(member=request.user), "rules": DistributionSettings.load(), "withdrawals": Withdrawal.objects.filter(member=request.user)[:20]},
+        {"me": selectors.sharer_summary(member=request.user), "rules": DistributionSettings.get_solo(), "withdrawals": Withdrawal.objects.filter(member=request.user)[:20]},
     )
 
 

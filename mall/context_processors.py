@@ -16,7 +16,7 @@ def shop(request):
     if logged_in:
         query["ref"] = member.referral_code
     return {
-        "shop": ShopSettings.load(),
+        "shop": ShopSettings.get_solo(),
         "cart_count": cart_count(member=member) if logged_in else 0,
         "site_url": settings.SITE_URL,
         "share_link": f"{settings.SITE_URL}{request.path}" + (f"?{urlencode(query)}" if query else ""),

@@ -39,7 +39,7 @@ def paid_message(event):
     _send(
         order,
         dedup="paid",
-        template_id=ShopSettings.load().paid_template_id,
+        template_id=ShopSettings.get_solo().paid_template_id,
         first="您的订单已支付成功",
         keywords=[order.number, f"¥{format_yuan(order.pay_fen)}", _time(order.paid_at)],
         remark="我们会尽快为您发货，点击查看订单详情。",
@@ -52,7 +52,7 @@ def shipped_message(event):
     _send(
         order,
         dedup="shipped",
-        template_id=ShopSettings.load().shipped_template_id,
+        template_id=ShopSettings.get_solo().shipped_template_id,
         first="您的订单已发货",
         keywords=[order.number, order.get_carrier_display(), order.tracking_number, _time(order.shipped_at)],
         remark="请留意快递信息，收到后记得确认收货。",
@@ -66,7 +66,7 @@ def refunded_message(event):
     _send(
         order,
         dedup=f"refund:{refund.pk}",
-        template_id=ShopSettings.load().refunded_template_id,
+        template_id=ShopSettings.get_solo().refunded_template_id,
         first="您的退款已到账",
         keywords=[order.number, f"¥{format_yuan(refund.amount_fen)}", _time(refund.refunded_at)],
         remark="退款已原路退回微信支付账户，如有疑问请联系客服。",

@@ -40,10 +40,11 @@ def category_and_descendant_ids(category_id: int) -> list[int]:
     return found
 
 
-def product_list(*, category_id: int | None = None, query: str = "", ordering: str = "") -> QuerySet[Product]:
-    """Products on sale with their lowest SKU price, stock flag and cover thumbnail."""
+def products_for_sale() -> QuerySet[Product]:
+    """Products on sale with their lowest SKU price, stock flag and cover thumbnail, in the
+    shop's own order."""
     cheapest = SKU.objects.filter(product=OuterRef("pk"), is_active=True).order_by("price_fen", "id")
-    products = (
+    return (
         Product.objects.filter(is_on_sale=True, category__is_active=True)
         .annotate(
             price_fen=Subquery(cheapest.values("price_fen")[:1]),
@@ -52,12 +53,28 @@ def product_list(*, category_id: int | None = None, query: str = "", ordering: s
             cover=Subquery(ProductImage.objects.filter(product=OuterRef("pk")).order_by("position", "id").values("thumbnail")[:1]),
         )
         .filter(price_fen__isnull=False)  # no sellable SKU, nothing to show
+        .order_by("position", "-id")
     )
+
+
+def products_in_category(products: QuerySet[Product], category_id: int) -> QuerySet[Product]:
+    """Sub-categories included."""
+    return products.filter(category_id__in=category_and_descendant_ids(category_id))
+
+
+def products_matching(products: QuerySet[Product], text: str) -> QuerySet[Product]:
+    return products.filter(Q(title__icontains=text) | Q(subtitle__icontains=text)) if text else products
+
+
+def products_ordered(products: QuerySet[Product], ordering: str) -> QuerySet[Product]:
+    return products.order_by(*ORDERINGS[ordering]) if ordering in ORDERINGS else products
+
+
+def product_list(*, category_id: int | None = None, query: str = "", ordering: str = "") -> QuerySet[Product]:
+    products = products_for_sale()
     if category_id is not None:
-        products = products.filter(category_id__in=category_and_descendant_ids(category_id))
-    if query:
-        products = products.filter(Q(title__icontains=query) | Q(subtitle__icontains=query))
-    return products.order_by(*ORDERINGS.get(ordering, ("position", "-id")))
+        products = products_in_category(products, category_id)
+    return products_ordered(products_matching(products, query), ordering)
 
 
 def product_detail(*, product_id: int) -> Product:
@@ -79,7 +96,7 @@ def home_banners() -> list[Banner]:
 
 
 def featured_products(*, limit: int = 10) -> list[Product]:
-    return list(product_list().filter(is_featured=True)[:limit])
+    return list(products_for_sale().filter(is_featured=True)[:limit])
 
 
 def cart_items(*, member) -> list[CartItem]:
@@ -148,7 +165,7 @@ def checkout_preview(*, wanted: dict[int, int]) -> dict:
             }
         )
     goods_fen = sum(row["line_fen"] for row in rows)
-    shipping_fen = ShopSettings.load().shipping_fee_for(goods_fen)
+    shipping_fen = ShopSettings.get_solo().shipping_fee_for(goods_fen)
     return {
         "rows": rows,
         "goods_fen": goods_fen,

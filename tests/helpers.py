@@ -26,3 +26,19 @@ def deliver_events() -> None:
     from outbox.services import deliveries_deliver_due
 
     deliveries_deliver_due()
+
+
+def operator_settings(model, **fields):
+    """Change an operator settings singleton as the admin does (save), so the cached copy
+    every process reads is refreshed too."""
+    settings_object = model.get_solo()
+    for name, value in fields.items():
+        setattr(settings_object, name, value)
+    settings_object.save()
+    return settings_object
+
+
+def shop_settings(**fields):
+    from mall.models import ShopSettings
+
+    return operator_settings(ShopSettings, **fields)

@@ -11,9 +11,9 @@ import pytest
 from django.contrib.sessions.models import Session
 from django.test import Client
 
-from mall.models import SKU, Order, OrderStatus, ShopSettings
+from mall.models import SKU, Order, OrderStatus
 from tests.factories import MemberFactory, SKUFactory
-from tests.helpers import ADDRESS, deliver_events
+from tests.helpers import ADDRESS, deliver_events, shop_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +51,7 @@ def limits(settings):
 
 def test_a_member_placing_orders_in_a_burst_is_stopped_and_holds_no_more_stock(member_api, limits):
     limits(order_create={"member": "3/m", "ip": "100/m"})
-    ShopSettings.objects.filter(pk=ShopSettings.load().pk).update(max_unpaid_orders=50)
+    shop_settings(max_unpaid_orders=50)
     sku = SKUFactory(stock=100)
     assert [member_api.post("/api/v1/orders", order_body(sku), format="json").status_code for _ in range(3)] == [201] * 3
     assert_rate_limited(member_api.post("/api/v1/orders", order_body(sku), format="json"))
@@ -67,7 +67,7 @@ def test_many_members_from_one_address_are_stopped_too(api_for, limits):
 
 
 def test_the_default_limit_stops_a_member_at_ten_orders_a_minute(member_api):
-    ShopSettings.objects.filter(pk=ShopSettings.load().pk).update(max_unpaid_orders=50)
+    shop_settings(max_unpaid_orders=50)
     sku = SKUFactory(stock=100)
     statuses = [member_api.post("/api/v1/orders", order_body(sku), format="json").status_code for _ in range(11)]
     assert statuses == [201] * 10 + [429]
@@ -115,7 +115,7 @@ def test_a_member_holds_at_most_five_unpaid_orders(member_api, member):
 
 
 def test_the_unpaid_order_cap_is_the_operators_setting(member_api):
-    ShopSettings.objects.filter(pk=ShopSettings.load().pk).update(max_unpaid_orders=1)
+    shop_settings(max_unpaid_orders=1)
     sku = SKUFactory(stock=100)
     assert member_api.post("/api/v1/orders", order_body(sku), format="json").status_code == 201
     assert member_api.post("/api/v1/orders", order_body(sku), format="json").json()["code"] == "too_many_unpaid_orders"

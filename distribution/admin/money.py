@@ -6,7 +6,7 @@ from django.utils.html import format_html
 
 from config.admin_tools import ReadOnlyAdmin, YuanField, export_csv, export_xlsx
 from config.errors import InvalidStatus
-from config.money import format_yuan
+from config.money import format_percent, format_yuan
 from distribution.models import Commission, LedgerEntry, PayoutChannel, SkuCommission, Withdrawal, WithdrawalStatus
 from distribution.services.withdrawals import withdrawal_approve, withdrawal_record_manual, withdrawal_reject
 from wechat.payouts import PayoutUnsure
@@ -27,7 +27,7 @@ class CommissionAdmin(ReadOnlyAdmin):
         ("层级", "level"),
         ("订单号", "order__number"),
         ("计佣金额（元）", lambda c: format_yuan(c.base_fen)),
-        ("比例（%）", lambda c: f"{c.rate_bp / 100:g}" if c.rate_bp else "固定"),
+        ("比例（%）", lambda c: format_percent(c.rate_bp) if c.rate_bp else "固定"),
         ("佣金（元）", lambda c: format_yuan(c.net_fen)),
         ("状态", lambda c: c.get_status_display()),
     ]
@@ -42,7 +42,7 @@ class CommissionAdmin(ReadOnlyAdmin):
 
     @admin.display(description="比例")
     def rate(self, commission):
-        return f"{commission.rate_bp / 100:g}%" if commission.rate_bp else "固定"
+        return f"{format_percent(commission.rate_bp)}%" if commission.rate_bp else "固定"
 
     @admin.display(description="佣金（元）", ordering="amount_fen")
     def net(self, commission):

@@ -3,8 +3,10 @@ from decimal import Decimal
 from django import forms
 from django.contrib import admin
 from django.db.models import Count
+from solo.admin import SingletonModelAdmin
 
-from config.admin_tools import SingletonAdmin, YuanField
+from config.admin_tools import YuanField
+from config.money import format_percent, format_yuan
 from distribution.models import DistributionSettings, Grade, PayoutChannel
 
 
@@ -15,7 +17,7 @@ class RateField(forms.DecimalField):
         super().__init__(max_digits=5, decimal_places=2, min_value=Decimal(0), max_value=Decimal(100), **kwargs)
 
     def prepare_value(self, value):
-        return f"{value / 100:g}" if isinstance(value, int) else value
+        return format_percent(value) if isinstance(value, int) else value
 
     def clean(self, value):
         percent = super().clean(value)
@@ -43,7 +45,7 @@ class SettingsForm(forms.ModelForm):
 
 
 @admin.register(DistributionSettings)
-class DistributionSettingsAdmin(SingletonAdmin):
+class DistributionSettingsAdmin(SingletonModelAdmin):
     form = SettingsForm
     fieldsets = [
         ("总开关", {"fields": ["enabled"]}),
@@ -74,11 +76,11 @@ class GradeAdmin(admin.ModelAdmin):
 
     @admin.display(description="佣金比例")
     def rates(self, grade):
-        return f"{grade.level1_rate_bp / 100:g}% / {grade.level2_rate_bp / 100:g}%"
+        return f"{format_percent(grade.level1_rate_bp)}% / {format_percent(grade.level2_rate_bp)}%"
 
     @admin.display(description="消费条件（元）")
     def conditions(self, grade):
-        return f"自购 ≥ {grade.min_own_spend_fen // 100}，团队 ≥ {grade.min_team_spend_fen // 100}"
+        return f"自购 ≥ ¥{format_yuan(grade.min_own_spend_fen)}，团队 ≥ ¥{format_yuan(grade.min_team_spend_fen)}"
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(members=Count("distributors"))

@@ -1,12 +1,14 @@
 """What I earned and drew: commissions, my team, withdrawals."""
 
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
 from config.rest import StrictIntegerField
 from distribution import selectors
-from distribution.models import CommissionStatus, PayoutChannel, Withdrawal, WithdrawalStatus
+from distribution.api.filters import CommissionFilter, WithdrawalFilter
+from distribution.models import Commission, PayoutChannel, Withdrawal
 from distribution.services.withdrawals import withdrawal_request
 
 
@@ -23,21 +25,15 @@ class CommissionSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class CommissionQuerySerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=CommissionStatus.values, required=False)
-
-
 class CommissionListApi(generics.ListAPIView):
     serializer_class = CommissionSerializer
 
-    @extend_schema(parameters=[CommissionQuerySerializer])
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = CommissionFilter
+    queryset = Commission.objects.none()  # what the schema reads; get_queryset gives the member's own
 
     def get_queryset(self):
-        query = CommissionQuerySerializer(data=self.request.query_params)
-        query.is_valid(raise_exception=True)
-        return selectors.member_commissions(member=self.request.user, status=query.validated_data.get("status"))
+        return selectors.member_commissions(member=self.request.user)
 
 
 class TeamMemberSerializer(serializers.Serializer):
@@ -82,23 +78,16 @@ class WithdrawalRequestSerializer(serializers.Serializer):
     channel = serializers.ChoiceField(choices=PayoutChannel.values)
 
 
-class WithdrawalQuerySerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=WithdrawalStatus.values, required=False)
-
-
 class WithdrawalListApi(generics.ListAPIView):
     throttle_scope = "withdrawal_request"
     serializer_class = WithdrawalSerializer
 
-    @extend_schema(parameters=[WithdrawalQuerySerializer])
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = WithdrawalFilter
+    queryset = Withdrawal.objects.none()  # what the schema reads; get_queryset gives the member's own
 
     def get_queryset(self):
-        query = WithdrawalQuerySerializer(data=self.request.query_params)
-        query.is_valid(raise_exception=True)
-        withdrawals = Withdrawal.objects.filter(member=self.request.user)
-        return withdrawals.filter(status=query.validated_data["status"]) if "status" in query.validated_data else withdrawals
+        return Withdrawal.objects.filter(member=self.request.user)
 
     @extend_schema(request=WithdrawalRequestSerializer, responses={201: WithdrawalSerializer})
     def post(self, request):

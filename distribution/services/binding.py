@@ -55,7 +55,7 @@ def binding_apply(*, member, code: str, source: str = Referral.Source.LINK) -> b
     referrer = member_by_code(code)
     if referrer is None or referrer.pk == member.pk:
         return False
-    settings = DistributionSettings.load()
+    settings = DistributionSettings.get_solo()
     if not settings.enabled or not member_is_distributor(member=referrer, settings=settings):
         return False
     try:

@@ -35,7 +35,7 @@ WHOLE = 10000  # basis points
 
 def order_snapshot(*, order: Order) -> OrderReferral:
     """Who would earn from this order, fixed now (later rebinding changes nothing)."""
-    level1, level2 = referral_chain(buyer=order.member, settings=DistributionSettings.load())
+    level1, level2 = referral_chain(buyer=order.member, settings=DistributionSettings.get_solo())
     snapshot, _ = OrderReferral.objects.get_or_create(order=order, defaults={"level1_id": level1, "level2_id": level2})
     return snapshot
 
@@ -43,7 +43,7 @@ def order_snapshot(*, order: Order) -> OrderReferral:
 def commissions_earn(*, order: Order) -> list[Commission]:
     """Frozen commission for each line of a paid order, per level. Idempotent: an order
     earns once (and the unique key on line + beneficiary + level backs that up)."""
-    settings = DistributionSettings.load()
+    settings = DistributionSettings.get_solo()
     with transaction.atomic():
         snapshot = order_snapshot(order=order)  # normally made at creation; this is the fallback
         snapshot = OrderReferral.objects.select_for_update().get(pk=snapshot.pk)
@@ -142,7 +142,7 @@ def _void_for_refunds(order: Order) -> int:
 
 
 def _due(now) -> "QuerySet[Commission]":  # noqa: F821
-    cutoff = now - timedelta(days=DistributionSettings.load().extra_freeze_days)
+    cutoff = now - timedelta(days=DistributionSettings.get_solo().extra_freeze_days)
     open_refund = Refund.objects.filter(order=OuterRef("order"), status__in=OPEN_REFUND_STATUSES)
     return Commission.objects.filter(
         status__in=COMMISSION_FLOW.sources(CommissionStatus.AVAILABLE),

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from config.errors import InvalidStatus
+from config.money import format_yuan
 from distribution.errors import DistributionOff
 from distribution.models import DistributionSettings, Distributor, DistributorStatus, Eligibility, Grade
 from distribution.selectors import active_distributor_ids, member_paid_spend, team, team_paid_spend
@@ -15,7 +16,7 @@ from distribution.selectors import active_distributor_ids, member_paid_spend, te
 @transaction.atomic
 def distributor_apply(*, member) -> Distributor:
     """Become a distributor, or a pending application, per the operator's mode."""
-    settings = DistributionSettings.load()
+    settings = DistributionSettings.get_solo()
     if not settings.enabled:
         raise DistributionOff()
     distributor, created = Distributor.objects.select_for_update().get_or_create(
@@ -28,7 +29,7 @@ def distributor_apply(*, member) -> Distributor:
     if settings.eligibility == Eligibility.APPOINTED:
         raise InvalidStatus("分销员由店铺指定，暂不开放申请")
     if settings.eligibility == Eligibility.SPEND and _own_spend(member) < settings.spend_threshold_fen:
-        raise InvalidStatus(f"累计消费满 {settings.spend_threshold_fen / 100:.2f} 元即可成为分销员")
+        raise InvalidStatus(f"累计消费满 {format_yuan(settings.spend_threshold_fen)} 元即可成为分销员")
     active = settings.eligibility in (Eligibility.EVERYONE, Eligibility.SPEND)
     distributor.status = DistributorStatus.ACTIVE if active else DistributorStatus.PENDING
     distributor.applied_at = distributor.applied_at or timezone.now()
@@ -72,7 +73,7 @@ def distributor_revoke(*, distributor: Distributor, by) -> Distributor:
 
 def distributor_promote_by_spend(*, member) -> None:
     """Spend mode: crossing the threshold makes a member a distributor by itself."""
-    settings = DistributionSettings.load()
+    settings = DistributionSettings.get_solo()
     if settings.eligibility != Eligibility.SPEND or not settings.enabled:
         return
     if _own_spend(member) >= settings.spend_threshold_fen:
@@ -86,7 +87,7 @@ def distributors_upgrade(*, member_ids: set[int]) -> int:
     grades = list(Grade.objects.order_by("-rank"))
     if not grades:
         return 0
-    settings = DistributionSettings.load()
+    settings = DistributionSettings.get_solo()
     upgraded = 0
     for member in get_user_model().objects.filter(pk__in=active_distributor_ids(set(member_ids), settings)):
         current = Distributor.objects.filter(member=member, grade__isnull=False).values_list("grade__rank", flat=True).first()

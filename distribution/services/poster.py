@@ -29,7 +29,7 @@ def share_link(*, member, product: Product | None = None, source: str = "poster"
 
 
 def poster_png(*, member, product: Product | None = None) -> bytes:
-    shop = ShopSettings.load()
+    shop = ShopSettings.get_solo()
     picture = _picture(product)
     link = share_link(member=member, product=product)
     inputs = "|".join([VERSION, member.display_name, member.avatar_url, link, shop.shop_name, picture or "",

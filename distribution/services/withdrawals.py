@@ -3,7 +3,6 @@ cannot both take it), pay out on approval through the chosen channel exactly onc
 give it back on rejection or failure."""
 
 import logging
-import secrets
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
@@ -13,6 +12,7 @@ from django.utils import timezone
 
 from config.errors import InvalidInput, InvalidStatus
 from config.money import format_yuan
+from config.numbers import new_withdrawal_number
 from distribution.errors import AboveMaximum, BelowMinimum, InsufficientBalance, NotDistributor, NotEnoughBalance
 from distribution.models import WITHDRAWAL_FLOW, DistributionSettings, LedgerKind, PayoutChannel, Withdrawal, WithdrawalStatus
 from distribution.selectors import member_is_distributor
@@ -26,13 +26,9 @@ logger = logging.getLogger(__name__)
 WHOLE = 10000
 
 
-def new_withdrawal_number() -> str:
-    return "W" + timezone.localtime().strftime("%Y%m%d%H%M%S") + f"{secrets.randbelow(10**9):09d}"
-
-
 @transaction.atomic
 def withdrawal_request(*, member, amount_fen: int, channel: str) -> Withdrawal:
-    settings = DistributionSettings.load()
+    settings = DistributionSettings.get_solo()
     if not member_is_distributor(member=member, settings=settings):
         raise NotDistributor()
     if channel not in settings.channels:

@@ -2,8 +2,9 @@ from django import forms
 from django.contrib import admin
 from django_celery_beat.admin import PeriodicTaskAdmin
 from django_celery_beat.models import PeriodicTask
+from solo.admin import SingletonModelAdmin
 
-from config.admin_tools import SingletonAdmin, YuanField
+from config.admin_tools import YuanField
 from mall.models import ShopSettings
 
 
@@ -17,7 +18,7 @@ class ShopSettingsForm(forms.ModelForm):
 
 
 @admin.register(ShopSettings)
-class ShopSettingsAdmin(SingletonAdmin):
+class ShopSettingsAdmin(SingletonModelAdmin):
     """One settings object: the list page goes straight to it."""
 
     form = ShopSettingsForm

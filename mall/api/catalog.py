@@ -1,3 +1,4 @@
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework.permissions import AllowAny
@@ -8,7 +9,7 @@ from config.media import absolute_media_url
 from config.rest import StrictIntegerField
 from config.rich_text import clean_rich_text
 from mall import selectors
-from mall.selectors import ORDERINGS
+from mall.api.filters import ProductFilter
 
 
 class CategorySerializer(serializers.Serializer):
@@ -29,12 +30,6 @@ class CategoryListApi(APIView):
         return Response(CategorySerializer(selectors.categories_active(), many=True).data)
 
 
-class ProductQuerySerializer(serializers.Serializer):
-    category = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
-    q = serializers.CharField(required=False, max_length=50, allow_blank=True, trim_whitespace=True)
-    ordering = serializers.ChoiceField(choices=list(ORDERINGS), required=False)
-
-
 class ProductListItemSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     title = serializers.CharField()
@@ -52,18 +47,11 @@ class ProductListItemSerializer(serializers.Serializer):
 class ProductListApi(generics.ListAPIView):
     permission_classes = [AllowAny]
     serializer_class = ProductListItemSerializer
-
-    @extend_schema(parameters=[ProductQuerySerializer])
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ProductFilter
 
     def get_queryset(self):
-        query = ProductQuerySerializer(data=self.request.query_params)
-        query.is_valid(raise_exception=True)
-        params = query.validated_data
-        return selectors.product_list(
-            category_id=params.get("category"), query=params.get("q", ""), ordering=params.get("ordering", "")
-        )
+        return selectors.products_for_sale()
 
 
 class SkuSerializer(serializers.Serializer):

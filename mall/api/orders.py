@@ -1,3 +1,4 @@
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
@@ -11,7 +12,8 @@ from config.validators import no_control_characters_multiline
 from mall import selectors
 from mall.api.addresses import AddressSerializer
 from mall.api.catalog import SkuLineSerializer
-from mall.models import Address, OrderStatus
+from mall.api.filters import OrderFilter
+from mall.models import Address, Order
 from mall.services.aftersales import refund_request
 from mall.services.fulfilment import order_confirm_receipt
 from mall.services.orders import Destination, LineRequest, order_cancel, order_create
@@ -111,22 +113,16 @@ class OrderCreateSerializer(serializers.Serializer):
         return Destination.of(address)
 
 
-class OrderQuerySerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=OrderStatus.values, required=False)
-
-
 class OrderListApi(generics.ListAPIView):
     throttle_scope = "order_create"
     serializer_class = OrderSerializer
 
-    @extend_schema(parameters=[OrderQuerySerializer])
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = OrderFilter
+    queryset = Order.objects.none()  # what the schema reads; get_queryset gives the member's own
 
     def get_queryset(self):
-        query = OrderQuerySerializer(data=self.request.query_params)
-        query.is_valid(raise_exception=True)
-        return selectors.member_orders(member=self.request.user, status=query.validated_data.get("status"))
+        return selectors.member_orders(member=self.request.user)
 
     @extend_schema(request=OrderCreateSerializer, responses={201: OrderSerializer})
     def post(self, request):

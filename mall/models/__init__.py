@@ -16,7 +16,6 @@ from mall.models.orders import (
     OrderEvent,
     OrderLine,
     OrderStatus,
-    new_order_number,
 )
 from mall.models.payments import (
     OPEN_REFUND_STATUSES,
@@ -61,6 +60,5 @@ __all__ = [
     "RefundStatus",
     "RefusedNotice",
     "ShopSettings",
-    "new_order_number",
     "spec_key_of",
 ]

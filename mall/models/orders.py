@@ -1,10 +1,10 @@
-import secrets
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from config.numbers import new_order_number
 from config.status import StatusFlow
 from mall.models.catalog import SKU, Product
 
@@ -48,12 +48,6 @@ ORDER_STATUS_EVENTS = {
     (OrderStatus.PAID, OrderStatus.SHIPPED): ORDER_SHIPPED,
     (OrderStatus.SHIPPED, OrderStatus.COMPLETED): ORDER_COMPLETED,
 }
-
-
-def new_order_number() -> str:
-    """Time first (operators sort and read them), then 10 random digits: another shopper
-    cannot guess a neighbour's number. 24 characters fit WeChat Pay's out_trade_no."""
-    return timezone.localtime().strftime("%Y%m%d%H%M%S") + f"{secrets.randbelow(10**10):010d}"
 
 
 class Carrier(models.TextChoices):

@@ -1,10 +1,10 @@
-import secrets
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from config.numbers import new_refund_number
 from config.status import StatusFlow
 from mall.models.orders import Order, OrderStatus
 
@@ -102,10 +102,6 @@ REFUND_FLOW = StatusFlow({
 class RefundKind(models.TextChoices):
     SHOPPER = "shopper", "买家申请"
     LATE_PAYMENT = "late_payment", "取消后到账自动退款"
-
-
-def new_refund_number() -> str:
-    return "R" + timezone.localtime().strftime("%Y%m%d%H%M%S") + f"{secrets.randbelow(10**9):09d}"
 
 
 class Refund(models.Model):

@@ -1,10 +1,12 @@
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from solo.models import SingletonModel
 
 
-class ShopSettings(models.Model):
-    """The operator's settings for the storefront: one row, edited in the admin."""
+class ShopSettings(SingletonModel):
+    """The operator's settings for the storefront: one row, edited in the admin, read
+    through the cache (django-solo: `ShopSettings.get_solo()`, refreshed on save)."""
 
     shop_name = models.CharField("店铺名称", max_length=40, default="Micromall 微商城")
     service_phone = models.CharField("客服电话", max_length=20, blank=True)
@@ -41,14 +43,6 @@ class ShopSettings(models.Model):
     def __str__(self):
         return "店铺设置"
 
-    def save(self, *args, **kwargs):
-        self.pk = 1
-        super().save(*args, **kwargs)
-
-    @classmethod
-    def load(cls) -> "ShopSettings":
-        settings, _ = cls.objects.get_or_create(pk=1)
-        return settings
 
     def shipping_fee_for(self, goods_fen: int) -> int:
         if self.free_shipping_threshold_fen is not None and goods_fen >= self.free_shipping_threshold_fen:

@@ -26,7 +26,7 @@ def order_ship(*, order: Order, carrier: str, tracking_number: str, by) -> Order
 
 def _completion_fields(now) -> dict:
     """Completing starts the after-sales window in force today."""
-    return {"completed_at": now, "after_sales_deadline": now + timedelta(days=ShopSettings.load().after_sales_days)}
+    return {"completed_at": now, "after_sales_deadline": now + timedelta(days=ShopSettings.get_solo().after_sales_days)}
 
 
 @transaction.atomic
@@ -45,7 +45,7 @@ def order_confirm_receipt(*, order: Order, member) -> Order:
 def orders_complete_due(*, now=None, batch_size: int = 500) -> int:
     """Complete orders shipped longer ago than the operator's automatic-completion days."""
     now = now or timezone.now()
-    days = ShopSettings.load().auto_complete_days
+    days = ShopSettings.get_solo().auto_complete_days
     return orders_transition_due(
         due=Order.objects.filter(status=OrderStatus.SHIPPED, shipped_at__lte=now - timedelta(days=days)),
         to=OrderStatus.COMPLETED,

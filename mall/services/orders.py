@@ -57,7 +57,7 @@ def order_create(
 ) -> Order:
     """Price the lines from the SKUs, take their stock and open an order awaiting payment."""
     lock_member(member)
-    shop = ShopSettings.load()
+    shop = ShopSettings.get_solo()
     _check_unpaid_orders(member, shop)
     if from_cart:
         lines = [LineRequest(sku_id=item.sku_id, quantity=item.quantity) for item in CartItem.objects.filter(member=member)]

@@ -112,7 +112,7 @@ def _body(order: Order) -> str:
     lines = list(order.lines.all())
     first = lines[0].title if lines else "商品"
     more = f"等{len(lines)}件" if len(lines) > 1 else ""
-    return f"{ShopSettings.load().shop_name}-{first}{more}"[:40]
+    return f"{ShopSettings.get_solo().shop_name}-{first}{more}"[:40]
 
 
 def payment_confirm(*, notice: wechat_pay.PaymentNotice, source: str = "通知") -> str:

@@ -14,12 +14,11 @@ from kombu.exceptions import OperationalError
 
 from distribution.models import Commission
 from distribution.services.binding import binding_apply
-from mall.models import ShopSettings
 from outbox.models import Delivery, DeliveryStatus
 from outbox.services import SUBSCRIBERS, deliveries_deliver_due, event_deliver, publish
 from tests.concurrency.test_storefront_races import race
 from tests.factories import MemberFactory, SKUFactory
-from tests.helpers import requires_postgres
+from tests.helpers import requires_postgres, shop_settings
 from tests.journeys import pay_at_cashier, place_order
 from wechat.models import TemplateMessage
 
@@ -30,7 +29,7 @@ pytestmark = [requires_postgres, pytest.mark.postgres, pytest.mark.django_db(tra
 def buyer_of_a_sharer(api_for):
     """A buyer brought by a sharer, the paid-message template set: paying earns commission
     and queues a 支付成功 message."""
-    ShopSettings.objects.update_or_create(pk=1, defaults={"paid_template_id": "TPL_PAID"})
+    shop_settings(**{"paid_template_id": "TPL_PAID"})
     sharer, buyer = MemberFactory(nickname="分享者"), MemberFactory(nickname="买家")
     binding_apply(member=buyer, code=sharer.referral_code)
     return sharer, api_for(buyer)

@@ -74,7 +74,7 @@ def shop(db):
     AccessAttempt.objects.create(**attempt, get_data="", post_data="", failures_since_start=1)
     AccessLog.objects.create(**attempt)
     AccessFailureLog.objects.create(**attempt)
-    ShopSettings.load(), DistributionSettings.load(), AccountSettings.get_solo()
+    ShopSettings.get_solo(), DistributionSettings.get_solo(), AccountSettings.get_solo()
     return {"member": b, "withdrawal": Withdrawal.objects.get(), "refund": Refund.objects.get()}
 
 

@@ -9,18 +9,17 @@ from mall.models import Carrier, Order
 from mall.services.fulfilment import order_confirm_receipt, order_ship
 from mall.services.orders import LineRequest, order_create
 from tests.factories import MemberFactory
-from tests.helpers import DESTINATION
+from tests.helpers import DESTINATION, operator_settings
 
 
 @pytest.fixture
 def rules(db):
     """The distribution settings, as a fresh install has them."""
-    return DistributionSettings.load()
+    return DistributionSettings.get_solo()
 
 
 def configure(**fields) -> DistributionSettings:
-    DistributionSettings.objects.filter(pk=DistributionSettings.load().pk).update(**fields)
-    return DistributionSettings.load()
+    return operator_settings(DistributionSettings, **fields)
 
 
 @pytest.fixture

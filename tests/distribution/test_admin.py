@@ -28,7 +28,8 @@ def test_distribution_admin_pages_open(client, boss, abc, path):
 
 
 def test_settings_open_as_one_form_and_refuse_more_than_100_percent(client, boss, rules):
-    assert client.get("/admin/distribution/distributionsettings/")["Location"].endswith("/1/change/")
+    page = client.get("/admin/distribution/distributionsettings/")  # the one form, no list
+    assert page.status_code == 200 and 'name="level1_rate_bp"' in page.content.decode()
     form = {
         "enabled": "on", "eligibility": "everyone", "spend_threshold_fen": "0", "binding_scope": "no_referrer",
         "binding_validity": "permanent", "binding_days": 30, "protection_days": 0, "levels": 2, "level1_rate_bp": "80",

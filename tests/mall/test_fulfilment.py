@@ -4,9 +4,10 @@ import pytest
 from django.utils import timezone
 
 from config.errors import InvalidStatus
-from mall.models import Carrier, Order, OrderEvent, OrderStatus, ShopSettings
+from mall.models import Carrier, Order, OrderEvent, OrderStatus
 from mall.services.fulfilment import order_ship, orders_complete_due
 from tests.factories import MemberFactory, SKUFactory
+from tests.helpers import shop_settings
 from tests.journeys import pay_at_cashier, place_order
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +37,7 @@ def test_only_paid_orders_ship(member_api, operator):
 
 
 def test_the_shopper_confirms_receipt_and_the_after_sales_window_starts(member_api, paid_order, operator):
-    ShopSettings.objects.update_or_create(pk=1, defaults={"after_sales_days": 7})
+    shop_settings(**{"after_sales_days": 7})
     order_ship(order=paid_order, carrier=Carrier.ZTO, tracking_number="ZTO0000000001", by=operator)
     response = member_api.post(f"/api/v1/orders/{paid_order.number}/confirm-receipt")
     assert response.status_code == 200 and response.json()["status"] == "completed"
@@ -57,7 +58,7 @@ def test_nobody_else_can_confirm_receipt(api_for, paid_order, operator):
 
 
 def test_orders_complete_by_themselves_after_the_set_days(paid_order, operator):
-    ShopSettings.objects.update_or_create(pk=1, defaults={"auto_complete_days": 10, "after_sales_days": 7})
+    shop_settings(**{"auto_complete_days": 10, "after_sales_days": 7})
     order_ship(order=paid_order, carrier=Carrier.SF, tracking_number="SF1234567890", by=operator)
     Order.objects.filter(pk=paid_order.pk).update(shipped_at=timezone.now() - timedelta(days=9, hours=23))
     assert orders_complete_due() == 0

@@ -66,8 +66,8 @@ def test_category_cannot_be_its_own_ancestor():
 
 
 def test_shop_settings_is_a_single_row_with_documented_defaults():
-    first = ShopSettings.load()
-    second = ShopSettings.load()
+    first = ShopSettings.get_solo()
+    second = ShopSettings.get_solo()
     assert first.pk == second.pk == 1
     assert ShopSettings.objects.count() == 1
     assert first.payment_window_minutes == 30

@@ -10,7 +10,6 @@ from mall.models import (
     Order,
     OrderEvent,
     OrderStatus,
-    ShopSettings,
 )
 from tests.factories import (
     AddressFactory,
@@ -19,7 +18,7 @@ from tests.factories import (
     ProductFactory,
     SKUFactory,
 )
-from tests.helpers import ADDRESS
+from tests.helpers import ADDRESS, shop_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -57,14 +56,14 @@ def test_prices_sent_by_the_client_are_ignored(member_api):
 
 
 def test_shipping_follows_the_operator_setting(member_api):
-    ShopSettings.objects.update_or_create(pk=1, defaults={"shipping_fee_fen": 800, "free_shipping_threshold_fen": 10000})
+    shop_settings(**{"shipping_fee_fen": 800, "free_shipping_threshold_fen": 10000})
     cheap, dear = SKUFactory(price_fen=9999), SKUFactory(price_fen=10000)
     assert place(member_api, [(cheap, 1)]).json()["shipping_fen"] == 800
     assert place(member_api, [(dear, 1)]).json()["shipping_fen"] == 0
 
 
 def test_payment_window_follows_the_operator_setting(member_api):
-    ShopSettings.objects.update_or_create(pk=1, defaults={"payment_window_minutes": 15})
+    shop_settings(**{"payment_window_minutes": 15})
     order = Order.objects.get(number=place(member_api, [(SKUFactory(), 1)]).json()["number"])
     assert order.expires_at - order.created_at == timedelta(minutes=15)
 
@@ -217,7 +216,7 @@ def test_order_detail(member_api):
 
 
 def test_a_free_order_is_paid_at_once(member_api):
-    ShopSettings.objects.update_or_create(pk=1, defaults={"shipping_fee_fen": 0})
+    shop_settings(**{"shipping_fee_fen": 0})
     sku = SKUFactory(price_fen=0)
     body = place(member_api, [(sku, 1)]).json()
     assert body["status"] == "paid" and body["pay_fen"] == 0 and body["paid_at"]

@@ -77,7 +77,7 @@ def test_another_members_order_page_is_not_found(client, member):
 
 
 def test_home_and_list_pages_keep_a_fixed_query_count(client):
-    ShopSettings.load()
+    ShopSettings.get_solo()
     catalogue(2)
     few_home, few_list = queries_to_get(client, "/"), queries_to_get(client, "/products/")
     catalogue(25)

@@ -6,6 +6,7 @@ from wechatpy.pay.utils import calculate_signature
 
 from mall.models import Order, OrderEvent, OrderStatus, Payment, PaymentState
 from tests.factories import MemberFactory, SKUFactory
+from tests.helpers import shop_settings
 from tests.journeys import pay_at_cashier, place_order
 from wechat.emulator.models import MchOrder
 
@@ -132,12 +133,11 @@ def test_paying_in_the_last_minutes_reuses_the_prepay(member_api):
 
 
 def test_placing_again_sends_exactly_the_first_fields(member_api):
-    from mall.models import ShopSettings
 
     order = place_order(member_api, SKUFactory())
     member_api.post(f"/api/v1/orders/{order.number}/pay", REMOTE_ADDR="10.0.0.1")
     Payment.objects.update(prepay_expires_at=timezone.now())
-    ShopSettings.objects.update(shop_name="改名后的店")  # the body must not change under WeChat
+    shop_settings(shop_name="改名后的店")  # the body must not change under WeChat
     response = member_api.post(f"/api/v1/orders/{order.number}/pay", REMOTE_ADDR="10.0.0.2")
     assert response.status_code == 200  # WeChat would answer INVALID_REQUEST to any changed field
     assert MchOrder.objects.get().client_ip == "10.0.0.1"

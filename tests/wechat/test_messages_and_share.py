@@ -2,9 +2,10 @@ import hashlib
 
 import pytest
 
-from mall.models import Carrier, ShopSettings
+from mall.models import Carrier
 from mall.services.fulfilment import order_ship
 from tests.factories import MemberFactory, SKUFactory
+from tests.helpers import shop_settings
 from tests.journeys import pay_at_cashier, place_order
 from wechat.emulator.models import EmulatedUser, IssuedToken, SentTemplateMessage
 from wechat.models import TemplateMessage
@@ -23,7 +24,7 @@ def shopper(api_for):
 
 
 def test_paid_and_shipped_send_service_messages(shopper, django_capture_on_commit_callbacks):
-    ShopSettings.objects.update_or_create(pk=1, defaults=TEMPLATES)
+    shop_settings(**TEMPLATES)
     member, api = shopper
     with django_capture_on_commit_callbacks(execute=True):
         order = pay_at_cashier(api, place_order(api, SKUFactory(price_fen=2000)))
@@ -45,7 +46,7 @@ def test_no_template_id_no_message(shopper, django_capture_on_commit_callbacks):
 
 
 def test_a_failing_message_is_retried_and_never_blocks_the_order(shopper, django_capture_on_commit_callbacks):
-    ShopSettings.objects.update_or_create(pk=1, defaults=TEMPLATES)
+    shop_settings(**TEMPLATES)
     EmulatedUser.objects.update(subscribed=False)  # WeChat answers 43004 require subscribe
     member, api = shopper
     with django_capture_on_commit_callbacks(execute=True):

@@ -7,7 +7,8 @@ from distribution.services.binding import binding_apply
 from mall.models import SKU, Address, Order
 from mall.services.addresses import address_create
 from mall.services.orders import Destination, LineRequest, order_create
-from members.models import Member, ProfileAttribute
+from members.models import BalanceKind, Member, ProfileAttribute
+from members.services.balance import balance_move_once
 from wechat.client import emulator_url
 from wechat.emulator.users import ensure_default_users
 
@@ -71,6 +72,9 @@ def _shopper(openid, nickname, gender, province, city) -> None:
     if created:
         member.set_unusable_password()
         member.save(update_fields=["password"])
+    # A little store balance to try paying with it (使用余额 at checkout); once per member.
+    balance_move_once(member_id=member.pk, amount_fen=5000, kind=BalanceKind.ADJUSTMENT, source_key=f"demo:{openid}:welcome",
+                      note="演示账户余额")
     if not Address.objects.filter(member=member).exists():
         address_create(member=member, name=nickname, phone="13800138000", province=province, city=city,
                        district="", detail="幸福路 88 号 3 栋 1201")

@@ -41,7 +41,7 @@ def paid_message(event):
         dedup="paid",
         template_id=ShopSettings.get_solo().paid_template_id,
         first="您的订单已支付成功",
-        keywords=[order.number, f"¥{format_yuan(order.pay_fen)}", _time(order.paid_at)],
+        keywords=[order.number, f"¥{format_yuan(order.paid_total_fen)}", _time(order.paid_at)],
         remark="我们会尽快为您发货，点击查看订单详情。",
     )
 

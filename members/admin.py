@@ -5,7 +5,9 @@ from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
 
-from members.models import OperatorAccount, ProfileAttribute
+from config.admin_tools import ReadOnlyAdmin
+from config.money import format_yuan
+from members.models import BalanceEntry, OperatorAccount, ProfileAttribute
 
 
 class SuperuserOnly:
@@ -97,3 +99,23 @@ class ProfileAttributeAdmin(admin.ModelAdmin):
     @admin.display(description="可选值")
     def choice_list(self, attribute):
         return "、".join(attribute.choices) or "—"
+
+
+@admin.register(BalanceEntry)
+class BalanceEntryAdmin(ReadOnlyAdmin):
+    """Every movement of members' store balance: read only, like all money history."""
+
+    list_display = ["created_at", "member", "kind", "amount_yuan", "balance_after_yuan", "source_key", "note"]
+    list_filter = ["kind", "created_at"]
+    search_fields = ["member__nickname", "=member__phone", "source_key"]
+    list_select_related = ["member"]
+    raw_id_fields = ["member"]
+    date_hierarchy = "created_at"
+
+    @admin.display(description="金额（元）", ordering="amount_fen")
+    def amount_yuan(self, entry):
+        return format_yuan(entry.amount_fen)
+
+    @admin.display(description="变动后余额（元）")
+    def balance_after_yuan(self, entry):
+        return format_yuan(entry.balance_after_fen)

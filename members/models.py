@@ -127,3 +127,34 @@ class ProfileAttribute(models.Model):
             raise ValidationError({"choices": "单选类型至少需要一个选项"})
         if self.min_value is not None and self.max_value is not None and self.min_value > self.max_value:
             raise ValidationError({"max_value": "最大值不能小于最小值"})
+
+
+class BalanceKind(models.TextChoices):
+    WITHDRAWAL = "withdrawal", "佣金提现到余额"
+    ORDER_PAYMENT = "order_payment", "下单抵扣"
+    ORDER_RETURN = "order_return", "订单取消退回"
+    REFUND = "refund", "售后退回余额"
+    ADJUSTMENT = "adjustment", "运营调整"
+
+
+class BalanceEntry(models.Model):
+    """One movement of a member's store balance (余额): append-only, unique per source, so
+    the same event can never move the money twice. The balance on the member is the sum."""
+
+    member = models.ForeignKey(Member, verbose_name="会员", on_delete=models.PROTECT, related_name="balance_entries")
+    kind = models.CharField("类型", max_length=16, choices=BalanceKind.choices)
+    amount_fen = models.BigIntegerField("金额（分）", help_text="正数为增加，负数为减少")
+    balance_after_fen = models.BigIntegerField("变动后余额（分）")
+    source_key = models.CharField("来源", max_length=100, unique=True)
+    note = models.CharField("说明", max_length=200, blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "余额流水"
+        verbose_name_plural = "余额流水"
+        ordering = ["-id"]
+        constraints = [models.CheckConstraint(condition=~Q(amount_fen=0), name="balance_entry_not_zero")]
+        indexes = [models.Index(fields=["member", "-id"], name="balance_entry_member_recent")]
+
+    def __str__(self):
+        return self.source_key

@@ -1,8 +1,18 @@
 """Reads about members."""
 
-from members.models import ProfileAttribute
+from django.db.models import F, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
+
+from members.models import BalanceEntry, Member, ProfileAttribute
 
 
 def active_attributes() -> dict[str, ProfileAttribute]:
     """The profile fields the shop asks about now, by key (retired ones are kept, not asked)."""
     return {attribute.key: attribute for attribute in ProfileAttribute.objects.filter(is_active=True)}
+
+
+def balance_differences() -> list[tuple[int, int, int]]:
+    """(member id, balance on the member, sum of their ledger) wherever the two differ."""
+    booked = BalanceEntry.objects.filter(member=OuterRef("pk")).order_by().values("member").annotate(total=Sum("amount_fen")).values("total")
+    rows = Member.objects.annotate(booked=Coalesce(Subquery(booked), 0)).exclude(balance_fen=F("booked"))
+    return list(rows.order_by("pk").values_list("pk", "balance_fen", "booked"))

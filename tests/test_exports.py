@@ -97,7 +97,7 @@ def test_orders_export_has_one_row_per_line(client, boss, action):
         [titles[1], {"颜色:黑", "尺码:L"}, number(1), "19.90"],
     ]
     assert column(rows, "订单号") == [order.number, order.number]  # the order's columns on every line
-    assert column(rows, "实付（元）") == [format_yuan(order.pay_fen)] * 2
+    assert column(rows, "微信支付（元）") == [format_yuan(order.pay_fen)] * 2
 
 
 def queries_to_export(client, orders) -> int:

@@ -112,7 +112,7 @@ def commissions_void(*, order: Order) -> int:
 def void_target(commission: Commission, order: Order) -> int:
     """How much of this commission the order's refunds so far must have voided."""
     # Refunds count against the goods first: shipping is not what commission was paid on.
-    goods = order.pay_fen - order.shipping_fen
+    goods = order.paid_total_fen - order.shipping_fen
     refunded_goods = min(order.refunded_fen, goods)
     return commission.amount_fen if refunded_goods >= goods else commission.amount_fen * refunded_goods // goods
 
@@ -150,8 +150,8 @@ def _due(now) -> "QuerySet[Commission]":  # noqa: F821
         order__after_sales_deadline__lte=cutoff,
         # Refunds are voided by a task after the refund lands; until it has run, the
         # commission waits (never released on money that went back). Same rule as void_target.
-        voided_fen__gte=F("amount_fen") * Least(F("order__refunded_fen"), F("order__pay_fen") - F("order__shipping_fen"))
-        / (F("order__pay_fen") - F("order__shipping_fen")),
+        voided_fen__gte=F("amount_fen") * Least(F("order__refunded_fen"), F("order__pay_fen") + F("order__balance_fen") - F("order__shipping_fen"))
+        / (F("order__pay_fen") + F("order__balance_fen") - F("order__shipping_fen")),
     ).exclude(Exists(open_refund))
 
 

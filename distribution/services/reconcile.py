@@ -6,6 +6,8 @@ For every sharer:
   their available and withdrawn commissions (void ones count for nothing);
 - withdrawing equals their pending or paying withdrawals, withdrawn their paid ones.
 
+For every member, their store balance (余额) equals the sum of its ledger.
+
 For every order (completeness: an event that was never handled shows up here):
 - a paid order had its commission worked out (rows, or the recorded reason for none);
 - a refunded one had the refunded part of its frozen commission voided, to the fen.
@@ -22,6 +24,7 @@ from django.utils import timezone
 from distribution.models import Account, Commission, CommissionStatus, LedgerEntry, OrderReferral, Withdrawal, WithdrawalStatus
 from distribution.services.commissions import void_target
 from mall.models import Order
+from members.selectors import balance_differences
 
 IN_FLIGHT = timedelta(minutes=15)
 
@@ -40,7 +43,7 @@ class Difference:
 
 
 def reconcile(*, now=None) -> list[Difference]:
-    differences = _balances() + _orders(now or timezone.now())
+    differences = _balances() + _orders(now or timezone.now()) + _store_balances()
     for difference in differences:
         logger.error("commission reconciliation: %s", difference)
     return differences
@@ -86,6 +89,11 @@ def _balances() -> list[Difference]:
         ]
         differences += [Difference(f"member {member_id}", what, expected, actual) for what, expected, actual in checks if expected != actual]
     return differences
+
+
+def _store_balances() -> list[Difference]:
+    """Members' store balance (余额) against its own ledger."""
+    return [Difference(f"member {pk}", "store balance per its ledger", booked, balance) for pk, balance, booked in balance_differences()]
 
 
 def _orders(now) -> list[Difference]:

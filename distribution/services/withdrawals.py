@@ -5,9 +5,7 @@ give it back on rejection or failure."""
 import logging
 from datetime import timedelta
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from config.errors import InvalidInput, InvalidStatus
@@ -18,6 +16,8 @@ from distribution.models import WITHDRAWAL_FLOW, DistributionSettings, LedgerKin
 from distribution.selectors import member_is_distributor
 from distribution.services.commissions import commissions_mark_withdrawn
 from distribution.services.ledger import book
+from members.models import BalanceKind
+from members.services.balance import balance_move
 from outbox.services import status_move
 from wechat import payouts
 
@@ -83,7 +83,8 @@ def _withdrawal_paid(withdrawal: Withdrawal, reference: str) -> Withdrawal:
     book(member_id=withdrawal.member_id, kind=LedgerKind.PAID, withdrawal=withdrawal, source_key=f"withdrawal:{withdrawal.pk}:paid",
          withdrawing=-withdrawal.amount_fen, withdrawn=withdrawal.amount_fen)
     if withdrawal.channel == PayoutChannel.BALANCE:
-        get_user_model().objects.filter(pk=withdrawal.member_id).update(balance_fen=F("balance_fen") + withdrawal.net_fen)
+        balance_move(member_id=withdrawal.member_id, amount_fen=withdrawal.net_fen, kind=BalanceKind.WITHDRAWAL,
+                     source_key=f"withdrawal:{withdrawal.pk}", note=f"佣金提现 {withdrawal.number}")
     commissions_mark_withdrawn(member_id=withdrawal.member_id)
     withdrawal.refresh_from_db()
     return withdrawal

@@ -124,14 +124,14 @@ class OrderAdmin(admin.ModelAdmin):
     inlines = [OrderLineInline, PaymentInline, RefundInline, OrderEventInline]
     actions = ["ship_orders", "cancel_orders", export_csv, export_xlsx]
     readonly_fields = [
-        "number", "member", "status", "goods_yuan", "shipping_yuan", "discount_yuan", "pay_yuan",
+        "number", "member", "status", "goods_yuan", "shipping_yuan", "discount_yuan", "balance_yuan", "pay_yuan",
         "receiver_name", "receiver_phone", "province", "city", "district", "address_detail", "note",
         "carrier", "tracking_number", "refunded_yuan",
         "created_at", "expires_at", "paid_at", "shipped_at", "completed_at", "after_sales_deadline", "cancelled_at",
     ]
     fieldsets = [
         ("订单", {"fields": ["number", "member", "status", "note", "operator_note"]}),
-        ("金额（元）", {"fields": ["goods_yuan", "shipping_yuan", "discount_yuan", "pay_yuan", "refunded_yuan"]}),
+        ("金额（元）", {"fields": ["goods_yuan", "shipping_yuan", "discount_yuan", "balance_yuan", "pay_yuan", "refunded_yuan"]}),
         ("收货信息", {"fields": ["receiver_name", "receiver_phone", "province", "city", "district", "address_detail"]}),
         ("物流", {"fields": ["carrier", "tracking_number"]}),
         ("时间", {"fields": ["created_at", "expires_at", "paid_at", "shipped_at", "completed_at", "after_sales_deadline", "cancelled_at"]}),
@@ -143,7 +143,8 @@ class OrderAdmin(admin.ModelAdmin):
         ("商品金额（元）", lambda o: format_yuan(o.goods_fen)),
         ("运费（元）", lambda o: format_yuan(o.shipping_fen)),
         ("优惠（元）", lambda o: format_yuan(o.discount_fen)),
-        ("实付（元）", lambda o: format_yuan(o.pay_fen)),
+        ("余额抵扣（元）", lambda o: format_yuan(o.balance_fen)),
+        ("微信支付（元）", lambda o: format_yuan(o.pay_fen)),
         ("已退款（元）", lambda o: format_yuan(o.refunded_fen)),
         ("快递公司", lambda o: o.get_carrier_display()),
         ("快递单号", "tracking_number"),
@@ -191,6 +192,10 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.display(description="优惠")
     def discount_yuan(self, order):
         return format_yuan(order.discount_fen)
+
+    @admin.display(description="余额抵扣")
+    def balance_yuan(self, order):
+        return format_yuan(order.balance_fen)
 
     @admin.display(description="实付（元）", ordering="pay_fen")
     def pay_yuan(self, order):

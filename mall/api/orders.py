@@ -63,7 +63,8 @@ class OrderSerializer(serializers.Serializer):
     goods_fen = serializers.IntegerField()
     shipping_fen = serializers.IntegerField()
     discount_fen = serializers.IntegerField()
-    pay_fen = serializers.IntegerField()
+    balance_fen = serializers.IntegerField(help_text="余额抵扣的部分（分）；未使用余额时为 0")
+    pay_fen = serializers.IntegerField(help_text="微信支付应付（分）= 商品 + 运费 − 优惠 − 余额抵扣")
     lines = OrderLineSerializer(many=True)
     address = OrderAddressSerializer(source="*")
     note = serializers.CharField()
@@ -90,6 +91,7 @@ class OrderCreateSerializer(serializers.Serializer):
     note = serializers.CharField(
         required=False, allow_blank=True, max_length=200, default="", validators=[no_control_characters_multiline]
     )
+    use_balance = serializers.BooleanField(required=False, default=False, help_text="用商城余额抵扣（余额不足的部分用微信支付）")
 
     def validate(self, data):
         errors = {}
@@ -135,6 +137,7 @@ class OrderListApi(generics.ListAPIView):
             lines=[LineRequest(**line) for line in data.get("lines", [])],
             from_cart=data["from_cart"],
             note=data["note"],
+            use_balance=data["use_balance"],
         )
         order = selectors.member_order(member=request.user, number=order.number)
         return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)

@@ -69,7 +69,10 @@ class Order(models.Model):
     goods_fen = models.PositiveBigIntegerField("商品金额（分）")
     shipping_fen = models.PositiveBigIntegerField("运费（分）")
     discount_fen = models.PositiveBigIntegerField("优惠（分）", default=0)
-    pay_fen = models.PositiveBigIntegerField("应付（分）")
+    # Paid from the member's store balance (余额) when the order was placed; pay_fen is what
+    # WeChat Pay collects on top of it.
+    balance_fen = models.PositiveBigIntegerField("余额抵扣（分）", default=0)
+    pay_fen = models.PositiveBigIntegerField("微信支付（分）")
 
     # Where it goes, copied from the address book: later edits there do not move parcels.
     receiver_name = models.CharField("收货人", max_length=20)
@@ -83,6 +86,7 @@ class Order(models.Model):
     carrier = models.CharField("快递公司", max_length=10, choices=Carrier.choices, blank=True)
     tracking_number = models.CharField("快递单号", max_length=40, blank=True)
     refunded_fen = models.PositiveBigIntegerField("已退款（分）", default=0)
+    balance_refunded_fen = models.PositiveBigIntegerField("已退回余额（分）", default=0)
 
     created_at = models.DateTimeField("下单时间", default=timezone.now)
     expires_at = models.DateTimeField("支付截止")
@@ -101,11 +105,15 @@ class Order(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(pay_fen=F("goods_fen") + F("shipping_fen") - F("discount_fen")),
-                name="order_pay_is_goods_plus_shipping_minus_discount",
+                condition=Q(pay_fen=F("goods_fen") + F("shipping_fen") - F("discount_fen") - F("balance_fen")),
+                name="order_pay_is_goods_plus_shipping_minus_discount_and_balance",
             ),
             models.CheckConstraint(condition=Q(status__in=OrderStatus.values), name="order_status_known"),
-            models.CheckConstraint(condition=Q(refunded_fen__lte=F("pay_fen")), name="order_refunds_within_paid"),
+            models.CheckConstraint(condition=Q(refunded_fen__lte=F("pay_fen") + F("balance_fen")), name="order_refunds_within_paid"),
+            models.CheckConstraint(
+                condition=Q(balance_refunded_fen__lte=F("balance_fen")) & Q(balance_refunded_fen__lte=F("refunded_fen")),
+                name="order_balance_refunds_within_balance",
+            ),
         ]
         indexes = [
             models.Index(fields=["member", "-created_at"], name="order_member_recent"),
@@ -121,8 +129,13 @@ class Order(models.Model):
         return f"{self.province}{self.city}{self.district}{self.address_detail}"
 
     @property
+    def paid_total_fen(self) -> int:
+        """What the shopper pays in all: through WeChat Pay and from their balance."""
+        return self.pay_fen + self.balance_fen
+
+    @property
     def refundable_fen(self) -> int:
-        return self.pay_fen - self.refunded_fen
+        return self.paid_total_fen - self.refunded_fen
 
     @property
     def after_sales_open(self) -> bool:

@@ -1,7 +1,7 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from config.numbers import new_refund_number
@@ -111,6 +111,9 @@ class Refund(models.Model):
     out_refund_no = models.CharField("退款单号", max_length=32, unique=True, default=new_refund_number, editable=False)
     kind = models.CharField("类型", max_length=20, choices=RefundKind.choices, default=RefundKind.SHOPPER)
     amount_fen = models.PositiveBigIntegerField("退款金额（分）")
+    # The part that goes back to the store balance (the order was partly paid from it);
+    # the rest goes back through WeChat Pay. WeChat's part is returned first.
+    balance_fen = models.PositiveBigIntegerField("退回余额（分）", default=0)
     reason = models.CharField("原因", max_length=200)
     status = models.CharField("状态", max_length=12, choices=RefundStatus.choices, default=RefundStatus.REQUESTED)
     # Where the order goes back to when this request is rejected, or after a partial refund.
@@ -138,6 +141,7 @@ class Refund(models.Model):
         permissions = [("approve_refund", "审核退款（同意、拒绝、重新提交）")]
         constraints = [
             models.CheckConstraint(condition=Q(amount_fen__gt=0), name="refund_amount_positive"),
+            models.CheckConstraint(condition=Q(balance_fen__lte=F("amount_fen")), name="refund_balance_part_within_amount"),
             # One after-sales request in flight per order at a time.
             models.UniqueConstraint(fields=["order"], condition=Q(status__in=OPEN_REFUND_STATUSES), name="refund_one_open_per_order"),
         ]
@@ -145,3 +149,8 @@ class Refund(models.Model):
 
     def __str__(self):
         return self.out_refund_no
+
+    @property
+    def wechat_fen(self) -> int:
+        """The part WeChat Pay sends back."""
+        return self.amount_fen - self.balance_fen

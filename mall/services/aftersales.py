@@ -34,6 +34,8 @@ from mall.models import (
     RefundStatus,
 )
 from mall.services.transitions import order_transition, stock_give_back
+from members.models import BalanceKind
+from members.services.balance import balance_move_once
 from outbox.services import publish, status_move
 from wechat import pay as wechat_pay
 
@@ -58,6 +60,7 @@ def refund_request(*, order: Order, member, reason: str, amount_fen: int | None 
         refund = Refund.objects.create(
             order=locked,
             amount_fen=amount,
+            balance_fen=_balance_part(locked, amount),
             reason=reason,
             requested_by=member,
             order_status_before=locked.status,
@@ -74,6 +77,12 @@ def refund_request(*, order: Order, member, reason: str, amount_fen: int | None 
         reason=f"申请退款 ¥{format_yuan(amount)}：{reason}",
     )
     return refund
+
+
+def _balance_part(order: Order, amount: int) -> int:
+    """WeChat Pay's part goes back first; what is left of the amount returns to the balance."""
+    wechat_left = order.pay_fen - (order.refunded_fen - order.balance_refunded_fen)
+    return max(0, amount - wechat_left)
 
 
 def refund_approve(*, refund: Refund, by) -> Refund:
@@ -132,17 +141,26 @@ def refund_reject(*, refund: Refund, by, reason: str) -> Refund:
 
 def refund_submit(*, refund_id: int) -> str:
     """Hand an approved refund to WeChat Pay. Safe to run again: only an `approved`
-    refund is sent, and WeChat refunds one out_refund_no once."""
+    refund is sent, and WeChat refunds one out_refund_no once. A refund with nothing to
+    send through WeChat (all of it back to the balance) completes here and now."""
     refund = Refund.objects.select_related("order").filter(pk=refund_id, status=RefundStatus.APPROVED).first()
     if refund is None:
         return "not approved"
+    if refund.wechat_fen == 0:
+        with transaction.atomic():
+            order = Order.objects.select_for_update().get(pk=refund.order_id)
+            refund = Refund.objects.select_for_update().get(pk=refund.pk)
+            if refund.status != RefundStatus.APPROVED:
+                return "not approved"
+            _refund_complete(order, refund, refunded_at=timezone.now())
+        return "refunded to balance"
     payment = Payment.objects.get(order_id=refund.order_id)
     try:
         refund_id_at_wechat = wechat_pay.refund(
             out_trade_no=payment.out_trade_no,
             out_refund_no=refund.out_refund_no,
             total_fee=payment.amount_fen,
-            refund_fee=refund.amount_fen,
+            refund_fee=refund.wechat_fen,
             reason=refund.reason,
             notify_url=refund_notify_url(),
         )
@@ -175,8 +193,8 @@ def refund_confirm(*, notice: wechat_pay.RefundNotice) -> str:
     refund = Refund.objects.filter(out_refund_no=notice.out_refund_no).first()
     if refund is None:
         raise RefundRejected(f"unknown out_refund_no {notice.out_refund_no}")
-    if notice.refund_fee != refund.amount_fen:
-        raise RefundRejected(f"{notice.out_refund_no}: refunded {notice.refund_fee}, asked {refund.amount_fen}")
+    if notice.refund_fee != refund.wechat_fen:
+        raise RefundRejected(f"{notice.out_refund_no}: refunded {notice.refund_fee}, asked {refund.wechat_fen}")
 
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=refund.order_id)
@@ -189,17 +207,27 @@ def refund_confirm(*, notice: wechat_pay.RefundNotice) -> str:
             return "failed"
         # The money went back, whatever we thought before (even a refund given up after
         # WeChat reported it abnormal can succeed later, once the merchant fixes it).
-        was_open = refund.status in OPEN_REFUND_STATUSES
-        now = timezone.now()
-        _refund_move(refund, RefundStatus.REFUNDED, refunded_at=notice.succeeded_at or now, wechat_refund_id=notice.refund_id)
-        Order.objects.filter(pk=order.pk).update(refunded_fen=F("refunded_fen") + refund.amount_fen)
-        order.refresh_from_db()
-        if refund.restock:
-            stock_give_back([order.pk])
-        order = _after_refund(order, refund, was_open=was_open)
-        refund.refresh_from_db()
-        publish(ORDER_REFUNDED, order_id=order.pk, refund_id=refund.pk)
+        _refund_complete(order, refund, refunded_at=notice.succeeded_at or timezone.now(), wechat_refund_id=notice.refund_id)
         return "refunded"
+
+
+def _refund_complete(order: Order, refund: Refund, **fields) -> None:
+    """The money is back (WeChat said so, or it all went to the balance): record it, return
+    the balance part, the stock if due, move the order on and announce it. Under the
+    order's and the refund's row locks."""
+    was_open = refund.status in OPEN_REFUND_STATUSES
+    _refund_move(refund, RefundStatus.REFUNDED, **fields)
+    Order.objects.filter(pk=order.pk).update(
+        refunded_fen=F("refunded_fen") + refund.amount_fen, balance_refunded_fen=F("balance_refunded_fen") + refund.balance_fen
+    )
+    if refund.balance_fen:
+        balance_move_once(member_id=order.member_id, amount_fen=refund.balance_fen, kind=BalanceKind.REFUND,
+                          source_key=f"refund:{refund.pk}:balance", note=f"退款 {refund.out_refund_no}")
+    order.refresh_from_db()
+    if refund.restock:
+        stock_give_back([order.pk])
+    order = _after_refund(order, refund, was_open=was_open)
+    publish(ORDER_REFUNDED, order_id=order.pk, refund_id=refund.pk)
 
 
 def _after_refund(order: Order, refund: Refund, *, was_open: bool) -> Order:
@@ -207,7 +235,7 @@ def _after_refund(order: Order, refund: Refund, *, was_open: bool) -> Order:
     back to the status it had before the request. A refund that had been given up moves
     the order only if it completes the refund (and never out of another open request)."""
     amount = f"¥{format_yuan(refund.amount_fen)}"
-    fully = order.refunded_fen == order.pay_fen
+    fully = order.refunded_fen == order.paid_total_fen
     moves = was_open or (fully and order.status != OrderStatus.REFUNDING)
     if refund.kind == RefundKind.LATE_PAYMENT or not moves:
         OrderEvent.objects.create(

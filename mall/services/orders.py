@@ -25,7 +25,9 @@ from mall.models import (
     ShopSettings,
 )
 from mall.services.locks import lock_member
-from mall.services.transitions import order_transition, orders_transition_due, sales_count, stock_give_back
+from mall.services.transitions import balance_give_back, order_transition, orders_transition_due, sales_count, stock_give_back
+from members.models import BalanceKind, Member
+from members.services.balance import balance_move
 from outbox.services import publish
 
 
@@ -53,9 +55,12 @@ class Destination:
 
 @transaction.atomic
 def order_create(
-    *, member, destination: Destination, lines: list[LineRequest] | None = None, from_cart: bool = False, note: str = ""
+    *, member, destination: Destination, lines: list[LineRequest] | None = None, from_cart: bool = False, note: str = "",
+    use_balance: bool = False,
 ) -> Order:
-    """Price the lines from the SKUs, take their stock and open an order awaiting payment."""
+    """Price the lines from the SKUs, take their stock and open an order awaiting payment.
+    With `use_balance`, as much as the member's store balance covers is taken from it now
+    (WeChat Pay collects the rest); an order the balance covers in full is paid at once."""
     lock_member(member)
     shop = ShopSettings.get_solo()
     _check_unpaid_orders(member, shop)
@@ -85,13 +90,17 @@ def order_create(
     ]
     goods_fen = sum(line.pay_fen for line in order_lines)
     shipping_fen = shop.shipping_fee_for(goods_fen)
+    due_fen = goods_fen + shipping_fen
+    # Read under the member lock; the guarded UPDATE in balance_move is the last word.
+    balance_fen = min(Member.objects.values_list("balance_fen", flat=True).get(pk=member.pk), due_fen) if use_balance else 0
     now = timezone.now()
     order = Order.objects.create(
         member=member,
         goods_fen=goods_fen,
         shipping_fen=shipping_fen,
         discount_fen=0,
-        pay_fen=goods_fen + shipping_fen,
+        balance_fen=balance_fen,
+        pay_fen=due_fen - balance_fen,
         receiver_name=destination.name,
         receiver_phone=destination.phone,
         province=destination.province,
@@ -102,6 +111,9 @@ def order_create(
         created_at=now,
         expires_at=now + timedelta(minutes=shop.payment_window_minutes),
     )
+    if balance_fen:
+        balance_move(member_id=member.pk, amount_fen=-balance_fen, kind=BalanceKind.ORDER_PAYMENT,
+                     source_key=f"order:{order.pk}:balance", note=f"订单 {order.number}")
     for line in order_lines:
         line.order = order
     OrderLine.objects.bulk_create(order_lines)
@@ -181,13 +193,14 @@ def _line_image(sku: SKU) -> str:
 
 
 def _settle_free_order(order: Order) -> Order:
-    """Nothing to pay (free goods, free shipping): the order is paid at once."""
+    """Nothing left for WeChat Pay (free goods and shipping, or all from the balance): the
+    order is paid at once."""
     order = order_transition(
         order=order,
         to=OrderStatus.PAID,
         actor=None,
         actor_kind=ActorKind.SYSTEM,
-        reason="0 元订单，无需支付",
+        reason="余额全额支付" if order.balance_fen else "0 元订单，无需支付",
         paid_at=timezone.now(),
     )
     sales_count(order)
@@ -205,12 +218,14 @@ def order_cancel(*, order: Order, actor=None, actor_kind: str = ActorKind.SHOPPE
         cancelled_at=timezone.now(),
     )
     stock_give_back([order.pk])
+    balance_give_back([order.pk])
     return order
 
 
 def orders_cancel_expired(*, now=None, batch_size: int = 500) -> int:
-    """Cancel unpaid orders whose payment window has closed and give their stock back.
-    Whoever changes an order's status first (this job or the shopper) gives stock back."""
+    """Cancel unpaid orders whose payment window has closed and give their stock (and any
+    balance they took) back. Whoever changes an order's status first (this job or the
+    shopper) gives them back."""
     now = now or timezone.now()
     return orders_transition_due(
         due=Order.objects.filter(status=OrderStatus.PENDING_PAYMENT, expires_at__lte=now),
@@ -218,5 +233,5 @@ def orders_cancel_expired(*, now=None, batch_size: int = 500) -> int:
         reason="超时未支付，自动取消",
         fields={"cancelled_at": now},
         batch_size=batch_size,
-        after=stock_give_back,
+        after=lambda ids: (stock_give_back(ids), balance_give_back(ids)),
     )

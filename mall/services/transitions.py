@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from config.errors import InvalidStatus
 from mall.models import ORDER_FLOW, ORDER_STATUS_EVENTS, SKU, ActorKind, Order, OrderEvent, OrderLine, Product
+from members.models import BalanceKind
+from members.services.balance import balance_move_once
 from outbox.services import publish, status_move
 
 
@@ -72,6 +74,16 @@ def stock_give_back(order_ids: list[int]) -> None:
     )
     for row in returned:
         SKU.objects.filter(pk=row["sku_id"]).update(stock=F("stock") + row["quantity"])
+
+
+def balance_give_back(order_ids: list[int]) -> None:
+    """Return what these (cancelled) orders took from their members' balance; once each,
+    by the source key, however many times it is asked."""
+    for pk, member_id, number, balance_fen in (
+        Order.objects.filter(pk__in=order_ids, balance_fen__gt=0).order_by("member_id", "pk").values_list("pk", "member_id", "number", "balance_fen")
+    ):
+        balance_move_once(member_id=member_id, amount_fen=balance_fen, kind=BalanceKind.ORDER_RETURN,
+                          source_key=f"order:{pk}:balance-back", note=f"订单 {number} 取消")
 
 
 def sales_count(order: Order) -> None:

@@ -46,6 +46,7 @@ GROUPS = {
         "distribution.commission": VIEW,
         "distribution.ledgerentry": VIEW,
         "distribution.distributiondashboard": VIEW,
+        "members.balanceentry": VIEW,
         "members.member": VIEW,
     },
     # What brings people in and back: the home page banners, channels and their QR

@@ -22,6 +22,7 @@ from distribution.services.commissions import commissions_release_due
 from distribution.services.withdrawals import withdrawal_request
 from mall.models import Banner, Payment, Refund, RefundStatus, RefusedNotice, ShopSettings
 from members.models import Member, OperatorAccount, ProfileAttribute
+from members.services.balance import balance_move
 from members.services.operator_groups import GROUPS, MANAGER
 from tests.distribution.conftest import buy, complete
 from tests.factories import MemberFactory, ProductImageFactory, SKUFactory
@@ -54,6 +55,7 @@ def shop(db):
     paid = complete(buy(b, sku), days_ago=1)
     commissions_release_due(now=timezone.now())
     withdrawal_request(member=a, amount_fen=500, channel="wechat")
+    balance_move(member_id=b.pk, amount_fen=100, kind="adjustment", source_key="test:grant")
     waiting = buy(b, sku)
     Refund.objects.create(order=waiting, amount_fen=1000, reason="不想要了", status=RefundStatus.REQUESTED, order_status_before="paid")
     ReferralChange.objects.create(member=b, new_referrer=a, source="link", reason="测试")

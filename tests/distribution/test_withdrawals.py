@@ -100,6 +100,8 @@ def test_to_store_balance_there_is_no_fee_and_the_balance_grows(sharer, operator
     withdrawal = withdrawal_approve(withdrawal=Withdrawal.objects.get(pk=ask(api, 700, "balance").json()["id"]), by=operator)
     assert withdrawal.fee_fen == 0 and withdrawal.status == WithdrawalStatus.PAID
     assert Member.objects.get(pk=b.pk).balance_fen == 700
+    entry = b.balance_entries.get()  # with its ledger row, unique to the withdrawal
+    assert (entry.kind, entry.amount_fen, entry.source_key) == ("withdrawal", 700, f"withdrawal:{withdrawal.pk}")
     assert Commission.objects.get(beneficiary=b, level=1, status=CommissionStatus.AVAILABLE)  # partly drawn: still available
     assert reconcile() == []
 

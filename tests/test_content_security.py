@@ -139,3 +139,11 @@ def test_a_banner_links_only_inside_the_shop(link):
     with pytest.raises(ValidationError):
         banner.full_clean()
     Banner(title="横幅", image="b.png", link_url="/products/?q=礼盒").full_clean()
+
+
+def test_live_mode_installs_no_emulator():
+    root = Path(__file__).resolve().parent.parent
+    environment = {**os.environ, "WECHAT_MODE": "live"}
+    probe = "from django.apps import apps; print(apps.is_installed('wechat.emulator'))"
+    result = subprocess.run([sys.executable, "manage.py", "shell", "-c", probe], cwd=root, env=environment, capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip().splitlines()[-1] == "False", result.stderr

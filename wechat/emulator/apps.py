@@ -3,8 +3,8 @@ from django.core import checks
 
 
 class EmulatorConfig(AppConfig):
-    """The built-in fake WeChat. Its tables exist in every mode; its URLs are mounted
-    only when WECHAT_MODE=emulator (see config/urls.py)."""
+    """The built-in fake WeChat: installed (tables, URLs) only when WECHAT_MODE=emulator
+    (config/settings.py, config/urls.py)."""
 
     name = "wechat.emulator"
     label = "wx_emulator"

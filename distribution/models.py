@@ -70,10 +70,10 @@ class DistributionSettings(SingletonModel):
         verbose_name = "分销设置"
         verbose_name_plural = "分销设置"
         constraints = [
-            models.CheckConstraint(condition=Q(id=1), name="distribution_settings_singleton"),
-            models.CheckConstraint(condition=Q(levels__in=[1, 2]), name="distribution_two_levels_at_most"),
+            models.CheckConstraint(condition=Q(id=1), name="distribution_settings_singleton", violation_error_message="分销设置只有一份"),
+            models.CheckConstraint(condition=Q(levels__in=[1, 2]), name="distribution_two_levels_at_most", violation_error_message="分销最多两级"),
             models.CheckConstraint(
-                condition=Q(level1_rate_bp__lte=10000 - F("level2_rate_bp")), name="distribution_rates_within_whole"
+                condition=Q(level1_rate_bp__lte=10000 - F("level2_rate_bp")), name="distribution_rates_within_whole", violation_error_message="一级与二级佣金比例之和不能超过 100%"
             ),
         ]
 
@@ -107,7 +107,7 @@ class Grade(models.Model):
         verbose_name_plural = "分销员等级"
         ordering = ["rank"]
         constraints = [
-            models.CheckConstraint(condition=Q(level1_rate_bp__lte=10000 - F("level2_rate_bp")), name="grade_rates_within_whole"),
+            models.CheckConstraint(condition=Q(level1_rate_bp__lte=10000 - F("level2_rate_bp")), name="grade_rates_within_whole", violation_error_message="一级与二级佣金比例之和不能超过 100%"),
         ]
 
     def __str__(self):
@@ -174,7 +174,7 @@ class Referral(models.Model):
         verbose_name = "推荐关系"
         verbose_name_plural = "推荐关系"
         ordering = ["-bound_at"]
-        constraints = [models.CheckConstraint(condition=~Q(member=F("referrer")), name="referral_not_self")]
+        constraints = [models.CheckConstraint(condition=~Q(member=F("referrer")), name="referral_not_self", violation_error_message="不能绑定自己为推荐人")]
 
     def __str__(self):
         return f"{self.member} ← {self.referrer}"
@@ -266,10 +266,10 @@ class Commission(models.Model):
         verbose_name_plural = "佣金"
         ordering = ["-id"]
         constraints = [
-            models.UniqueConstraint(fields=["line", "beneficiary", "level"], name="commission_once_per_line_level"),
-            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="commission_amount_positive"),
-            models.CheckConstraint(condition=Q(voided_fen__lte=F("amount_fen")), name="commission_void_within_amount"),
-            models.CheckConstraint(condition=Q(level__in=[1, 2]), name="commission_level_1_or_2"),
+            models.UniqueConstraint(fields=["line", "beneficiary", "level"], name="commission_once_per_line_level", violation_error_message="这笔佣金已存在"),
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="commission_amount_positive", violation_error_message="佣金金额必须大于 0"),
+            models.CheckConstraint(condition=Q(voided_fen__lte=F("amount_fen")), name="commission_void_within_amount", violation_error_message="失效金额不能超过佣金金额"),
+            models.CheckConstraint(condition=Q(level__in=[1, 2]), name="commission_level_1_or_2", violation_error_message="佣金层级只能是 1 或 2"),
         ]
         indexes = [
             # Settlement walks the frozen ones in id order, batch after batch.
@@ -301,7 +301,7 @@ class Account(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(frozen_fen__gte=0, available_fen__gte=0, withdrawing_fen__gte=0, withdrawn_fen__gte=0),
-                name="account_balances_not_negative",
+                name="account_balances_not_negative", violation_error_message="佣金账户余额不能为负数",
             ),
         ]
 
@@ -338,7 +338,7 @@ class LedgerEntry(models.Model):
         ordering = ["-id"]
         indexes = [models.Index(fields=["member", "id"], name="ledger_member")]
         # A constraint, not unique=True: PostgreSQL then builds no LIKE index nobody uses.
-        constraints = [models.UniqueConstraint(fields=["source_key"], name="ledger_source_once")]
+        constraints = [models.UniqueConstraint(fields=["source_key"], name="ledger_source_once", violation_error_message="这笔流水已记账")]
 
 
 class WithdrawalStatus(models.TextChoices):
@@ -380,8 +380,8 @@ class Withdrawal(models.Model):
         ordering = ["-id"]
         permissions = [("approve_withdrawal", "审核提现并打款（同意、拒绝、登记人工打款）")]
         constraints = [
-            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="withdrawal_amount_positive"),
-            models.CheckConstraint(condition=Q(fee_fen__lt=F("amount_fen")), name="withdrawal_fee_below_amount"),
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="withdrawal_amount_positive", violation_error_message="提现金额必须大于 0"),
+            models.CheckConstraint(condition=Q(fee_fen__lt=F("amount_fen")), name="withdrawal_fee_below_amount", violation_error_message="手续费必须小于提现金额"),
         ]
         indexes = [models.Index(fields=["status", "created_at"], name="withdrawal_status")]
 

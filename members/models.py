@@ -55,8 +55,8 @@ class Member(AbstractUser):
             ("erase_member", "删除会员个人信息（应本人删除请求，不可撤销）"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(points__gte=0), name="member_points_not_negative"),
-            models.CheckConstraint(condition=Q(balance_fen__gte=0), name="member_balance_not_negative"),
+            models.CheckConstraint(condition=Q(points__gte=0), name="member_points_not_negative", violation_error_message="积分不能为负数"),
+            models.CheckConstraint(condition=Q(balance_fen__gte=0), name="member_balance_not_negative", violation_error_message="余额不能为负数"),
         ]
 
     def __str__(self):
@@ -153,7 +153,7 @@ class BalanceEntry(models.Model):
         verbose_name = "余额流水"
         verbose_name_plural = "余额流水"
         ordering = ["-id"]
-        constraints = [models.CheckConstraint(condition=~Q(amount_fen=0), name="balance_entry_not_zero")]
+        constraints = [models.CheckConstraint(condition=~Q(amount_fen=0), name="balance_entry_not_zero", violation_error_message="余额变动金额不能为 0")]
         indexes = [models.Index(fields=["member", "-id"], name="balance_entry_member_recent")]
 
     def __str__(self):

@@ -90,3 +90,16 @@ def test_every_scheduled_job_is_a_command_calling_the_same_service():
 def _called_names(source: str) -> set[str]:
     tree = ast.parse(inspect.cleandoc(source) if source.startswith(" ") else source)
     return {node.func.id for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
+
+
+def test_every_constraint_speaks_to_operators_in_chinese():
+    """A form that trips a database constraint shows its message, never its name."""
+    from django.apps import apps
+    from django.db.models import BaseConstraint
+
+    default = BaseConstraint.default_violation_error_message
+    for app in [*DOMAIN_APPS, "wechat"]:
+        for model in apps.get_app_config(app).get_models():
+            for constraint in model._meta.constraints:
+                message = str(constraint.violation_error_message)
+                assert message != default and any("\u4e00" <= char <= "\u9fff" for char in message), f"{model.__name__}.{constraint.name}"

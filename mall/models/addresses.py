@@ -19,7 +19,7 @@ class Address(models.Model):
         verbose_name_plural = "收货地址"
         ordering = ["-is_default", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["member"], condition=Q(is_default=True), name="address_one_default_per_member"),
+            models.UniqueConstraint(fields=["member"], condition=Q(is_default=True), name="address_one_default_per_member", violation_error_message="每位会员只能有一个默认地址"),
         ]
 
     def __str__(self):

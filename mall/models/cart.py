@@ -16,6 +16,6 @@ class CartItem(models.Model):
         verbose_name_plural = "购物车商品"
         ordering = ["-added_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["member", "sku"], name="cart_one_row_per_sku"),
-            models.CheckConstraint(condition=Q(quantity__gte=1), name="cart_quantity_positive"),
+            models.UniqueConstraint(fields=["member", "sku"], name="cart_one_row_per_sku", violation_error_message="购物车里已有这个规格"),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="cart_quantity_positive", violation_error_message="数量至少为 1"),
         ]

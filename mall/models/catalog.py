@@ -19,8 +19,8 @@ class Category(models.Model):
         verbose_name_plural = "商品分类"
         ordering = ["position", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["parent", "name"], name="category_name_unique_in_parent"),
-            models.UniqueConstraint(fields=["name"], condition=Q(parent=None), name="category_root_name_unique"),
+            models.UniqueConstraint(fields=["parent", "name"], name="category_name_unique_in_parent", violation_error_message="同一上级分类下已有同名分类"),
+            models.UniqueConstraint(fields=["name"], condition=Q(parent=None), name="category_root_name_unique", violation_error_message="已有同名的一级分类"),
         ]
 
     def __str__(self):
@@ -54,7 +54,7 @@ class Product(models.Model):
         verbose_name_plural = "商品"
         ordering = ["position", "-id"]
         constraints = [
-            models.CheckConstraint(condition=Q(purchase_limit__gte=1) | Q(purchase_limit=None), name="product_limit_positive"),
+            models.CheckConstraint(condition=Q(purchase_limit__gte=1) | Q(purchase_limit=None), name="product_limit_positive", violation_error_message="限购数量至少为 1，或留空表示不限购"),
         ]
         indexes = [models.Index(fields=["is_on_sale", "position"], name="product_on_sale_position")]
 
@@ -98,8 +98,8 @@ class SKU(models.Model):
         verbose_name_plural = "SKU 与库存"
         ordering = ["product_id", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(stock__gte=0), name="sku_stock_not_negative"),
-            models.UniqueConstraint(fields=["product", "spec_key"], name="sku_spec_unique_per_product"),
+            models.CheckConstraint(condition=Q(stock__gte=0), name="sku_stock_not_negative", violation_error_message="库存不能为负数"),
+            models.UniqueConstraint(fields=["product", "spec_key"], name="sku_spec_unique_per_product", violation_error_message="该商品已有相同规格组合的 SKU"),
         ]
         indexes = [models.Index(fields=["product", "is_active", "price_fen"], name="sku_product_price")]
 

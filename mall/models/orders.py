@@ -106,13 +106,13 @@ class Order(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(pay_fen=F("goods_fen") + F("shipping_fen") - F("discount_fen") - F("balance_fen")),
-                name="order_pay_is_goods_plus_shipping_minus_discount_and_balance",
+                name="order_pay_is_goods_plus_shipping_minus_discount_and_balance", violation_error_message="应付金额须等于商品金额 + 运费 − 优惠 − 余额抵扣",
             ),
-            models.CheckConstraint(condition=Q(status__in=OrderStatus.values), name="order_status_known"),
-            models.CheckConstraint(condition=Q(refunded_fen__lte=F("pay_fen") + F("balance_fen")), name="order_refunds_within_paid"),
+            models.CheckConstraint(condition=Q(status__in=OrderStatus.values), name="order_status_known", violation_error_message="未知的订单状态"),
+            models.CheckConstraint(condition=Q(refunded_fen__lte=F("pay_fen") + F("balance_fen")), name="order_refunds_within_paid", violation_error_message="退款总额不能超过实付金额"),
             models.CheckConstraint(
                 condition=Q(balance_refunded_fen__lte=F("balance_fen")) & Q(balance_refunded_fen__lte=F("refunded_fen")),
-                name="order_balance_refunds_within_balance",
+                name="order_balance_refunds_within_balance", violation_error_message="退回余额不能超过余额抵扣的金额",
             ),
         ]
         indexes = [
@@ -164,9 +164,9 @@ class OrderLine(models.Model):
         verbose_name_plural = "订单商品"
         ordering = ["id"]
         constraints = [
-            models.CheckConstraint(condition=Q(quantity__gte=1), name="order_line_quantity_positive"),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="order_line_quantity_positive", violation_error_message="商品数量至少为 1"),
             models.CheckConstraint(
-                condition=Q(pay_fen=F("price_fen") * F("quantity") - F("discount_fen")), name="order_line_pay_consistent"
+                condition=Q(pay_fen=F("price_fen") * F("quantity") - F("discount_fen")), name="order_line_pay_consistent", violation_error_message="订单商品的实付金额与单价、数量不符"
             ),
         ]
 

@@ -71,7 +71,7 @@ class RefusedNotice(models.Model):
         verbose_name = "被拒绝的微信通知"
         verbose_name_plural = "被拒绝的微信通知"
         ordering = ["-last_at"]
-        constraints = [models.UniqueConstraint(fields=["kind", "reference", "wechat_id"], name="refused_notice_once")]
+        constraints = [models.UniqueConstraint(fields=["kind", "reference", "wechat_id"], name="refused_notice_once", violation_error_message="这条被拒绝的微信通知已记录")]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.reference}"
@@ -140,10 +140,10 @@ class Refund(models.Model):
         # Deciding where money goes is its own right, apart from seeing the queue.
         permissions = [("approve_refund", "审核退款（同意、拒绝、重新提交）")]
         constraints = [
-            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="refund_amount_positive"),
-            models.CheckConstraint(condition=Q(balance_fen__lte=F("amount_fen")), name="refund_balance_part_within_amount"),
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="refund_amount_positive", violation_error_message="退款金额必须大于 0"),
+            models.CheckConstraint(condition=Q(balance_fen__lte=F("amount_fen")), name="refund_balance_part_within_amount", violation_error_message="退回余额的部分不能超过退款金额"),
             # One after-sales request in flight per order at a time.
-            models.UniqueConstraint(fields=["order"], condition=Q(status__in=OPEN_REFUND_STATUSES), name="refund_one_open_per_order"),
+            models.UniqueConstraint(fields=["order"], condition=Q(status__in=OPEN_REFUND_STATUSES), name="refund_one_open_per_order", violation_error_message="该订单已有处理中的售后申请"),
         ]
         indexes = [models.Index(fields=["status", "created_at"], name="refund_status_created")]
 

@@ -38,7 +38,7 @@ class ShopSettings(SingletonModel):
     class Meta:
         verbose_name = "店铺设置"
         verbose_name_plural = "店铺设置"
-        constraints = [models.CheckConstraint(condition=Q(id=1), name="shop_settings_singleton")]
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="shop_settings_singleton", violation_error_message="店铺设置只有一份")]
 
     def __str__(self):
         return "店铺设置"

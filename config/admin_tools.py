@@ -1,7 +1,9 @@
-"""Admin building blocks every app uses: export, yuan input for fen columns, thumbnails."""
+"""Admin building blocks every app uses: the unfold bases, export, yuan input for fen
+columns, thumbnails, and the confirmation page in front of every money action."""
 
 import csv
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import wraps
 
@@ -9,9 +11,14 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, StreamingHttpResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from openpyxl import Workbook
+from solo.admin import SingletonModelAdmin
+from unfold.admin import ModelAdmin
+from unfold.widgets import UnfoldAdminDecimalFieldWidget
 
 from config.exports import safe_cell
 from config.money import format_yuan
@@ -102,6 +109,8 @@ def exports_needing(permission: str) -> list:
 class YuanField(forms.DecimalField):
     """Operators type yuan ("12.5"); the model keeps integer fen (1250)."""
 
+    widget = UnfoldAdminDecimalFieldWidget
+
     def __init__(self, **kwargs):
         kwargs.setdefault("min_value", Decimal("0"))
         kwargs.setdefault("max_value", Decimal("10000000"))
@@ -128,13 +137,18 @@ class YuanField(forms.DecimalField):
             return True
 
 
+def short_time(value) -> str:
+    """A moment as list columns show it: local time to the minute, on one line."""
+    return format_html('<span class="whitespace-nowrap">{}</span>', timezone.localtime(value).strftime("%Y-%m-%d %H:%M")) if value else "—"
+
+
 def thumbnail(url: str, size: int = 48):
     if not url:
         return "—"
     return format_html('<img src="{}" width="{}" height="{}" style="object-fit:cover;border-radius:6px">', url, size, size)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ModelAdmin):
     """History nobody edits by hand (money movements, messages sent, events received)."""
 
     def get_readonly_fields(self, request, obj=None):
@@ -145,3 +159,50 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class SettingsAdmin(SingletonModelAdmin, ModelAdmin):
+    """An operator settings singleton (django-solo) in the back office's look: the list
+    page goes straight to the one object; unfold's own change form, not solo's."""
+
+    change_form_template = None
+    object_history_template = None
+
+
+# --- Money actions: a confirmation page first ------------------------------------------
+
+
+@dataclass(frozen=True)
+class MoneyLine:
+    """One row of a money confirmation: the object, what identifies it to an operator
+    (number, member …, in the order of the page's headers), and the amount that moves."""
+
+    pk: int
+    cells: tuple
+    amount_fen: int
+
+
+def money_confirmation(modeladmin, request, *, action: str, title: str, intro: str, headers: list[str],
+                       lines: list[MoneyLine], total_label: str, button: str, amount_header: str = "金额（元）",
+                       skipped: int = 0, form=None):
+    """The page between choosing a money action and doing it: every selected item with
+    its amount, the total, and a confirm button that posts the action again with `apply`
+    (and only the items shown). Nothing changes until that second post."""
+    opts = modeladmin.model._meta
+    table = {"headers": [*headers, amount_header], "rows": [[*line.cells, format_yuan(line.amount_fen)] for line in lines]}
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "opts": opts,
+        "action": action,
+        "intro": intro,
+        "table": table,
+        "lines": lines,
+        "total_label": total_label,
+        "total_fen": sum(line.amount_fen for line in lines),
+        "skipped": skipped,
+        "form": form,
+        "button": button,
+        "changelist_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"),
+    }
+    return TemplateResponse(request, "admin/money_confirmation.html", context)

@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
+from django.urls import reverse_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"  # runtime files of the embedded default: database, media, broker
@@ -44,6 +45,7 @@ if not SECURE_HSTS_PRELOAD:
     SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 INSTALLED_APPS = [
+    "unfold",  # the operator back office's look; before the admin, whose templates it replaces
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -87,6 +89,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "config.middleware.AdminScriptPolicyMiddleware",  # after CSP: runs first on the way out
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -177,6 +180,108 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Operator back office (django-unfold) --------------------------------------------
+
+# The sidebar follows the operators' jobs, not the apps' names. An entry shows only to who
+# may open its page (view or change permission); accounts, groups and login locks only to
+# superusers, as their admins say.
+
+
+def _may_open(model_label: str):
+    app_label, model = model_label.split(".")
+    return lambda request: request.user.has_perm(f"{app_label}.view_{model}") or request.user.has_perm(f"{app_label}.change_{model}")
+
+
+def _superuser(request) -> bool:
+    return request.user.is_active and request.user.is_superuser
+
+
+def _page(title: str, icon: str, model_label: str, permission=None) -> dict:
+    app_label, model = model_label.split(".")
+    return {
+        "title": title,
+        "icon": icon,
+        "link": reverse_lazy(f"admin:{app_label}_{model}_changelist"),
+        "permission": permission or _may_open(model_label),
+    }
+
+
+def _favicon(request) -> str:
+    from django.templatetags.static import static
+
+    return static("img/favicon.svg")
+
+
+UNFOLD = {
+    "SITE_TITLE": "Micromall 运营后台",
+    "SITE_HEADER": "Micromall 运营后台",
+    "SITE_SUBHEADER": "微商城",
+    "SITE_SYMBOL": "storefront",
+    "SITE_URL": "/",
+    "SITE_FAVICONS": [{"rel": "icon", "type": "image/svg+xml", "href": _favicon}],
+    "SHOW_HISTORY": True,
+    "SHOW_VIEW_ON_SITE": True,
+    # The workbench on the admin home (crm/admin.py): today's figures and the queues.
+    "DASHBOARD_CALLBACK": "crm.admin.workbench",
+    "SIDEBAR": {
+        "show_search": False,
+        "show_all_applications": False,
+        "navigation": [
+            {"items": [{"title": "工作台", "icon": "space_dashboard", "link": reverse_lazy("admin:index")}]},
+            {"title": "商品", "items": [
+                _page("商品分类", "category", "mall.category"),
+                _page("商品", "inventory_2", "mall.product"),
+                _page("SKU 与库存", "warehouse", "mall.sku"),
+            ]},
+            {"title": "订单与售后", "items": [
+                _page("订单", "receipt_long", "mall.order"),
+                _page("售后退款", "assignment_return", "mall.refund"),
+                _page("支付记录", "payments", "mall.payment"),
+                _page("被拒绝的微信通知", "report", "mall.refusednotice"),
+            ]},
+            {"title": "分销", "items": [
+                _page("分销看板", "monitoring", "distribution.distributiondashboard"),
+                _page("分销员", "groups", "distribution.distributor"),
+                _page("推荐关系", "account_tree", "distribution.referral"),
+                _page("绑定记录", "history", "distribution.referralchange"),
+                _page("佣金", "paid", "distribution.commission"),
+                _page("提现", "account_balance_wallet", "distribution.withdrawal"),
+                _page("佣金流水", "receipt", "distribution.ledgerentry"),
+                _page("分销员等级", "military_tech", "distribution.grade"),
+                _page("SKU 固定佣金", "sell", "distribution.skucommission"),
+                _page("分销设置", "tune", "distribution.distributionsettings"),
+            ]},
+            {"title": "营销活动", "items": [
+                _page("首页轮播图", "view_carousel", "mall.banner"),
+                _page("渠道", "qr_code_2", "crm.channel"),
+                _page("公众号设置", "chat", "wechat.accountsettings"),
+            ]},
+            {"title": "会员", "items": [
+                _page("会员", "person", "members.member"),
+                _page("会员资料项", "badge", "members.profileattribute"),
+                _page("余额流水", "account_balance", "members.balanceentry"),
+                _page("公众号消息与事件", "forum", "wechat.accountevent"),
+                _page("服务消息", "notifications", "wechat.templatemessage"),
+            ]},
+            {"title": "设置与任务", "items": [
+                _page("店铺设置", "storefront", "mall.shopsettings"),
+                _page("定时任务", "schedule", "django_celery_beat.periodictask"),
+                _page("运行间隔", "timer", "django_celery_beat.intervalschedule"),
+                _page("Cron 计划", "event_repeat", "django_celery_beat.crontabschedule"),
+                _page("日出日落计划", "wb_twilight", "django_celery_beat.solarschedule"),
+                _page("指定时间计划", "alarm", "django_celery_beat.clockedschedule"),
+                _page("事件投递", "send", "outbox.delivery"),
+                _page("领域事件", "bolt", "outbox.event"),
+                _page("运营账号", "admin_panel_settings", "members.operatoraccount", _superuser),
+                _page("运营组", "group_work", "auth.group", _superuser),
+                _page("登录锁定", "lock_person", "axes.accessattempt", _superuser),
+                _page("登录记录", "login", "axes.accesslog", _superuser),
+                _page("登录失败记录", "gpp_bad", "axes.accessfailurelog", _superuser),
+            ]},
+        ],
+    },
+}
 
 # --- Language, time, files ---------------------------------------------------------
 

@@ -1,9 +1,15 @@
-"""Operator accounts and groups (superusers only), and the profile fields members fill in."""
+"""Operator accounts, groups and login locks (superusers only), and the profile fields
+members fill in."""
 
+from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
+from unfold.admin import ModelAdmin
+from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
+from unfold.widgets import UnfoldAdminCheckboxSelectMultipleWidget, UnfoldAdminTextareaWidget
 
 from config.admin_tools import ReadOnlyAdmin
 from config.money import format_yuan
@@ -30,12 +36,16 @@ class SuperuserOnly:
 
 
 @admin.register(OperatorAccount)
-class OperatorAccountAdmin(SuperuserOnly, UserAdmin):
+class OperatorAccountAdmin(SuperuserOnly, UserAdmin, ModelAdmin):
+    form = UserChangeForm
+    add_form = UserCreationForm
+    change_password_form = AdminPasswordChangeForm
     list_display = ["username", "nickname", "job_groups", "is_active", "is_superuser", "last_login"]
     list_filter = ["is_active", "is_superuser", "groups"]
     search_fields = ["username", "nickname", "email"]
     ordering = ["username"]
-    filter_horizontal = ["groups"]
+    # A handful of job groups: ticked, not moved between two boxes (which overflow a 1280 px screen).
+    filter_horizontal = []
     readonly_fields = ["last_login", "date_joined"]
     fieldsets = [
         (None, {"fields": ["username", "password", "nickname", "email"]}),
@@ -51,6 +61,11 @@ class OperatorAccountAdmin(SuperuserOnly, UserAdmin):
         obj.is_staff = True  # an operator account is staff by definition
         super().save_model(request, obj, form, change)
 
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "groups":
+            kwargs["widget"] = UnfoldAdminCheckboxSelectMultipleWidget
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
     @admin.display(description="运营组")
     def job_groups(self, account):
         return "、".join(group.name for group in account.groups.all()) or "—"
@@ -60,14 +75,39 @@ admin.site.unregister(Group)
 
 
 @admin.register(Group)
-class OperatorGroupAdmin(SuperuserOnly, GroupAdmin):
-    """The job groups are kept in code (crm/operator_groups.py) and re-synced on migrate."""
+class OperatorGroupAdmin(SuperuserOnly, GroupAdmin, ModelAdmin):
+    """The job groups are kept in code (members/services/operator_groups.py) and re-synced
+    on migrate, so this page is for reading them: a plain list of permissions, not the two
+    moving boxes (which overflow a 1280 px screen)."""
+
+    filter_horizontal = ()
+
+
+# Login locks (django-axes) in the back office's look; no group holds their permissions,
+# so only superusers see them, as before.
+for record_model in (AccessAttempt, AccessLog, AccessFailureLog):
+    admin.site.unregister(record_model)
+
+
+@admin.register(AccessAttempt)
+class LoginLockAdmin(AccessAttemptAdmin, ModelAdmin):
+    pass
+
+
+@admin.register(AccessLog)
+class LoginLogAdmin(AccessLogAdmin, ModelAdmin):
+    pass
+
+
+@admin.register(AccessFailureLog)
+class LoginFailureAdmin(AccessFailureLogAdmin, ModelAdmin):
+    pass
 
 
 class ChoicesField(forms.CharField):
     """Options typed one per line or comma-separated, kept as a list."""
 
-    widget = forms.Textarea(attrs={"rows": 2, "placeholder": "干性, 油性, 混合, 敏感"})
+    widget = UnfoldAdminTextareaWidget(attrs={"rows": 2, "placeholder": "干性, 油性, 混合, 敏感"})
 
     def prepare_value(self, value):
         return ", ".join(value) if isinstance(value, list) else value
@@ -89,7 +129,7 @@ class ProfileAttributeForm(forms.ModelForm):
 
 
 @admin.register(ProfileAttribute)
-class ProfileAttributeAdmin(admin.ModelAdmin):
+class ProfileAttributeAdmin(ModelAdmin):
     form = ProfileAttributeForm
     list_display = ["label", "key", "kind", "choice_list", "unit", "is_active", "position"]
     list_editable = ["is_active", "position"]

@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
+from unfold.admin import TabularInline
 
 from config.admin_tools import ReadOnlyAdmin
 from outbox.models import Delivery, Event
@@ -54,7 +55,7 @@ class DeliveryAdmin(ReadOnlyAdmin):
         self.message_user(request, f"已重试 {made_due} 个投递{f'，仍有 {left} 个失败，请查看错误' if left else ''}", level)
 
 
-class DeliveryInline(admin.TabularInline):
+class DeliveryInline(TabularInline):
     model = Delivery
     extra = 0
     can_delete = False

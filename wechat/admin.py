@@ -1,8 +1,7 @@
 from django.contrib import admin, messages
 from django.db import transaction
-from solo.admin import SingletonModelAdmin
 
-from config.admin_tools import ReadOnlyAdmin
+from config.admin_tools import ReadOnlyAdmin, SettingsAdmin
 from wechat.models import AccountEvent, AccountSettings, TemplateMessage
 from wechat.tasks import deliver_template_message
 
@@ -32,5 +31,5 @@ class AccountEventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(AccountSettings)
-class AccountSettingsAdmin(SingletonModelAdmin):
+class AccountSettingsAdmin(SettingsAdmin):
     pass

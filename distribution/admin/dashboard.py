@@ -9,6 +9,7 @@ from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncDate
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from unfold.admin import ModelAdmin
 
 from distribution.models import Commission, CommissionStatus, DistributionDashboard, Withdrawal, WithdrawalStatus
 from mall.models import Order
@@ -47,7 +48,7 @@ def dashboard_figures(*, days: int) -> dict:
 
 
 @admin.register(DistributionDashboard)
-class DistributionDashboardAdmin(admin.ModelAdmin):
+class DistributionDashboardAdmin(ModelAdmin):
     def has_add_permission(self, request):
         return False
 

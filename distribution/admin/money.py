@@ -3,8 +3,11 @@ from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
+from unfold.admin import ModelAdmin
+from unfold.decorators import display
+from unfold.widgets import UnfoldAdminTextareaWidget, UnfoldAdminTextInputWidget
 
-from config.admin_tools import ReadOnlyAdmin, YuanField, export_csv, export_xlsx
+from config.admin_tools import MoneyLine, ReadOnlyAdmin, YuanField, export_csv, export_xlsx, money_confirmation, short_time
 from config.errors import InvalidStatus
 from config.money import format_percent, format_yuan
 from distribution.models import Commission, LedgerEntry, PayoutChannel, SkuCommission, Withdrawal, WithdrawalStatus
@@ -49,12 +52,31 @@ class CommissionAdmin(ReadOnlyAdmin):
         return format_yuan(commission.net_fen)
 
 
+WITHDRAWAL_LABELS = {
+    WithdrawalStatus.PENDING: "warning",
+    WithdrawalStatus.PAYING: "info",
+    WithdrawalStatus.PAID: "success",
+    WithdrawalStatus.FAILED: "danger",
+}
+
+
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label="拒绝原因（分销员可见）", max_length=200, widget=forms.Textarea(attrs={"rows": 3, "cols": 60}))
+    reason = forms.CharField(label="拒绝原因（分销员可见）", max_length=200, widget=UnfoldAdminTextareaWidget(attrs={"rows": 3}))
 
 
 class ReferenceForm(forms.Form):
-    reference = forms.CharField(label="打款凭证（转账单号等）", max_length=64)
+    reference = forms.CharField(label="打款凭证（转账单号等）", max_length=64, widget=UnfoldAdminTextInputWidget)
+
+
+def payout_lines(withdrawals) -> list[MoneyLine]:
+    """What a confirmation shows of each withdrawal; the amount is what leaves: after the fee."""
+    return [
+        MoneyLine(w.pk, (w.number, w.member.display_name, w.get_channel_display(), format_yuan(w.amount_fen), format_yuan(w.fee_fen)), w.net_fen)
+        for w in withdrawals
+    ]
+
+
+PAYOUT_HEADERS = ["提现单号", "分销员", "方式", "提现金额（元）", "手续费（元）"]
 
 
 @admin.register(Withdrawal)
@@ -62,7 +84,7 @@ class WithdrawalAdmin(ReadOnlyAdmin):
     """The withdrawal queue: approve (pays out through the channel), reject (the money
     goes back), record a manual transfer."""
 
-    list_display = ["number", "member", "amount_yuan", "fee_yuan", "channel", "status", "created_at", "reviewed_by", "paid_at", "payout_reference"]
+    list_display = ["number", "member", "amount_yuan", "fee_yuan", "channel", "status_label", "requested_at", "paid"]
     list_filter = ["status", "channel", "created_at"]
     search_fields = ["=number", "member__nickname", "=member__referral_code", "=payout_reference"]
     list_select_related = ["member", "reviewed_by"]
@@ -92,6 +114,18 @@ class WithdrawalAdmin(ReadOnlyAdmin):
     def fee_yuan(self, withdrawal):
         return format_yuan(withdrawal.fee_fen)
 
+    @admin.display(description="申请时间", ordering="created_at")
+    def requested_at(self, withdrawal):
+        return short_time(withdrawal.created_at)
+
+    @admin.display(description="到账时间", ordering="paid_at")
+    def paid(self, withdrawal):
+        return short_time(withdrawal.paid_at)
+
+    @display(description="状态", ordering="status", label=WITHDRAWAL_LABELS)
+    def status_label(self, withdrawal):
+        return withdrawal.status, withdrawal.get_status_display()
+
     def _each(self, request, queryset, act, done: str) -> None:
         changed = skipped = 0
         for withdrawal in queryset:
@@ -105,9 +139,23 @@ class WithdrawalAdmin(ReadOnlyAdmin):
         note = f"，跳过 {skipped} 笔状态不符的提现" if skipped else ""
         self.message_user(request, f"{done} {changed} 笔{note}", messages.SUCCESS)
 
-    @admin.action(description="同意并打款", permissions=["approve"])
+    @admin.action(description="同意并打款…", permissions=["approve"])
     def approve(self, request, queryset):
-        self._each(request, queryset.filter(status=WithdrawalStatus.PENDING), lambda w: withdrawal_approve(withdrawal=w, by=request.user), "已处理")
+        pending = queryset.filter(status=WithdrawalStatus.PENDING)
+        if "apply" in request.POST:
+            self._each(request, pending, lambda w: withdrawal_approve(withdrawal=w, by=request.user), "已处理")
+            return None
+        waiting = list(pending.select_related("member").order_by("id"))
+        if not waiting:
+            self.message_user(request, "所选提现中没有待审核的", messages.WARNING)
+            return None
+        lines = payout_lines(waiting)
+        return money_confirmation(
+            self, request, action="approve", title="确认同意提现并打款",
+            intro="确认后立即打款：微信零钱直接付到分销员的微信，商城余额立即入账；人工打款的提现转为「打款中」，线下转账后再登记凭证。打款不能撤回。",
+            headers=PAYOUT_HEADERS, lines=lines, amount_header="实际打款（元）", total_label="打款合计",
+            button=f"确认打款 ¥{format_yuan(sum(line.amount_fen for line in lines))}", skipped=queryset.count() - len(waiting),
+        )
 
     @admin.action(description="拒绝（退回余额）…", permissions=["approve"])
     def reject(self, request, queryset):
@@ -118,9 +166,22 @@ class WithdrawalAdmin(ReadOnlyAdmin):
 
     @admin.action(description="登记人工打款…", permissions=["approve"])
     def record_manual(self, request, queryset):
-        return self._ask_then_each(
-            request, queryset.filter(channel=PayoutChannel.MANUAL), ReferenceForm, "record_manual", "登记人工打款", "已登记",
-            lambda w, reference: withdrawal_record_manual(withdrawal=w, by=request.user, reference=reference),
+        manual = queryset.filter(channel=PayoutChannel.MANUAL)
+        form = ReferenceForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            reference = form.cleaned_data["reference"]
+            self._each(request, manual, lambda w: withdrawal_record_manual(withdrawal=w, by=request.user, reference=reference), "已登记")
+            return None
+        waiting = list(manual.filter(status__in=[WithdrawalStatus.PENDING, WithdrawalStatus.PAYING]).select_related("member").order_by("id"))
+        if not waiting:
+            self.message_user(request, "所选提现中没有待打款的人工打款提现", messages.WARNING)
+            return None
+        lines = payout_lines(waiting)
+        return money_confirmation(
+            self, request, action="record_manual", title="登记人工打款",
+            intro="登记你已在线下转给分销员的款项：提现记为「已到账」，凭证记入提现单。请核对每笔金额与实际转账一致。",
+            headers=PAYOUT_HEADERS, lines=lines, amount_header="应转金额（元）", total_label="转账合计",
+            button="确认已打款并登记", skipped=queryset.count() - len(waiting), form=form,
         )
 
     def _ask_then_each(self, request, queryset, form_class, action: str, title: str, done: str, act):
@@ -152,7 +213,7 @@ class SkuCommissionForm(forms.ModelForm):
 
 
 @admin.register(SkuCommission)
-class SkuCommissionAdmin(admin.ModelAdmin):
+class SkuCommissionAdmin(ModelAdmin):
     form = SkuCommissionForm
     list_display = ["sku", "level1", "level2"]
     search_fields = ["sku__product__title", "=sku__code"]

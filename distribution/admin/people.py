@@ -9,6 +9,8 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from unfold.admin import ModelAdmin
+from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
 from config.admin_tools import ReadOnlyAdmin, export_csv, export_xlsx
 from config.errors import DomainError, InvalidStatus
@@ -20,11 +22,12 @@ from distribution.services.distributors import distributor_review, distributor_r
 
 
 class GradeChoiceForm(forms.Form):
-    grade = forms.ModelChoiceField(label="等级", queryset=Grade.objects.all(), required=False, empty_label="（无等级，按全局比例）")
+    grade = forms.ModelChoiceField(label="等级", queryset=Grade.objects.all(), required=False, empty_label="（无等级，按全局比例）",
+                                   widget=UnfoldAdminSelectWidget)
 
 
 @admin.register(Distributor)
-class DistributorAdmin(admin.ModelAdmin):
+class DistributorAdmin(ModelAdmin):
     list_display = ["member", "status", "grade", "team_size", "available", "frozen", "team_link", "created_at"]
     list_filter = ["status", "grade", "created_at"]
     search_fields = ["member__nickname", "member__phone", "=member__referral_code", "=member__openid"]
@@ -135,8 +138,9 @@ class DistributorAdmin(admin.ModelAdmin):
 
 
 class RebindForm(forms.Form):
-    referrer_code = forms.CharField(label="新推荐人的推荐码", max_length=16, required=False, help_text="留空表示解除绑定")
-    reason = forms.CharField(label="调整原因", max_length=200)
+    referrer_code = forms.CharField(label="新推荐人的推荐码", max_length=16, required=False, help_text="留空表示解除绑定",
+                                    widget=UnfoldAdminTextInputWidget)
+    reason = forms.CharField(label="调整原因", max_length=200, widget=UnfoldAdminTextInputWidget)
 
     def clean_referrer_code(self):
         code = self.cleaned_data["referrer_code"].strip().upper()

@@ -3,15 +3,18 @@ from decimal import Decimal
 from django import forms
 from django.contrib import admin
 from django.db.models import Count
-from solo.admin import SingletonModelAdmin
+from unfold.admin import ModelAdmin
+from unfold.widgets import UnfoldAdminCheckboxSelectMultipleWidget, UnfoldAdminDecimalFieldWidget
 
-from config.admin_tools import YuanField
+from config.admin_tools import SettingsAdmin, YuanField
 from config.money import format_percent, format_yuan
 from distribution.models import DistributionSettings, Grade, PayoutChannel
 
 
 class RateField(forms.DecimalField):
     """Operators type a percentage ("10" or "12.5"); the model keeps basis points."""
+
+    widget = UnfoldAdminDecimalFieldWidget
 
     def __init__(self, **kwargs):
         super().__init__(max_digits=5, decimal_places=2, min_value=Decimal(0), max_value=Decimal(100), **kwargs)
@@ -37,7 +40,7 @@ class SettingsForm(forms.ModelForm):
     spend_threshold_fen = YuanField(label="自动成为分销员的累计消费（元）")
     withdrawal_min_fen = YuanField(label="单次最低提现（元）")
     withdrawal_max_fen = YuanField(label="单次最高提现（元）")
-    channels = forms.MultipleChoiceField(label="可用提现方式", choices=PayoutChannel.choices, widget=forms.CheckboxSelectMultiple)
+    channels = forms.MultipleChoiceField(label="可用提现方式", choices=PayoutChannel.choices, widget=UnfoldAdminCheckboxSelectMultipleWidget)
 
     class Meta:
         model = DistributionSettings
@@ -45,7 +48,7 @@ class SettingsForm(forms.ModelForm):
 
 
 @admin.register(DistributionSettings)
-class DistributionSettingsAdmin(SingletonModelAdmin):
+class DistributionSettingsAdmin(SettingsAdmin):
     form = SettingsForm
     fieldsets = [
         ("总开关", {"fields": ["enabled"]}),
@@ -69,7 +72,7 @@ class GradeForm(forms.ModelForm):
 
 
 @admin.register(Grade)
-class GradeAdmin(admin.ModelAdmin):
+class GradeAdmin(ModelAdmin):
     form = GradeForm
     list_display = ["rank", "name", "rates", "min_team_size", "conditions", "distributor_count"]
     list_display_links = ["rank", "name"]

@@ -1,7 +1,12 @@
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import Count, Max, Min, OuterRef, Subquery, Sum
 from django.forms.models import BaseInlineFormSet
+from django.forms.utils import flatatt
+from django.utils.html import format_html
+from unfold.admin import ModelAdmin, TabularInline
+from unfold.widgets import UnfoldAdminTextareaWidget, UnfoldAdminTextInputWidget
 
 from config.admin_tools import YuanField, export_csv, export_xlsx, thumbnail
 from config.media import absolute_media_url
@@ -16,7 +21,7 @@ from mall.services.catalog import (
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(ModelAdmin):
     list_display = ["name", "parent", "icon_preview", "product_count", "position", "is_active"]
     list_editable = ["position", "is_active"]
     list_filter = ["is_active", ("parent", admin.RelatedOnlyFieldListFilter)]
@@ -38,7 +43,7 @@ class CategoryAdmin(admin.ModelAdmin):
 class SpecsField(forms.CharField):
     """Specs as operators write them, one per line: `颜色: 红, 黑`."""
 
-    widget = forms.Textarea(attrs={"rows": 3, "placeholder": "颜色: 红, 黑\n尺码: S, M, L"})
+    widget = UnfoldAdminTextareaWidget(attrs={"rows": 3, "placeholder": "颜色: 红, 黑\n尺码: S, M, L"})
 
     def prepare_value(self, value):
         if isinstance(value, list):
@@ -72,7 +77,7 @@ class ProductForm(forms.ModelForm):
         return clean_rich_text(self.cleaned_data["description_html"])
 
 
-class ProductImageInline(admin.TabularInline):
+class ProductImageInline(TabularInline):
     model = ProductImage
     extra = 1
     fields = ["preview", "image", "position"]
@@ -84,7 +89,7 @@ class ProductImageInline(admin.TabularInline):
 
 
 class SkuForm(forms.ModelForm):
-    spec_text = forms.CharField(label="规格组合", required=False, help_text="按规格顺序，用 / 分隔，如：红 / M")
+    spec_text = forms.CharField(label="规格组合", required=False, help_text="按规格顺序，用 / 分隔，如：红 / M", widget=UnfoldAdminTextInputWidget)
     price_fen = YuanField(label="售价（元）")
     original_price_fen = YuanField(label="划线价（元）", required=False)
 
@@ -149,17 +154,38 @@ class SkuFormSet(BaseInlineFormSet):
             seen.add(key)
 
 
-class SkuInline(admin.TabularInline):
+class CompactImageInput(forms.ClearableFileInput):
+    """A SKU's picture in one table cell: its thumbnail, a short file picker and a clear
+    box. The full-width uploader would push the SKU table off a 1280 px screen."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = self.build_attrs(self.attrs, {**(attrs or {}), "type": "file", "name": name})
+        attrs["class"] = f"{attrs.get('class', '')} text-xs".strip()
+        picker = format_html('<input{} style="width:6.5rem">', flatatt(attrs))
+        if not self.is_initial(value):
+            return picker
+        thumb = format_html('<a href="{0}" target="_blank" class="flex-none"><img src="{0}" alt="" width="32" height="32" '
+                            'style="object-fit:cover;border-radius:6px;max-width:none"></a>', value.url)
+        clear = ""
+        if not self.is_required:
+            checkbox = self.clear_checkbox_name(name)
+            clear = format_html('<label class="text-xs whitespace-nowrap"><input type="checkbox" name="{}" id="{}"> 清除</label>',
+                                checkbox, self.clear_checkbox_id(checkbox))
+        return format_html('<div class="flex items-center gap-2">{}{}{}</div>', thumb, picker, clear)
+
+
+class SkuInline(TabularInline):
     model = SKU
     form = SkuForm
     formset = SkuFormSet
     extra = 0
     min_num = 1
     fields = ["spec_text", "code", "price_fen", "original_price_fen", "stock", "image", "is_active"]
+    formfield_overrides = {models.ImageField: {"widget": CompactImageInput}}
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(ModelAdmin):
     form = ProductForm
     inlines = [ProductImageInline, SkuInline]
     list_display = ["cover_preview", "title", "category", "price_range", "total_stock", "sales", "is_on_sale", "is_featured", "updated_at"]
@@ -234,7 +260,7 @@ class ProductAdmin(admin.ModelAdmin):
 
 
 @admin.register(SKU)
-class SkuAdmin(admin.ModelAdmin):
+class SkuAdmin(ModelAdmin):
     """All SKUs in one list, for stock takes: filter low stock, edit stock in place."""
 
     form = SkuForm
@@ -266,7 +292,7 @@ class SkuAdmin(admin.ModelAdmin):
 
 
 @admin.register(Banner)
-class BannerAdmin(admin.ModelAdmin):
+class BannerAdmin(ModelAdmin):
     list_display = ["preview", "title", "link_url", "position", "is_active"]
     list_editable = ["position", "is_active"]
     list_display_links = ["preview", "title"]

@@ -6,26 +6,27 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from unfold.admin import ModelAdmin, TabularInline
+from unfold.decorators import display
+from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
-from config.admin_tools import export_csv, export_xlsx
+from config.admin_tools import export_csv, export_xlsx, short_time
 from config.errors import InvalidStatus
 from config.money import format_yuan
 from mall.models import ActorKind, Carrier, Order, OrderEvent, OrderLine, OrderStatus, Payment, Refund
 from mall.services.fulfilment import order_ship
 from mall.services.orders import order_cancel
 
-STATUS_COLOURS = {
-    OrderStatus.PENDING_PAYMENT: "#ff8a00",
-    OrderStatus.PAID: "#e4393c",
-    OrderStatus.SHIPPED: "#2f80ed",
-    OrderStatus.COMPLETED: "#07a35a",
-    OrderStatus.CANCELLED: "#86909c",
-    OrderStatus.REFUNDING: "#c026d3",
-    OrderStatus.REFUNDED: "#6b7280",
+STATUS_LABELS = {
+    OrderStatus.PENDING_PAYMENT: "warning",
+    OrderStatus.PAID: "primary",
+    OrderStatus.SHIPPED: "info",
+    OrderStatus.COMPLETED: "success",
+    OrderStatus.REFUNDING: "danger",
 }
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(TabularInline):
     extra = 0
     can_delete = False
 
@@ -81,9 +82,10 @@ class RefundInline(ReadOnlyInline):
 
 
 class ShipForm(forms.Form):
-    carrier = forms.ChoiceField(label="快递公司", choices=Carrier.choices)
+    carrier = forms.ChoiceField(label="快递公司", choices=Carrier.choices, widget=UnfoldAdminSelectWidget)
     tracking_number = forms.RegexField(
-        label="快递单号", regex=r"^[A-Za-z0-9-]{6,40}$", error_messages={"invalid": "快递单号为 6–40 位字母、数字或 -"}
+        label="快递单号", regex=r"^[A-Za-z0-9-]{6,40}$", error_messages={"invalid": "快递单号为 6–40 位字母、数字或 -"},
+        widget=UnfoldAdminTextInputWidget,
     )
 
 
@@ -114,8 +116,9 @@ def ship_page(modeladmin, request, orders, *, post_url: str):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
-    list_display = ["number", "member_link", "status_badge", "pay_yuan", "receiver_name", "receiver_phone", "created_at", "paid_at", "ship_link"]
+class OrderAdmin(ModelAdmin):
+    # Narrow enough for a 1280 px screen: who, what state, how much, where to, when.
+    list_display = ["number", "member_link", "status_badge", "pay_yuan", "receiver", "placed_at", "ship_link"]
     list_filter = ["status", "created_at", "paid_at"]
     date_hierarchy = "created_at"
     search_fields = ["=number", "=tracking_number", "receiver_phone", "receiver_name", "member__nickname", "member__phone"]
@@ -173,13 +176,17 @@ class OrderAdmin(admin.ModelAdmin):
         url = reverse("admin:members_member_change", args=[order.member_id])
         return format_html('<a href="{}">{}</a>', url, order.member.display_name)
 
-    @admin.display(description="状态", ordering="status")
+    @display(description="状态", ordering="status", label=STATUS_LABELS)
     def status_badge(self, order):
-        return format_html(
-            '<span style="color:#fff;background:{};padding:2px 8px;border-radius:10px;font-size:12px;white-space:nowrap">{}</span>',
-            STATUS_COLOURS.get(order.status, "#999"),
-            order.get_status_display(),
-        )
+        return order.status, order.get_status_display()
+
+    @admin.display(description="收货人")
+    def receiver(self, order):
+        return format_html("{}<br><span class='text-xs'>{}</span>", order.receiver_name, order.receiver_phone)
+
+    @admin.display(description="下单时间", ordering="created_at")
+    def placed_at(self, order):
+        return short_time(order.created_at)
 
     @admin.display(description="商品金额")
     def goods_yuan(self, order):
@@ -209,7 +216,10 @@ class OrderAdmin(admin.ModelAdmin):
     def ship_link(self, order):
         if order.status != OrderStatus.PAID:
             return ""
-        return format_html('<a class="button" href="{}">发货</a>', reverse("admin:mall_order_ship", args=[order.pk]))
+        return format_html(
+            '<a class="bg-primary-600 font-medium px-2 py-1 rounded-default text-white whitespace-nowrap" href="{}">发货</a>',
+            reverse("admin:mall_order_ship", args=[order.pk]),
+        )
 
     def get_urls(self):
         return [

@@ -95,7 +95,7 @@ def refund(member_api):
 def test_customer_service_cannot_approve_a_refund(client, refund):
     operator(client, "订单客服")
     assert client.get("/admin/mall/refund/").status_code == 200  # sees the queue
-    client.post("/admin/mall/refund/", {"action": "approve", "_selected_action": [refund.pk]})
+    client.post("/admin/mall/refund/", {"action": "approve", "apply": "1", "_selected_action": [refund.pk]})
     client.post("/admin/mall/refund/", {"action": "reject", "_selected_action": [refund.pk], "apply": "1", "reason": "不行"})
     refund.refresh_from_db()
     assert refund.status == RefundStatus.REQUESTED
@@ -104,7 +104,7 @@ def test_customer_service_cannot_approve_a_refund(client, refund):
 def test_finance_approves_a_refund(client, refund, django_capture_on_commit_callbacks):
     operator(client, "财务")
     with django_capture_on_commit_callbacks(execute=True):
-        client.post("/admin/mall/refund/", {"action": "approve", "_selected_action": [refund.pk]})
+        client.post("/admin/mall/refund/", {"action": "approve", "apply": "1", "_selected_action": [refund.pk]})
     refund.refresh_from_db()
     assert refund.status == RefundStatus.REFUNDED
 
@@ -112,11 +112,11 @@ def test_finance_approves_a_refund(client, refund, django_capture_on_commit_call
 def test_only_finance_pays_out_withdrawals(client, rules_for_withdrawal):
     withdrawal = rules_for_withdrawal
     operator(client, "分销运营")
-    client.post("/admin/distribution/withdrawal/", {"action": "approve", "_selected_action": [withdrawal.pk]})
+    client.post("/admin/distribution/withdrawal/", {"action": "approve", "apply": "1", "_selected_action": [withdrawal.pk]})
     withdrawal.refresh_from_db()
     assert withdrawal.status == WithdrawalStatus.PENDING
     operator(client, "财务")
-    client.post("/admin/distribution/withdrawal/", {"action": "approve", "_selected_action": [withdrawal.pk]})
+    client.post("/admin/distribution/withdrawal/", {"action": "approve", "apply": "1", "_selected_action": [withdrawal.pk]})
     withdrawal.refresh_from_db()
     assert withdrawal.status == WithdrawalStatus.PAID
 

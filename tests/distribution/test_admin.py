@@ -92,3 +92,38 @@ def test_a_manual_withdrawal_is_recorded_with_its_payment_reference(client, boss
     paid = Withdrawal.objects.get(pk=manual)
     assert (paid.status, paid.payout_reference) == (WithdrawalStatus.PAID, "BANK20261122001")
     assert Withdrawal.objects.get(pk=wechat).status == WithdrawalStatus.PENDING  # only manual ones are recorded by hand
+
+
+@pytest.fixture
+def two_withdrawals(abc, api_for):
+    """B asks for a manual transfer of ¥6.00 and ¥4.00 to the store balance."""
+    configure(channels=["balance", "manual"], withdrawal_fee_bp=0)
+    complete(buy(abc[2], SKUFactory(price_fen=10000)), days_ago=1)
+    commissions_release_due()
+    ask = api_for(abc[1]).post
+    manual = ask("/api/v1/distribution/withdrawals", {"amount_fen": 600, "channel": "manual"}, format="json").json()["id"]
+    balance = ask("/api/v1/distribution/withdrawals", {"amount_fen": 400, "channel": "balance"}, format="json").json()["id"]
+    return Withdrawal.objects.get(pk=manual), Withdrawal.objects.get(pk=balance)
+
+
+def test_approving_withdrawals_first_shows_each_amount_and_the_total_and_pays_nothing(client, boss, two_withdrawals):
+    manual, balance = two_withdrawals
+    member = manual.member
+    page = client.post("/admin/distribution/withdrawal/", {"action": "approve", "_selected_action": [manual.pk, balance.pk]})
+    html = page.content.decode()
+    assert page.status_code == 200 and "确认同意提现并打款" in html
+    assert manual.number in html and balance.number in html and member.display_name in html
+    assert "6.00" in html and "4.00" in html and 'data-total-fen="1000"' in html and "¥10.00" in html
+    assert set(Withdrawal.objects.values_list("status", flat=True)) == {WithdrawalStatus.PENDING}
+    client.post("/admin/distribution/withdrawal/", {"action": "approve", "apply": "1", "_selected_action": [balance.pk]})
+    assert Withdrawal.objects.get(pk=balance.pk).status == WithdrawalStatus.PAID
+    assert Withdrawal.objects.get(pk=manual.pk).status == WithdrawalStatus.PENDING  # only what was confirmed
+
+
+def test_recording_a_manual_transfer_shows_the_amount_to_transfer_first(client, boss, two_withdrawals):
+    manual, balance = two_withdrawals
+    page = client.post("/admin/distribution/withdrawal/", {"action": "record_manual", "_selected_action": [manual.pk, balance.pk]})
+    html = page.content.decode()
+    assert manual.number in html and balance.number not in html  # only manual transfers are recorded by hand
+    assert 'data-total-fen="600"' in html and "打款凭证" in html
+    assert Withdrawal.objects.get(pk=manual.pk).status == WithdrawalStatus.PENDING

@@ -146,7 +146,7 @@ def test_the_whole_loop_through_wechat_pay(abc, api_for, django_capture_on_commi
     withdrawal = Withdrawal.objects.get(pk=api_for(b).post("/api/v1/distribution/withdrawals", {"amount_fen": 2000, "channel": "wechat"}, format="json").json()["id"])
     admin = Client()
     admin.force_login(MemberFactory(openid=None, is_staff=True, is_superuser=True))
-    admin.post("/admin/distribution/withdrawal/", {"action": "approve", "_selected_action": [withdrawal.pk]})
+    admin.post("/admin/distribution/withdrawal/", {"action": "approve", "apply": "1", "_selected_action": [withdrawal.pk]})
     assert MchTransfer.objects.get().amount == 2000
     assert balances(member=b)["withdrawn_fen"] == 2000
 

@@ -23,6 +23,15 @@ def browser():
         browser.close()
 
 
+def watch(page) -> list[str]:
+    """What went wrong in the page: uncaught script errors, and anything the
+    Content-Security-Policy had to refuse (it must never refuse what our own pages do)."""
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: "Content Security Policy" in message.text and errors.append(message.text))
+    return errors
+
+
 @pytest.fixture
 def phone(browser, live_server, settings):
     """A phone-sized page on the live shop, with the OAuth redirect pointing back at it."""
@@ -30,12 +39,32 @@ def phone(browser, live_server, settings):
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="zh-CN")
     page = context.new_page()
     page.set_default_timeout(15000)
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    # The Content-Security-Policy must never have to refuse anything our own pages do.
-    page.on("console", lambda message: "Content Security Policy" in message.text and errors.append(message.text))
+    errors = watch(page)
     yield page
     # Let in-flight requests finish before the live server and its database go away.
+    page.wait_for_load_state("networkidle")
+    context.close()
+    assert not errors, f"JavaScript errors: {errors}"
+
+
+@pytest.fixture
+def desk(browser, live_server, settings):
+    """An operator's 1280×800 screen on the live shop, logged in to the back office as a
+    superuser (a session made by Django's test client, handed to the browser as its cookie)."""
+    from django.test import Client
+
+    from tests.factories import MemberFactory
+
+    settings.SITE_URL = live_server.url
+    client = Client()
+    client.force_login(MemberFactory(username="desk", is_staff=True, is_superuser=True, openid=None))
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                          "url": live_server.url}])
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    errors = watch(page)
+    yield page
     page.wait_for_load_state("networkidle")
     context.close()
     assert not errors, f"JavaScript errors: {errors}"

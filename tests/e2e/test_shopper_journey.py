@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from mall.models import SKU, Order, OrderStatus
 from members.models import Member
+from tests.e2e.conftest import watch
 from tests.factories import (
     CategoryFactory,
     MemberFactory,
@@ -90,14 +91,16 @@ def test_a_shopper_logs_in_buys_and_the_operator_sees_the_order(phone, live_serv
     boss.set_password("boss-pass-123")
     boss.save()
     admin = browser.new_context().new_page()
+    admin_errors = watch(admin)
     admin.goto(live_server.url + "/admin/mall/order/")
     admin.fill("#id_username", "boss")
     admin.fill("#id_password", "boss-pass-123")
-    admin.locator("input[type=submit]").click()
+    admin.locator("button[type=submit]").click()
     expect(admin.get_by_text(order.number)).to_be_visible()
     expect(admin.locator("td.field-status_badge").first).to_have_text("待发货")
     admin.wait_for_load_state("networkidle")
     admin.context.close()
+    assert not admin_errors, admin_errors
 
 
 def test_a_shopper_can_cancel_a_pending_order(phone, live_server, shirt):

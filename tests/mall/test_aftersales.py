@@ -216,9 +216,35 @@ def test_operators_approve_in_the_admin(client, member_api, paid_order, operator
     client.force_login(operator)
     assert client.get("/admin/mall/refund/").status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/admin/mall/refund/", {"action": "approve", "_selected_action": [refund.pk]}, follow=True)
+        response = client.post("/admin/mall/refund/", {"action": "approve", "apply": "1", "_selected_action": [refund.pk]}, follow=True)
     assert Refund.objects.get(pk=refund.pk).status == RefundStatus.REFUNDED
     assert [str(m) for m in response.context["messages"]] == ["已同意 1 个"]
+
+
+def test_approving_in_the_admin_first_shows_what_goes_back_and_changes_nothing(client, member_api, paid_order, operator, api_for):
+    refund = Refund.objects.get(pk=ask(member_api, paid_order).json()["id"])
+    other = SKUFactory(price_fen=2550, stock=5)
+    someone = MemberFactory()
+    second = Refund.objects.get(pk=ask(api_for(someone), pay_at_cashier(api_for(someone), place_order(api_for(someone), other))).json()["id"])
+    client.force_login(operator)
+    page = client.post("/admin/mall/refund/", {"action": "approve", "_selected_action": [refund.pk, second.pk]})
+    html = page.content.decode()
+    assert page.status_code == 200 and "确认同意退款" in html
+    for each in (refund, second):
+        assert each.order.number in html and each.order.member.display_name in html
+        assert f'name="_selected_action" value="{each.pk}"' in html
+    total = refund.amount_fen + second.amount_fen
+    assert f'data-total-fen="{total}"' in html and f"¥{total // 100}.{total % 100:02d}" in html
+    assert 'name="apply"' in html
+    assert set(Refund.objects.filter(pk__in=[refund.pk, second.pk]).values_list("status", flat=True)) == {RefundStatus.REQUESTED}
+
+
+def test_the_approval_page_lists_only_refunds_still_waiting(client, member_api, paid_order, operator):
+    refund = Refund.objects.get(pk=ask(member_api, paid_order).json()["id"])
+    refund_reject(refund=refund, by=operator, reason="不符合条件")
+    client.force_login(operator)
+    response = client.post("/admin/mall/refund/", {"action": "approve", "_selected_action": [refund.pk]}, follow=True)
+    assert [str(m) for m in response.context["messages"]] == ["所选申请中没有待审核的退款"]
 
 
 def test_operators_reject_in_the_admin_with_a_reason(client, member_api, paid_order, operator):

@@ -32,11 +32,8 @@ def watch(page) -> list[str]:
     return errors
 
 
-@pytest.fixture
-def phone(browser, live_server, settings):
-    """A phone-sized page on the live shop, with the OAuth redirect pointing back at it."""
-    settings.SITE_URL = live_server.url
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="zh-CN")
+def _watched_page(context):
+    """A page of `context` that fails the test on any script error or CSP refusal."""
     page = context.new_page()
     page.set_default_timeout(15000)
     errors = watch(page)
@@ -45,6 +42,14 @@ def phone(browser, live_server, settings):
     page.wait_for_load_state("networkidle")
     context.close()
     assert not errors, f"JavaScript errors: {errors}"
+
+
+@pytest.fixture
+def phone(browser, live_server, settings):
+    """A phone-sized page on the live shop, with the OAuth redirect pointing back at it."""
+    settings.SITE_URL = live_server.url
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="zh-CN")
+    yield from _watched_page(context)
 
 
 @pytest.fixture
@@ -61,10 +66,4 @@ def desk(browser, live_server, settings):
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
     context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
                           "url": live_server.url}])
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    errors = watch(page)
-    yield page
-    page.wait_for_load_state("networkidle")
-    context.close()
-    assert not errors, f"JavaScript errors: {errors}"
+    yield from _watched_page(context)

@@ -329,6 +329,11 @@ RATE_LIMITS = {
     "refund_request": {"member": "5/m", "ip": "30/m"},
     "withdrawal_request": {"member": "5/m", "ip": "30/m"},
     "poster": {"member": "10/m", "ip": "60/m", "methods": ("GET",)},
+    # Campaigns: a person taps a few times a minute; a script taps hundreds.
+    "checkin": {"member": "10/m", "ip": "120/m"},
+    "spin": {"member": "30/m", "ip": "300/m"},
+    "grab": {"member": "20/m", "ip": "300/m"},
+    "claim": {"member": "20/m", "ip": "300/m"},
 }
 
 SPECTACULAR_SETTINGS = {

@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("crm.api.urls")),
     path("", include("mall.api.urls")),
     path("", include("distribution.api.urls")),
+    path("", include("campaigns.api.urls")),
 ]
 
 urlpatterns = [
@@ -27,6 +28,7 @@ urlpatterns = [
     path("wechat/pay/refund-notify/", wechat_pay.refund_notify, name="wechat-refund-notify"),
     path("wechat/", include("wechat.urls")),
     path("", include("distribution.urls")),
+    path("", include("campaigns.urls")),
     path("", include("crm.urls")),
     path("", include("mall.urls")),
 ]

@@ -51,3 +51,18 @@ class WeChatLoginRequired(DomainError):
 
 class RejectedNotification(Exception):
     """A well-signed notification we must not accept (unknown order, wrong amount)."""
+
+
+class SoldOut(DomainError):
+    code = "sold_out"
+    message = "优惠券已领完"
+
+
+class ClaimLimitReached(DomainError):
+    code = "claim_limit_reached"
+    message = "已达到领取上限"
+
+
+class CouponUnavailable(DomainError):
+    code = "coupon_unavailable"
+    message = "优惠券不可用"

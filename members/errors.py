@@ -10,3 +10,8 @@ class InsufficientBalance(DomainError):
 
 class AlreadyMoved(Exception):
     """This source has moved the balance already (the unique key held)."""
+
+
+class InsufficientPoints(DomainError):
+    code = "insufficient_points"
+    message = "积分不足"

@@ -158,3 +158,39 @@ class BalanceEntry(models.Model):
 
     def __str__(self):
         return self.source_key
+
+
+class PointsReason(models.TextChoices):
+    CHECKIN = "checkin", "签到"
+    MAKEUP = "makeup", "补签消耗"
+    WHEEL_COST = "wheel_cost", "大转盘消耗"
+    WHEEL_PRIZE = "wheel_prize", "大转盘奖励"
+    ORDER = "order", "购物奖励"
+    ORDER_REFUND = "order_refund", "退款扣回"
+    GIFT = "gift", "活动奖励"
+    ADJUSTMENT = "adjustment", "运营调整"
+
+
+class PointsEntry(models.Model):
+    """One movement of a member's points: append-only, unique per source; the points on
+    the member are the sum, and never below zero."""
+
+    member = models.ForeignKey(Member, verbose_name="会员", on_delete=models.PROTECT, related_name="points_entries")
+    reason = models.CharField("原因", max_length=16, choices=PointsReason.choices)
+    amount = models.IntegerField("积分", help_text="正数为获得，负数为消耗")
+    balance_after = models.IntegerField("变动后积分")
+    source_key = models.CharField("来源", max_length=100, unique=True)
+    note = models.CharField("说明", max_length=200, blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "积分流水"
+        verbose_name_plural = "积分流水"
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="points_entry_not_zero", violation_error_message="积分变动不能为 0"),
+        ]
+        indexes = [models.Index(fields=["member", "-id"], name="points_entry_member_recent")]
+
+    def __str__(self):
+        return self.source_key

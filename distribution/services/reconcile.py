@@ -6,7 +6,7 @@ For every sharer:
   their available and withdrawn commissions (void ones count for nothing);
 - withdrawing equals their pending or paying withdrawals, withdrawn their paid ones.
 
-For every member, their store balance (余额) equals the sum of its ledger.
+For every member, their store balance (余额) and their points each equal the sum of their ledger.
 
 For every order (completeness: an event that was never handled shows up here):
 - a paid order had its commission worked out (rows, or the recorded reason for none);
@@ -24,7 +24,7 @@ from django.utils import timezone
 from distribution.models import Account, Commission, CommissionStatus, LedgerEntry, OrderReferral, Withdrawal, WithdrawalStatus
 from distribution.services.commissions import void_target
 from mall.models import Order
-from members.selectors import balance_differences
+from members.selectors import balance_differences, points_differences
 
 IN_FLIGHT = timedelta(minutes=15)
 
@@ -92,8 +92,12 @@ def _balances() -> list[Difference]:
 
 
 def _store_balances() -> list[Difference]:
-    """Members' store balance (余额) against its own ledger."""
-    return [Difference(f"member {pk}", "store balance per its ledger", booked, balance) for pk, balance, booked in balance_differences()]
+    """Members' store balance (余额) and points, each against its own ledger."""
+    return [
+        Difference(f"member {pk}", f"{what} per its ledger", booked, total)
+        for what, differences in (("store balance", balance_differences()), ("points", points_differences()))
+        for pk, total, booked in differences
+    ]
 
 
 def _orders(now) -> list[Difference]:

@@ -1,6 +1,7 @@
 from mall.models.addresses import Address
 from mall.models.cart import CartItem
 from mall.models.catalog import SKU, Banner, Category, Product, ProductImage, spec_key_of
+from mall.models.coupons import Coupon, CouponClaimCount, CouponKind, CouponScope, CouponStatus, CouponTemplate, CouponValidity
 from mall.models.orders import (
     ORDER_CANCELLED,
     ORDER_COMPLETED,
@@ -30,6 +31,13 @@ from mall.models.payments import (
 from mall.models.shop import ShopSettings
 
 __all__ = [
+    "Coupon",
+    "CouponClaimCount",
+    "CouponKind",
+    "CouponScope",
+    "CouponStatus",
+    "CouponTemplate",
+    "CouponValidity",
     "ORDER_CANCELLED",
     "ORDER_COMPLETED",
     "ORDER_CREATED",

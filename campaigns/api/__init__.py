@@ -1,0 +1,1 @@
+"""The campaigns JSON API (/api/v1/…)."""

@@ -1,0 +1,28 @@
+"""Domain errors of campaigns: each a stable `code`, a message for a person and an HTTP status."""
+
+from config.errors import DomainError
+
+
+class CampaignNotActive(DomainError):
+    code = "campaign_not_active"
+    message = "活动未开始或已结束"
+
+
+class AlreadyCheckedIn(DomainError):
+    code = "already_checked_in"
+    message = "今天已经签到过了"
+
+
+class DailyLimitReached(DomainError):
+    code = "daily_limit_reached"
+    message = "今天的次数用完了，明天再来"
+
+
+class AlreadyGrabbed(DomainError):
+    code = "already_grabbed"
+    message = "你已经领过这个红包了"
+
+
+class PacketEmpty(DomainError):
+    code = "packet_empty"
+    message = "红包已被领完"

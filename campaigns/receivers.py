@@ -1,0 +1,1 @@
+"""What campaigns do when other apps' events arrive (outbox subscribers)."""

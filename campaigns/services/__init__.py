@@ -1,0 +1,1 @@
+"""Writes of the campaigns: check-in, spins, grabs, gifts, rewards."""

@@ -1,0 +1,1 @@
+"""H5 pages of the campaigns."""

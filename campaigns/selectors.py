@@ -1,10 +1,31 @@
 """Reads about campaigns."""
 
-from django.db.models import QuerySet
+from calendar import monthrange
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from fractions import Fraction
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, F, QuerySet, Sum
 from django.utils import timezone
 
 from campaigns.errors import CampaignNotActive
-from campaigns.models import Campaign
+from campaigns.models import (
+    Campaign,
+    CampaignType,
+    Checkin,
+    GiftGrant,
+    PacketDelivery,
+    PacketShare,
+    Participation,
+    Play,
+    PrizeKind,
+    RedPacket,
+    SharePacketSetup,
+    Spin,
+    WheelPrize,
+)
+from mall.models import Coupon, CouponStatus, Order
 
 
 def campaigns_running(*, now=None) -> QuerySet[Campaign]:
@@ -19,3 +40,164 @@ def campaign_running(*, play: str, pk: int | None = None, now=None) -> Campaign:
     if campaign is None:
         raise CampaignNotActive()
     return campaign
+
+
+# --- The calendar ---------------------------------------------------------------------
+
+# The seeds' guideline: about two thirds of a month's campaigns are theme campaigns.
+THEME_SHARE_GUIDE = Fraction(2, 3)
+
+
+@dataclass(frozen=True)
+class Bar:
+    campaign: Campaign
+    first_day: date  # clipped to the month
+    last_day: date
+
+    @property
+    def offset(self) -> int:
+        return self.first_day.day - 1
+
+    @property
+    def span(self) -> int:
+        return (self.last_day - self.first_day).days + 1
+
+
+@dataclass(frozen=True)
+class Month:
+    first: date
+    days: list[date]
+    bars: list[Bar]
+    gaps: list[tuple[date, date]]  # runs of days no important campaign covers
+    mix: dict[str, int]  # campaigns per type
+    theme_share: Fraction | None
+
+    @property
+    def theme_share_low(self) -> bool:
+        return self.theme_share is not None and self.theme_share < THEME_SHARE_GUIDE
+
+
+def _local_day(moment) -> date:
+    return timezone.localtime(moment).date()
+
+
+def calendar_month(*, year: int, month: int) -> Month:
+    """A month of the calendar: each campaign as a bar, the gaps between important ones,
+    and the month's mix of types against the two-thirds-theme guideline."""
+    first = date(year, month, 1)
+    last = date(year, month, monthrange(year, month)[1])
+    starts = timezone.make_aware(datetime.combine(first, time.min))
+    ends = timezone.make_aware(datetime.combine(last + timedelta(days=1), time.min))
+    campaigns = list(Campaign.objects.filter(starts_at__lt=ends, ends_at__gt=starts).order_by("starts_at", "id"))
+    bars = [Bar(c, max(first, _local_day(c.starts_at)), min(last, _local_day(c.ends_at - timedelta(microseconds=1)))) for c in campaigns]
+    covered = {
+        bar.first_day + timedelta(days=n) for bar in bars if bar.campaign.is_important and bar.campaign.is_active for n in range(bar.span)
+    }
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    mix = {kind: 0 for kind in CampaignType.values}
+    for campaign in campaigns:
+        mix[campaign.type] += 1
+    return Month(
+        first=first, days=days, bars=bars, gaps=_runs([day for day in days if day not in covered]), mix=mix,
+        theme_share=Fraction(mix[CampaignType.THEME], len(campaigns)) if campaigns else None,
+    )
+
+
+def _runs(days: list[date]) -> list[tuple[date, date]]:
+    runs: list[tuple[date, date]] = []
+    for day in days:
+        if runs and runs[-1][1] + timedelta(days=1) == day:
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs
+
+
+def gaps_beside(*, campaign: Campaign) -> list[str]:
+    """What an operator should hear on saving an important campaign: the gaps it leaves
+    before or after itself to the nearest important campaigns."""
+    if not campaign.is_important:
+        return []
+    others = Campaign.objects.filter(is_important=True, is_active=True).exclude(pk=campaign.pk)
+    warnings = []
+    before = others.filter(starts_at__lt=campaign.starts_at).order_by("-ends_at").first()
+    if before is not None and before.ends_at < campaign.starts_at:
+        warnings.append(f"与上一个重点活动「{before}」之间空档 {_span(before.ends_at, campaign.starts_at)}")
+    after = others.filter(ends_at__gt=campaign.ends_at).order_by("starts_at").first()
+    if after is not None and after.starts_at > campaign.ends_at:
+        warnings.append(f"与下一个重点活动「{after}」之间空档 {_span(campaign.ends_at, after.starts_at)}")
+    return warnings
+
+
+def _span(start, end) -> str:
+    hours = int((end - start).total_seconds() // 3600)
+    return f"{hours // 24} 天 {hours % 24} 小时" if hours >= 24 else f"{hours} 小时"
+
+
+# --- What a campaign brought ----------------------------------------------------------
+
+# Participation of a fifth of the targeted fans or more counts as a good campaign.
+GOOD_PARTICIPATION = Fraction(1, 5)
+
+
+def audience_size(*, campaign: Campaign) -> int:
+    """How many members the campaign targets (all shoppers, for now)."""
+    return get_user_model().objects.filter(is_active=True, is_staff=False).count()
+
+
+@dataclass(frozen=True)
+class CampaignStats:
+    participants: int
+    audience: int
+    prizes_given: int
+    money_given_fen: int  # balance and cash handed out
+    discount_fen: int  # what orders saved with its coupons
+    orders: int
+    sales_fen: int
+
+    @property
+    def participation(self) -> Fraction | None:
+        return Fraction(self.participants, self.audience) if self.audience else None
+
+    @property
+    def is_good(self) -> bool:
+        return self.participation is not None and self.participation >= GOOD_PARTICIPATION
+
+    @property
+    def cost_fen(self) -> int:
+        return self.money_given_fen + self.discount_fen
+
+
+def campaign_coupon_templates(*, campaign: Campaign) -> set[int]:
+    """The coupon templates a campaign hands out, whatever its play."""
+    ids = set(campaign.coupon_templates.values_list("pk", flat=True))
+    ids |= set(WheelPrize.objects.filter(wheel__campaign=campaign, coupon_template__isnull=False).values_list("coupon_template", flat=True))
+    ids |= set(RedPacket.objects.filter(campaign=campaign, coupon_template__isnull=False).values_list("coupon_template", flat=True))
+    ids |= set(SharePacketSetup.objects.filter(campaign=campaign).values_list("coupon_template", flat=True))
+    return ids
+
+
+def campaign_stats(*, campaign: Campaign) -> CampaignStats:
+    """Participants against the audience, prizes, money and coupon discounts given, and the
+    orders and sales its coupons brought (a fixed number of queries)."""
+    grabbed = PacketShare.objects.filter(packet__campaign=campaign, member__isnull=False)
+    wins = Spin.objects.filter(wheel__campaign=campaign).exclude(prize_kind=PrizeKind.NONE)
+    prizes = {
+        Play.CHECKIN: lambda: Checkin.objects.filter(campaign=campaign).count(),
+        Play.WHEEL: lambda: wins.count(),
+        Play.RED_PACKET: lambda: grabbed.count(),
+        Play.SHARE_PACKET: lambda: grabbed.count(),
+        Play.FOLLOW_GIFT: lambda: GiftGrant.objects.filter(campaign=campaign).count(),
+        Play.REFERRAL_GIFT: lambda: GiftGrant.objects.filter(campaign=campaign).count(),
+    }.get(campaign.play, lambda: 0)()
+    money = (grabbed.filter(packet__delivers__in=[PacketDelivery.BALANCE, PacketDelivery.WECHAT_CASH]).aggregate(s=Sum("amount_fen"))["s"] or 0) + (
+        wins.filter(prize_kind=PrizeKind.RED_PACKET).aggregate(s=Sum("prize__balance_fen"))["s"] or 0
+    )
+    used = Coupon.objects.filter(template__in=campaign_coupon_templates(campaign=campaign), status=CouponStatus.USED)
+    orders = Order.objects.filter(pk__in=used.values("order")).aggregate(
+        n=Count("pk"), discount=Sum("discount_fen"), sales=Sum(F("pay_fen") + F("balance_fen"))
+    )
+    return CampaignStats(
+        participants=Participation.objects.filter(campaign=campaign).count(), audience=audience_size(campaign=campaign),
+        prizes_given=prizes, money_given_fen=money, discount_fen=orders["discount"] or 0, orders=orders["n"], sales_fen=orders["sales"] or 0,
+    )

@@ -17,6 +17,7 @@ from campaigns.models import (
     GiftGrant,
     PacketDelivery,
     PacketShare,
+    PacketStatus,
     Participation,
     Play,
     PrizeKind,
@@ -61,6 +62,11 @@ class Bar:
     @property
     def span(self) -> int:
         return (self.last_day - self.first_day).days + 1
+
+    @property
+    def trailing(self) -> int:
+        """Empty days after the bar to the end of the month (for the table's columns)."""
+        return monthrange(self.last_day.year, self.last_day.month)[1] - self.last_day.day
 
 
 @dataclass(frozen=True)
@@ -201,3 +207,37 @@ def campaign_stats(*, campaign: Campaign) -> CampaignStats:
         participants=Participation.objects.filter(campaign=campaign).count(), audience=audience_size(campaign=campaign),
         prizes_given=prizes, money_given_fen=money, discount_fen=orders["discount"] or 0, orders=orders["n"], sales_fen=orders["sales"] or 0,
     )
+
+
+# --- What a member may join now ---------------------------------------------------------
+
+
+def campaigns_to_join(*, member) -> list[dict]:
+    """The running campaigns, newest first, each as the API and the hub page show it: `id`
+    is the id of its own endpoints (the wheel's, the packet's), `path` its page. A packet
+    with nothing left, or one the member grabbed, is not offered again."""
+    entries = []
+    running = campaigns_running().exclude(play=Play.OTHER).select_related("wheel").order_by("-starts_at", "-id")
+    open_packets = RedPacket.objects.filter(campaign__in=running, status=PacketStatus.ACTIVE, shares_left__gt=0, expires_at__gt=timezone.now())
+    if member is not None and member.is_authenticated:
+        open_packets = open_packets.exclude(share_set__member=member)
+    packets = {packet.campaign_id: packet for packet in open_packets.order_by("campaign_id", "-id")}
+    for campaign in running:
+        target = _target(campaign, packets)
+        if target is None:
+            continue
+        ident, path = target
+        entries.append({"kind": campaign.play, "kind_label": campaign.get_play_display(), "id": ident, "title": campaign.title,
+                        "starts_at": campaign.starts_at, "ends_at": campaign.ends_at, "rules": list(campaign.rules)[:3], "path": path})
+    return entries
+
+
+def _target(campaign: Campaign, packets: dict) -> tuple[int, str] | None:
+    if campaign.play == Play.WHEEL:
+        wheel = getattr(campaign, "wheel", None)
+        return (wheel.pk, f"/wheels/{wheel.pk}/") if wheel else None
+    if campaign.play == Play.RED_PACKET:
+        packet = packets.get(campaign.pk)
+        return (packet.pk, f"/red-packets/{packet.pk}/") if packet else None
+    path = {Play.CHECKIN: "/checkin/", Play.COUPON: "/coupons/center/", Play.SHARE_PACKET: "/orders/"}.get(campaign.play, f"/campaigns/{campaign.pk}/")
+    return campaign.pk, path

@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401 — each campaign's pages are added below
+from django.urls import path
+
+from campaigns.views import hub
 
 app_name = "campaigns"
-urlpatterns = []
+urlpatterns = [
+    path("campaigns/", hub.hub, name="hub"),
+    path("campaigns/<int:campaign_id>/", hub.campaign_page, name="campaign"),
+]

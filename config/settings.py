@@ -253,6 +253,11 @@ UNFOLD = {
                 _page("分销设置", "tune", "distribution.distributionsettings"),
             ]},
             {"title": "营销活动", "items": [
+                _page("活动日历", "calendar_month", "campaigns.campaign"),
+                _page("有奖关注", "qr_code_scanner", "campaigns.followgift"),
+                _page("老带新", "diversity_3", "campaigns.referralgift"),
+                _page("活动赠礼", "redeem", "campaigns.giftgrant"),
+                _page("邀请关系", "share", "campaigns.invitation"),
                 _page("首页轮播图", "view_carousel", "mall.banner"),
                 _page("渠道", "qr_code_2", "crm.channel"),
                 _page("公众号设置", "chat", "wechat.accountsettings"),

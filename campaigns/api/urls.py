@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401 — each campaign's endpoints are added below
+from django.urls import path
 
-urlpatterns = []
+from campaigns.api import campaigns
+
+urlpatterns = [
+    path("campaigns", campaigns.CampaignListApi.as_view(), name="api-campaigns"),
+]

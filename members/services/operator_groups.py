@@ -52,6 +52,11 @@ GROUPS = {
     # What brings people in and back: the home page banners, channels and their QR
     # codes (campaigns, coupons and pushes join when they exist).
     "营销运营": {
+        "campaigns.campaign": ALL,
+        "campaigns.followgift": ALL,
+        "campaigns.referralgift": ALL,
+        "campaigns.giftgrant": VIEW,
+        "campaigns.invitation": VIEW,
         "mall.banner": ALL,
         "wechat.accountsettings": EDIT,
         "crm.channel": ALL,

@@ -38,6 +38,7 @@ CUSTOM_PAGES = {
     "mall_order_ship": "mall.change_order",
     "distribution_team": ("distribution.view_distributor", "distribution.change_distributor"),
     "distribution_rebind": "distribution.change_referral",
+    "campaigns_campaign_calendar": ("campaigns.view_campaign", "campaigns.change_campaign"),
 }
 # Admins no group may open, whatever its permissions: accounts and permissions.
 SUPERUSER_ONLY = {OperatorAccount, Group}
@@ -77,6 +78,7 @@ def shop(db):
     AccessLog.objects.create(**attempt)
     AccessFailureLog.objects.create(**attempt)
     ShopSettings.get_solo(), DistributionSettings.get_solo(), AccountSettings.get_solo()
+    _campaign_rows(a, b)
     return {"member": b, "withdrawal": Withdrawal.objects.get(), "refund": Refund.objects.get()}
 
 
@@ -161,7 +163,7 @@ def test_custom_admin_pages_need_their_permission(client, shop, job):
     client.force_login(user)
     arguments = {"mall_order_ship": shop["refund"].order_id, "distribution_team": shop["member"].pk, "distribution_rebind": shop["member"].pk}
     for name, needed in CUSTOM_PAGES.items():
-        status = client.get(reverse(f"admin:{name}", args=[arguments[name]])).status_code
+        status = client.get(reverse(f"admin:{name}", args=[arguments[name]] if name in arguments else [])).status_code
         assert status == (200 if holds(user, needed) else 403), (name, status)
 
 
@@ -235,3 +237,19 @@ def test_every_grant_names_a_permission_that_exists():
             app_label, model = model_label.split(".")
             missing = {f"{app_label}.{action}_{model}" for action in actions} - existing
             assert not missing, (name, missing)
+
+
+def _campaign_rows(a, b):
+    """The calendar and the social gifts (each campaign slice adds its own rows here)."""
+    from datetime import timedelta
+
+    from campaigns.models import Campaign, FollowGift, GiftGrant, Invitation, ReferralGift, Reward
+
+    now = timezone.now()
+    campaign = Campaign.objects.create(title="关注有礼", play="follow_gift", starts_at=now, ends_at=now + timedelta(days=7))
+    points = Reward.objects.create(kind="points", points=10)
+    FollowGift.objects.create(campaign=campaign, reward=points)
+    gift = Campaign.objects.create(title="老带新", play="referral_gift", starts_at=now, ends_at=now + timedelta(days=7))
+    ReferralGift.objects.create(campaign=gift, inviter_reward=points, invitee_reward=points)
+    GiftGrant.objects.create(campaign=campaign, member=b, reason="follow")
+    Invitation.objects.create(inviter=a, invitee=b)

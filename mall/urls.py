@@ -17,4 +17,6 @@ urlpatterns = [
     path("addresses/", views.address_list, name="address_list"),
     path("addresses/new/", views.address_form, name="address_new"),
     path("addresses/<int:address_id>/edit/", views.address_form, name="address_edit"),
+    path("coupons/", views.coupon_list, name="coupon_list"),
+    path("coupons/center/", views.coupon_center, name="coupon_center"),
 ]

@@ -5,7 +5,7 @@ from django import forms
 from django_filters import rest_framework as filters
 
 from mall import selectors
-from mall.models import Order, OrderStatus, Product
+from mall.models import Coupon, Order, OrderStatus, Product
 
 
 class IdFilter(filters.Filter):
@@ -39,3 +39,17 @@ class OrderFilter(filters.FilterSet):
     class Meta:
         model = Order
         fields = ["status"]
+
+
+class CouponFilter(filters.FilterSet):
+    status = filters.ChoiceFilter(
+        choices=selectors.COUPON_LIST_STATUSES, method="in_status",
+        help_text="unused 未使用（未过期）；used 已使用；expired 未使用且已过期",
+    )
+
+    class Meta:
+        model = Coupon
+        fields = ["status"]
+
+    def in_status(self, coupons, name, value):
+        return selectors.coupons_in_status(coupons, value)

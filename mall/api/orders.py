@@ -28,7 +28,8 @@ class OrderLineSerializer(serializers.Serializer):
     spec = serializers.DictField(child=serializers.CharField())
     price_fen = serializers.IntegerField()
     quantity = serializers.IntegerField()
-    pay_fen = serializers.IntegerField()
+    discount_fen = serializers.IntegerField(help_text="分摊到本商品的优惠券优惠（分）")
+    pay_fen = serializers.IntegerField(help_text="本商品实付（分）= 单价 × 数量 − 分摊优惠")
     image_url = serializers.SerializerMethodField()
 
     def get_image_url(self, line) -> str:
@@ -87,7 +88,10 @@ class OrderCreateSerializer(serializers.Serializer):
     from_cart = serializers.BooleanField(required=False, default=False)
     address_id = StrictIntegerField(required=False, min_value=1, max_value=2**63 - 1)
     address = AddressSerializer(required=False)
-    coupon_id = StrictIntegerField(required=False, allow_null=True, min_value=1, max_value=2**63 - 1)
+    coupon_id = StrictIntegerField(
+        required=False, allow_null=True, min_value=1, max_value=2**63 - 1,
+        help_text="我的优惠券 id（GET /api/v1/coupons?status=unused）；不存在、已使用、已过期或不适用：409 coupon_unavailable",
+    )
     note = serializers.CharField(
         required=False, allow_blank=True, max_length=200, default="", validators=[no_control_characters_multiline]
     )
@@ -99,8 +103,6 @@ class OrderCreateSerializer(serializers.Serializer):
             errors["lines"] = ["请提供 lines，或设置 from_cart 为 true（二选一）"]
         if ("address_id" in data) == ("address" in data):
             errors["address_id"] = ["请提供 address_id，或填写 address（二选一）"]
-        if data.get("coupon_id") is not None:
-            errors["coupon_id"] = ["优惠券不存在或不可用"]
         if errors:
             raise serializers.ValidationError(errors)
         return data
@@ -138,6 +140,7 @@ class OrderListApi(generics.ListAPIView):
             from_cart=data["from_cart"],
             note=data["note"],
             use_balance=data["use_balance"],
+            coupon_id=data.get("coupon_id"),
         )
         order = selectors.member_order(member=request.user, number=order.number)
         return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from mall import converters  # noqa: F401  (registers <order_number:>)
-from mall.api import addresses, cart, catalog, orders, share
+from mall.api import addresses, cart, catalog, coupons, orders, share
 
 urlpatterns = [
     path("categories", catalog.CategoryListApi.as_view(), name="api-categories"),
@@ -19,4 +19,8 @@ urlpatterns = [
     path("orders/<order_number:number>/confirm-receipt", orders.OrderConfirmReceiptApi.as_view(), name="api-order-confirm"),
     path("orders/<order_number:number>/refunds", orders.OrderRefundApi.as_view(), name="api-order-refunds"),
     path("share-config", share.ShareConfigApi.as_view(), name="api-share-config"),
+    path("coupon-templates", coupons.CouponTemplateListApi.as_view(), name="api-coupon-templates"),
+    path("coupon-templates/<int:template_id>/claim", coupons.CouponClaimApi.as_view(), name="api-coupon-claim"),
+    path("coupons", coupons.CouponListApi.as_view(), name="api-coupons"),
+    path("coupons/applicable", coupons.CouponApplicableApi.as_view(), name="api-coupons-applicable"),
 ]

@@ -33,7 +33,7 @@ from mall.models import (
     RefundKind,
     RefundStatus,
 )
-from mall.services.transitions import order_transition, stock_give_back
+from mall.services.transitions import coupon_give_back, order_transition, stock_give_back
 from members.models import BalanceKind
 from members.services.balance import balance_move_once
 from outbox.services import publish, status_move
@@ -236,6 +236,8 @@ def _after_refund(order: Order, refund: Refund, *, was_open: bool) -> Order:
     the order only if it completes the refund (and never out of another open request)."""
     amount = f"¥{format_yuan(refund.amount_fen)}"
     fully = order.refunded_fen == order.paid_total_fen
+    if fully:
+        coupon_give_back([order.pk])  # all the money went back: so does the coupon (once; a no-op if cancelled before)
     moves = was_open or (fully and order.status != OrderStatus.REFUNDING)
     if refund.kind == RefundKind.LATE_PAYMENT or not moves:
         OrderEvent.objects.create(

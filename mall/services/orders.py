@@ -24,8 +24,17 @@ from mall.models import (
     ProductImage,
     ShopSettings,
 )
+from mall.selectors import PricedLine
+from mall.services.coupons import coupon_for_order, coupon_take
 from mall.services.locks import lock_member
-from mall.services.transitions import balance_give_back, order_transition, orders_transition_due, sales_count, stock_give_back
+from mall.services.transitions import (
+    balance_give_back,
+    coupon_give_back,
+    order_transition,
+    orders_transition_due,
+    sales_count,
+    stock_give_back,
+)
 from members.models import BalanceKind, Member
 from members.services.balance import balance_move
 from outbox.services import publish
@@ -56,11 +65,14 @@ class Destination:
 @transaction.atomic
 def order_create(
     *, member, destination: Destination, lines: list[LineRequest] | None = None, from_cart: bool = False, note: str = "",
-    use_balance: bool = False,
+    use_balance: bool = False, coupon_id: int | None = None,
 ) -> Order:
     """Price the lines from the SKUs, take their stock and open an order awaiting payment.
-    With `use_balance`, as much as the member's store balance covers is taken from it now
-    (WeChat Pay collects the rest); an order the balance covers in full is paid at once."""
+    With `coupon_id`, the member's coupon comes off the lines it covers (spread over them
+    to the fen) and is used by this order; one it cannot take is CouponUnavailable and
+    nothing changes. With `use_balance`, as much of the rest as the member's store balance
+    covers is taken from it now (WeChat Pay collects the remainder); an order the
+    balance covers in full is paid at once."""
     lock_member(member)
     shop = ShopSettings.get_solo()
     _check_unpaid_orders(member, shop)
@@ -73,6 +85,13 @@ def order_create(
         wanted[line.sku_id] += line.quantity
     skus = _sellable_skus(wanted)
     _check_purchase_limits(member, skus, wanted)
+    ordered = sorted(skus.values(), key=lambda sku: sku.pk)
+    coupon, discounts = None, [0] * len(ordered)
+    if coupon_id is not None:
+        # Decided under the member lock, so two orders of one member cannot both plan on
+        # the same coupon; coupon_take's guarded UPDATE below is still the last word.
+        priced = [PricedLine(sku.product_id, sku.product.category_id, sku.price_fen * wanted[sku.pk]) for sku in ordered]
+        coupon, discounts = coupon_for_order(member=member, coupon_id=coupon_id, lines=priced)
     _take_stock(skus, wanted)
 
     order_lines = [
@@ -84,13 +103,15 @@ def order_create(
             image=_line_image(sku),
             price_fen=sku.price_fen,
             quantity=wanted[sku.pk],
-            pay_fen=sku.price_fen * wanted[sku.pk],
+            discount_fen=discount,
+            pay_fen=sku.price_fen * wanted[sku.pk] - discount,
         )
-        for sku in sorted(skus.values(), key=lambda sku: sku.pk)
+        for sku, discount in zip(ordered, discounts)
     ]
-    goods_fen = sum(line.pay_fen for line in order_lines)
+    goods_fen = sum(line.price_fen * line.quantity for line in order_lines)
+    discount_fen = sum(discounts)
     shipping_fen = shop.shipping_fee_for(goods_fen)
-    due_fen = goods_fen + shipping_fen
+    due_fen = goods_fen + shipping_fen - discount_fen  # a coupon takes off at most the goods it covers: never negative
     # Read under the member lock; the guarded UPDATE in balance_move is the last word.
     balance_fen = min(Member.objects.values_list("balance_fen", flat=True).get(pk=member.pk), due_fen) if use_balance else 0
     now = timezone.now()
@@ -98,7 +119,7 @@ def order_create(
         member=member,
         goods_fen=goods_fen,
         shipping_fen=shipping_fen,
-        discount_fen=0,
+        discount_fen=discount_fen,
         balance_fen=balance_fen,
         pay_fen=due_fen - balance_fen,
         receiver_name=destination.name,
@@ -111,6 +132,8 @@ def order_create(
         created_at=now,
         expires_at=now + timedelta(minutes=shop.payment_window_minutes),
     )
+    if coupon is not None:
+        coupon_take(coupon=coupon, order=order, now=now)
     if balance_fen:
         balance_move(member_id=member.pk, amount_fen=-balance_fen, kind=BalanceKind.ORDER_PAYMENT,
                      source_key=f"order:{order.pk}:balance", note=f"订单 {order.number}")
@@ -200,7 +223,7 @@ def _settle_free_order(order: Order) -> Order:
         to=OrderStatus.PAID,
         actor=None,
         actor_kind=ActorKind.SYSTEM,
-        reason="余额全额支付" if order.balance_fen else "0 元订单，无需支付",
+        reason="余额全额支付" if order.balance_fen else ("优惠后 0 元，无需支付" if order.discount_fen else "0 元订单，无需支付"),
         paid_at=timezone.now(),
     )
     sales_count(order)
@@ -219,13 +242,14 @@ def order_cancel(*, order: Order, actor=None, actor_kind: str = ActorKind.SHOPPE
     )
     stock_give_back([order.pk])
     balance_give_back([order.pk])
+    coupon_give_back([order.pk])
     return order
 
 
 def orders_cancel_expired(*, now=None, batch_size: int = 500) -> int:
     """Cancel unpaid orders whose payment window has closed and give their stock (and any
-    balance they took) back. Whoever changes an order's status first (this job or the
-    shopper) gives them back."""
+    balance and coupon they took) back. Whoever changes an order's status first (this job
+    or the shopper) gives them back."""
     now = now or timezone.now()
     return orders_transition_due(
         due=Order.objects.filter(status=OrderStatus.PENDING_PAYMENT, expires_at__lte=now),
@@ -233,5 +257,5 @@ def orders_cancel_expired(*, now=None, batch_size: int = 500) -> int:
         reason="超时未支付，自动取消",
         fields={"cancelled_at": now},
         batch_size=batch_size,
-        after=lambda ids: (stock_give_back(ids), balance_give_back(ids)),
+        after=lambda ids: (stock_give_back(ids), balance_give_back(ids), coupon_give_back(ids)),
     )

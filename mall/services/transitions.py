@@ -1,5 +1,5 @@
 """The moves every order service makes: change a status under a row lock and record it,
-change many at once (jobs), give stock back, count sales. Which status may follow which
+change many at once (jobs), give stock, balance and coupons back, count sales. Which status may follow which
 is ORDER_FLOW's to say (mall/models/orders.py)."""
 
 from collections.abc import Callable
@@ -9,7 +9,18 @@ from django.db.models import F, QuerySet, Sum
 from django.utils import timezone
 
 from config.errors import InvalidStatus
-from mall.models import ORDER_FLOW, ORDER_STATUS_EVENTS, SKU, ActorKind, Order, OrderEvent, OrderLine, Product
+from mall.models import (
+    ORDER_FLOW,
+    ORDER_STATUS_EVENTS,
+    SKU,
+    ActorKind,
+    Coupon,
+    CouponStatus,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Product,
+)
 from members.models import BalanceKind
 from members.services.balance import balance_move_once
 from outbox.services import publish, status_move
@@ -84,6 +95,16 @@ def balance_give_back(order_ids: list[int]) -> None:
     ):
         balance_move_once(member_id=member_id, amount_fen=balance_fen, kind=BalanceKind.ORDER_RETURN,
                           source_key=f"order:{pk}:balance-back", note=f"订单 {number} 取消")
+
+
+def coupon_give_back(order_ids: list[int]) -> int:
+    """Make the coupons these orders took usable again (cancelled, expired unpaid or
+    refunded in full). One guarded UPDATE: a coupon is given back only while it is still
+    `used` by that very order, so asking twice (a shopper cancelling as the expiry job
+    runs) returns it once, and never takes it from an order that used it since."""
+    return Coupon.objects.filter(order_id__in=order_ids, status=CouponStatus.USED).update(
+        status=CouponStatus.UNUSED, order=None, used_at=None
+    )
 
 
 def sales_count(order: Order) -> None:

@@ -132,10 +132,55 @@ def checkout(request):
     addresses = Address.objects.filter(member=request.user)
     chosen = request.GET.get("address", "")
     address = next((a for a in addresses if str(a.pk) == chosen), None) or next(iter(addresses), None)
+    # The best coupon first and chosen; the order is priced again for real when placed.
+    offers = selectors.coupons_applicable(member=request.user, lines=selectors.priced_lines(wanted=wanted))
+    preview = selectors.checkout_preview(wanted=wanted)
+    best_discount = offers[0].discount_fen if offers else 0
     return render(
         request,
         "mall/checkout.html",
-        {"preview": selectors.checkout_preview(wanted=wanted), "from_cart": from_cart, "address": address},
+        {
+            "preview": preview,
+            "from_cart": from_cart,
+            "address": address,
+            "offers": [(offer, selectors.coupon_rule(offer.coupon.template)) for offer in offers],
+            "best_discount": best_discount,
+            "due_fen": preview["pay_fen"] - best_discount,
+        },
+    )
+
+
+def _coupon_face(template) -> dict:
+    value, unit = selectors.coupon_face(template)
+    return {"template": template, "rule": selectors.coupon_rule(template), "value": value, "unit": unit}
+
+
+def coupon_center(request):
+    """领券中心: what anyone may claim now; claiming needs a login (the API sends visitors to it)."""
+    cards = [
+        {
+            **_coupon_face(template),
+            "left": selectors.coupon_template_left(template),
+            "mine_left": selectors.coupon_template_mine_left(template),
+        }
+        for template in selectors.coupon_templates_claimable(member=request.user)[:50]
+    ]
+    return render(request, "mall/coupon_center.html", {"cards": cards})
+
+
+COUPON_TABS = selectors.COUPON_LIST_STATUSES
+
+
+@login_required
+def coupon_list(request):
+    """我的优惠券: 未使用 / 已使用 / 已过期."""
+    status = request.GET.get("status", "")
+    status = status if status in dict(COUPON_TABS) else "unused"
+    page = Paginator(selectors.member_coupons(member=request.user, status=status), PAGE_SIZE).get_page(request.GET.get("page"))
+    cards = [{**_coupon_face(coupon.template), "coupon": coupon} for coupon in page]
+    return render(
+        request, "mall/coupon_list.html",
+        {"page": page, "cards": cards, "status": status, "tabs": COUPON_TABS, "pager_extra": f"&status={status}"},
     )
 
 

@@ -1,21 +1,31 @@
-/* Checkout: the server priced this page; POST /api/v1/orders prices it again for real. */
+/* Checkout: the server priced this page (and chose the best coupon); POST /api/v1/orders
+   prices it again for real. */
 (function () {
   "use strict";
   const { api, toast, payOrder, yuan } = window.Micromall;
   const button = document.getElementById("submit-order");
   const useBalance = document.getElementById("use-balance");
+  const coupon = document.getElementById("coupon");
+  const sum = document.getElementById("checkout-sum");
 
-  // What WeChat Pay will collect: the total less the balance, when the shopper uses it.
+  // What WeChat Pay will collect: goods and shipping, less the chosen coupon, less the
+  // balance when the shopper uses it (the balance pays what is left after the coupon).
+  function chosenDiscount() {
+    if (!coupon) return 0;
+    return Number(coupon.selectedOptions[0].dataset.discount) || 0;
+  }
   function showPay() {
-    if (!useBalance) return;
-    const due = Number(useBalance.dataset.due), balance = Number(useBalance.dataset.balance);
-    const pay = useBalance.checked ? Math.max(0, due - balance) : due;
+    const discount = chosenDiscount();
+    const due = Number(sum.dataset.due) - discount;
+    const balance = useBalance && useBalance.checked ? Number(useBalance.dataset.balance) : 0;
+    const pay = Math.max(0, due - balance);
     document.querySelectorAll("[data-pay]").forEach((el) => { el.textContent = yuan(pay); });
+    document.querySelectorAll("[data-discount-yuan]").forEach((el) => { el.textContent = yuan(discount); });
+    document.querySelectorAll("[data-discount-row]").forEach((el) => el.classList.toggle("hidden", !discount));
   }
-  if (useBalance) {
-    useBalance.addEventListener("change", showPay);
-    showPay();
-  }
+  if (useBalance) useBalance.addEventListener("change", showPay);
+  if (coupon) coupon.addEventListener("change", showPay);
+  showPay();
 
   button.addEventListener("click", async () => {
     const address = document.querySelector("[data-address-id]");
@@ -25,6 +35,7 @@
       note: document.getElementById("note").value.trim(),
       use_balance: Boolean(useBalance && useBalance.checked),
     };
+    if (coupon && coupon.value) body.coupon_id = Number(coupon.value);
     if (button.dataset.fromCart) {
       body.from_cart = true;
     } else {

@@ -1,1 +1,1 @@
-from mall.admin import catalog, orders, refunds, shop  # noqa: F401  (registers the ModelAdmins)
+from mall.admin import catalog, coupons, orders, refunds, shop  # noqa: F401  (registers the ModelAdmins)

@@ -643,3 +643,114 @@ def test_stock_untouched_when_a_coupon_is_refused(member):
     with pytest.raises(CouponUnavailable):
         order_create(member=member, destination=DESTINATION, lines=[LineRequest(sku_id=sku.pk, quantity=1)], coupon_id=999999)
     assert stock(sku) == 3 and not Order.objects.exists()
+
+
+# --- The back office -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def boss(client):
+    account = MemberFactory(is_staff=True, is_superuser=True, openid=None)
+    client.force_login(account)
+    return account
+
+
+def template_form(**overrides) -> dict:
+    """The template add form as a browser posts it (yuan typed, dates split in two)."""
+    now = timezone.localtime()
+    data = {
+        "title": "满 100 减 20", "kind": "amount", "amount_fen": "20", "percent_off": "0", "cap_fen": "", "threshold_fen": "100",
+        "scope": "all", "validity": "days", "valid_days": "7", "valid_from_0": "", "valid_from_1": "", "valid_until_0": "",
+        "valid_until_1": "", "total": "100", "per_member_limit": "1", "per_member_daily_limit": "", "is_public": "on",
+        "claim_starts_at_0": now.strftime("%Y-%m-%d"), "claim_starts_at_1": now.strftime("%H:%M:%S"),
+        "claim_ends_at_0": "", "claim_ends_at_1": "", "is_active": "on",
+    }
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def test_an_operator_adds_a_template_in_yuan(client, boss):
+    response = client.post("/admin/mall/coupontemplate/add/", template_form())
+    assert response.status_code == 302, response.content.decode()[:3000]
+    made = CouponTemplate.objects.get()
+    assert (made.amount_fen, made.threshold_fen, made.total, made.percent_off, made.cap_fen) == (2000, 10000, 100, 0, None)
+
+
+@pytest.mark.parametrize(
+    "overrides, field",
+    [
+        ({"kind": "percent", "percent_off": "0", "amount_fen": ""}, "percent_off"),
+        ({"kind": "percent", "percent_off": "100", "amount_fen": ""}, "percent_off"),
+        ({"amount_fen": "0"}, "amount_fen"),
+        ({"amount_fen": ""}, "amount_fen"),
+        ({"threshold_fen": "-1"}, "threshold_fen"),
+        ({"validity": "fixed"}, "valid_until"),
+        ({"validity": "fixed", "valid_from_0": "2030-01-02", "valid_from_1": "00:00:00", "valid_until_0": "2030-01-01", "valid_until_1": "00:00:00"}, "valid_until"),
+        ({"claim_ends_at_0": "2000-01-01", "claim_ends_at_1": "00:00:00"}, "claim_ends_at"),
+        ({"scope": "categories"}, "categories"),
+        ({"scope": "products"}, "products"),
+        ({"per_member_daily_limit": "3"}, "per_member_daily_limit"),
+    ],
+)
+def test_a_template_that_makes_no_sense_is_refused_with_a_reason(client, boss, overrides, field):
+    response = client.post("/admin/mall/coupontemplate/add/", template_form(**overrides))
+    assert response.status_code == 200
+    assert field in response.context["adminform"].form.errors, response.context["adminform"].form.errors
+    assert not CouponTemplate.objects.exists()
+
+
+def test_a_percent_template_keeps_its_percent_and_cap(client, boss):
+    response = client.post("/admin/mall/coupontemplate/add/", template_form(kind="percent", amount_fen="", percent_off="15", cap_fen="30"))
+    assert response.status_code == 302
+    made = CouponTemplate.objects.get()
+    assert (made.kind, made.percent_off, made.cap_fen, made.amount_fen) == ("percent", 15, 3000, 0)
+
+
+def test_the_total_cannot_go_below_what_was_given(client, boss):
+    made = template(total=10, claimed=6)
+    form = template_form(total="5", title=made.title)
+    response = client.post(f"/admin/mall/coupontemplate/{made.pk}/change/", form)
+    assert "total" in response.context["adminform"].form.errors
+
+
+def test_the_template_list_shows_claims_use_and_sales_in_one_query(client, boss, member_api, member):
+    def sell(tmpl, price):
+        coupon = coupon_grant(template=tmpl, member_id=member.pk, source_key=f"test:{next(_sources)}")
+        order = Order.objects.get(number=placed(member_api, [(SKUFactory(price_fen=price), 1)], coupon_id=coupon.pk)["number"])
+        Order.objects.filter(pk=order.pk).update(status=OrderStatus.PAID)
+        return order
+
+    tmpl = template(title="卖得好", total=100)
+    sell(tmpl, 10000), sell(tmpl, 20000)  # 100 − 20 and 200 − 20, free shipping
+    coupon_grant(template=tmpl, member_id=member.pk, source_key="test:unused")
+    url = "/admin/mall/coupontemplate/"
+    with CaptureQueriesContext(connection) as few:
+        page = client.get(url)
+    assert page.status_code == 200
+    row = next(r for r in page.context["cl"].result_list if r.pk == tmpl.pk)
+    assert (row.claimed, row.used_count, row.order_count, row.sales_fen) == (3, 2, 2, 8000 + 18000)
+    assert "3 / 100" in page.content.decode() and "260.00" in page.content.decode()
+    for n in range(5):
+        sell(template(title=f"券{n}"), 5000)
+    with CaptureQueriesContext(connection) as many:
+        client.get(url)
+    assert len(many) == len(few)
+
+
+def test_the_coupon_list_filters_by_shown_status_and_exports(client, boss, member):
+    coupon_for(member, title="能用")
+    expired(coupon_for(member, title="过期了"))
+    page = client.get("/admin/mall/coupon/?shown_status=expired")
+    assert [c.template.title for c in page.context["cl"].result_list] == ["过期了"]
+    assert "已过期" in page.content.decode()
+    assert client.get("/admin/mall/coupon/add/").status_code == 403
+    export = client.post("/admin/mall/coupon/", {"action": "export_csv", "_selected_action": list(Coupon.objects.values_list("pk", flat=True))})
+    text = b"".join(export.streaming_content).decode("utf-8-sig")
+    assert "过期了" in text and "已过期" in text and "未使用" in text
+
+
+def test_marketing_designs_coupons_and_only_looks_at_those_given_out():
+    from django.contrib.auth.models import Permission
+
+    held = set(Permission.objects.filter(group__name="营销运营", content_type__app_label="mall", codename__contains="coupon").values_list("codename", flat=True))
+    assert held == {"add_coupontemplate", "change_coupontemplate", "delete_coupontemplate", "view_coupontemplate", "view_coupon"}

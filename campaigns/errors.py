@@ -26,3 +26,13 @@ class AlreadyGrabbed(DomainError):
 class PacketEmpty(DomainError):
     code = "packet_empty"
     message = "红包已被领完"
+
+
+class MakeupUnavailable(DomainError):
+    code = "makeup_unavailable"
+    message = "这一天不能补签：只能补签本月活动期间、今天以前漏签的日子"
+
+
+class MakeupLimitReached(DomainError):
+    code = "makeup_limit_reached"
+    message = "本月的补签次数已用完"

@@ -13,7 +13,7 @@ from unfold.widgets import UnfoldAdminCheckboxSelectMultipleWidget, UnfoldAdminT
 
 from config.admin_tools import ReadOnlyAdmin
 from config.money import format_yuan
-from members.models import BalanceEntry, OperatorAccount, ProfileAttribute
+from members.models import BalanceEntry, OperatorAccount, PointsEntry, ProfileAttribute
 
 
 class SuperuserOnly:
@@ -159,3 +159,16 @@ class BalanceEntryAdmin(ReadOnlyAdmin):
     @admin.display(description="变动后余额（元）")
     def balance_after_yuan(self, entry):
         return format_yuan(entry.balance_after_fen)
+
+
+@admin.register(PointsEntry)
+class PointsEntryAdmin(ReadOnlyAdmin):
+    """Every movement of members' points (check-ins, make-ups, spins, shopping, refunds):
+    read only; the points on a member are their sum."""
+
+    list_display = ["created_at", "member", "reason", "amount", "balance_after", "source_key", "note"]
+    list_filter = ["reason", "created_at"]
+    search_fields = ["member__nickname", "=member__phone", "source_key"]
+    list_select_related = ["member"]
+    raw_id_fields = ["member"]
+    date_hierarchy = "created_at"

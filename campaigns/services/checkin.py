@@ -231,7 +231,8 @@ class CheckinBoard:
 
 
 def checkin_board(*, member: Member, now=None) -> CheckinBoard:
-    """The member's month at a glance, or CampaignNotActive. Four queries."""
+    """The member's month at a glance, or CampaignNotActive; the same number of queries
+    whatever the month holds."""
     now = now or timezone.now()
     setup = checkin_setup_running(now=now)
     today = timezone.localdate(now)

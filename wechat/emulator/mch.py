@@ -18,7 +18,7 @@ from wechatpy.pay.utils import calculate_signature, calculate_signature_hmac, di
 from wechatpy.utils import random_string
 
 from wechat.emulator.common import BEIJING, WECHAT_TIME, format_time
-from wechat.emulator.models import EmulatedUser, MchOrder, MchRefund, MchTransfer
+from wechat.emulator.models import EmulatedUser, MchOrder, MchRedPack, MchRefund, MchTransfer
 from wechat.emulator.tasks import complete_refund
 
 MIN_EXPIRY = timedelta(minutes=1)
@@ -311,3 +311,65 @@ def transfer(request):
         return answer(result_code="FAIL", err_code="PARAM_ERROR", err_code_des="商户订单号重复，参数不一致")
     return answer(result_code="SUCCESS", partner_trade_no=existing.partner_trade_no, payment_no=existing.payment_no,
                   payment_time=timezone.localtime(existing.created_at).strftime("%Y-%m-%d %H:%M:%S"))
+
+
+# 现金红包: 1–200 yuan each unless the request names a scene (scene_id), which WeChat
+# then allows from 0.30 up to 4999 yuan.
+RED_PACK_MIN, RED_PACK_MAX = 100, 20000
+RED_PACK_SCENE_MIN, RED_PACK_SCENE_MAX = 30, 499900
+BILLNO = re.compile(r"[0-9A-Za-z]{1,28}")
+# Byte lengths (UTF-8) WeChat allows for the texts shown on the packet.
+RED_PACK_TEXTS = {"send_name": 32, "act_name": 32, "wishing": 128, "remark": 256}
+
+
+@csrf_exempt
+@require_POST
+def send_red_pack(request):
+    """发放普通红包 (mmpaymkttransfers/sendredpack): signed like the other merchant APIs but
+    naming the app `wxappid`; one packet per mch_billno, so a repeat (after a timeout) is
+    answered with the packet already sent, never a second one."""
+    data = _verified(request, appid_field="wxappid", mismatch="wxappid与mch_id不匹配")
+    if isinstance(data, HttpResponse):
+        return data
+
+    def answer(**fields):
+        base = {"return_code": "SUCCESS", "return_msg": "", "wxappid": data["wxappid"], "mch_id": data["mch_id"],
+                "nonce_str": random_string(32), "mch_billno": data.get("mch_billno", "")[:28]}
+        fields = {key: str(value) for key, value in {**base, **fields}.items() if value not in (None, "")}
+        return _xml(fields, calculate_signature(fields, settings.WECHAT_PAY_API_KEY))
+
+    def refuse(code: str, description: str):
+        return answer(return_msg=description, result_code="FAIL", err_code=code, err_code_des=description)
+
+    missing = [name for name in ("mch_billno", "re_openid", "total_amount", "total_num", "client_ip", *RED_PACK_TEXTS) if not data.get(name)]
+    if missing:
+        return refuse("PARAM_ERROR", f"缺少参数{missing[0]}")
+    if not BILLNO.fullmatch(data["mch_billno"]):
+        return refuse("PARAM_ERROR", "mch_billno 参数错误：最长 28 位数字或字母")
+    too_long = next((name for name, limit in RED_PACK_TEXTS.items() if len(data[name].encode()) > limit), "")
+    if too_long:
+        return refuse("PARAM_ERROR", f"{too_long} 长度超过限制")
+    amount = _fen(data["total_amount"])
+    if amount is None or data["total_num"] != "1":
+        return refuse("PARAM_ERROR", "total_amount 或 total_num 参数错误")
+    low, high = (RED_PACK_SCENE_MIN, RED_PACK_SCENE_MAX) if data.get("scene_id") else (RED_PACK_MIN, RED_PACK_MAX)
+    if not low <= amount <= high:
+        return refuse("MONEY_LIMIT", "每个红包的金额必须在1.00元到200.00元之间")
+
+    sent = MchRedPack.objects.filter(mch_billno=data["mch_billno"]).first()
+    if sent is None:
+        if not EmulatedUser.objects.filter(openid=data["re_openid"][:64]).exists():
+            return refuse("OPENID_ERROR", "openid字段不正确")
+        try:
+            with transaction.atomic():
+                sent = MchRedPack.objects.create(
+                    mch_billno=data["mch_billno"], openid=data["re_openid"], total_amount=amount, send_name=data["send_name"],
+                    act_name=data["act_name"], wishing=data["wishing"], remark=data["remark"],
+                    send_listid="1000041701" + timezone.localtime().strftime("%Y%m%d") + f"{secrets.randbelow(10**10):010d}",
+                )
+        except IntegrityError:  # the same packet asked twice at once: it is sent once
+            sent = MchRedPack.objects.get(mch_billno=data["mch_billno"])
+    if (sent.openid, sent.total_amount) != (data["re_openid"], amount):
+        return refuse("FATAL_ERROR", "openid和原始单参数不一致")
+    return answer(return_msg="发放成功", result_code="SUCCESS", err_code="SUCCESS", err_code_des="发放成功",
+                  re_openid=sent.openid, total_amount=sent.total_amount, send_listid=sent.send_listid)

@@ -165,3 +165,20 @@ class MchTransfer(models.Model):
 
     class Meta:
         ordering = ["-id"]
+
+
+class MchRedPack(models.Model):
+    """A cash red packet the merchant sent to a user (现金红包), once per mch_billno."""
+
+    mch_billno = models.CharField(max_length=28, unique=True)
+    openid = models.CharField(max_length=64)
+    total_amount = models.PositiveBigIntegerField()
+    send_name = models.CharField(max_length=32)
+    act_name = models.CharField(max_length=32)
+    wishing = models.CharField(max_length=128)
+    remark = models.CharField(max_length=256)
+    send_listid = models.CharField(max_length=32, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]

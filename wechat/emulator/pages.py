@@ -19,7 +19,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 from wechatpy.pay.utils import dict_to_xml
 
 from config.redirects import local_next
-from wechat.emulator.models import Delivery, EmulatedUser, MchOrder, MchRefund, MchTransfer, QrTicket, SentTemplateMessage
+from wechat.emulator.models import (
+    Delivery,
+    EmulatedUser,
+    MchOrder,
+    MchRedPack,
+    MchRefund,
+    MchTransfer,
+    QrTicket,
+    SentTemplateMessage,
+)
 from wechat.emulator.notices import deliver, deliver_payment_notice, signed_callback_url
 from wechat.emulator.tasks import RETRY_DELAYS, repeat_payment_notice
 from wechat.emulator.users import default_users, ensure_default_users
@@ -74,8 +83,12 @@ def payments(request):
     for delivery in Delivery.objects.filter(kind__in=["payment", "refund"])[:200]:
         deliveries.setdefault(delivery.reference, []).append(delivery)
     transfers = MchTransfer.objects.all()[:50]
+    red_packs = MchRedPack.objects.all()[:50]
     nicknames = dict(EmulatedUser.objects.values_list("openid", "nickname"))
-    return render(request, "wx_emulator/payments.html", {"orders": orders, "deliveries": deliveries, "transfers": transfers, "nicknames": nicknames})
+    return render(
+        request, "wx_emulator/payments.html",
+        {"orders": orders, "deliveries": deliveries, "transfers": transfers, "red_packs": red_packs, "nicknames": nicknames},
+    )
 
 
 @staff_member_required

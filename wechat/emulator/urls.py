@@ -33,6 +33,7 @@ urlpatterns = [
     path("mch/pay/closeorder", mch.close_order, name="close_order"),
     path("mch/secapi/pay/refund", mch.refund, name="refund"),
     path("mch/mmpaymkttransfers/promotion/transfers", mch.transfer, name="transfer"),
+    path("mch/mmpaymkttransfers/sendredpack", mch.send_red_pack, name="send_red_pack"),
 ]
 
 

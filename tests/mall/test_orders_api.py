@@ -137,7 +137,7 @@ def test_the_limit_is_per_product_across_its_skus(member_api):
         {"lines": [{"sku_id": 1, "quantity": 1}], "address": {**ADDRESS, "phone": "1"}},
         {"lines": [{"sku_id": 1, "quantity": 1}], "address_id": "abc"},
         {"lines": "all", "address": ADDRESS},
-        {"lines": [{"sku_id": 1, "quantity": 1}], "address": ADDRESS, "coupon_id": 5},
+        {"lines": [{"sku_id": 1, "quantity": 1}], "address": ADDRESS, "coupon_id": "five"},
         {"lines": [{"sku_id": 1, "quantity": 1}], "address": ADDRESS, "note": "x" * 201},
     ],
 )

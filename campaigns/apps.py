@@ -14,3 +14,11 @@ class CampaignsConfig(AppConfig):
 
 def install_schedules(sender, **kwargs):
     """The campaigns' scheduled jobs (each also a management command) are added here."""
+    from config.periodic import ensure_interval_task
+
+    ensure_interval_task(
+        name="红包过期退回",
+        task="campaigns.tasks.expire_red_packets",
+        every_seconds=600,
+        description="每 10 分钟关闭已过期的红包，未领取的份额退回（记在红包的「过期退回」上，优惠券退回库存）（同 manage.py expire_red_packets）。",
+    )

@@ -6,7 +6,8 @@ from datetime import date, datetime, time, timedelta
 from fractions import Fraction
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, F, QuerySet, Sum
+from django.db.models import CharField, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
 from campaigns.errors import CampaignNotActive
@@ -24,6 +25,7 @@ from campaigns.models import (
     RedPacket,
     SharePacketSetup,
     Spin,
+    SplitMode,
     WheelPrize,
 )
 from mall.models import Coupon, CouponStatus, Order
@@ -241,3 +243,114 @@ def _target(campaign: Campaign, packets: dict) -> tuple[int, str] | None:
         return (packet.pk, f"/red-packets/{packet.pk}/") if packet else None
     path = {Play.CHECKIN: "/checkin/", Play.COUPON: "/coupons/center/", Play.SHARE_PACKET: "/orders/"}.get(campaign.play, f"/campaigns/{campaign.pk}/")
     return campaign.pk, path
+
+
+# --- Red packets: who got what, and what each sharer brought ------------------------------
+
+
+def red_packet_grabs(*, packet: RedPacket) -> list[PacketShare]:
+    """The grabbed shares of a packet, first grab first, with who grabbed them (拼手气)."""
+    return list(PacketShare.objects.filter(packet=packet, member__isnull=False).select_related("member").order_by("grabbed_at", "id"))
+
+
+PACKET_DESTINATIONS = {
+    PacketDelivery.BALANCE: "已存入商城余额，下单时可抵扣",
+    PacketDelivery.COUPON: "已放入「我的优惠券」，下单时可直接抵扣",
+}
+
+
+def share_destination(*, packet: RedPacket, reference: str) -> str:
+    """Where a grabbed share went, in a shopper's words (from its delivery reference:
+    `balance:<row>`, `coupon:<id>`, or the WeChat merchant number, `:<send_listid>` once sent)."""
+    if reference.startswith("balance:"):
+        return PACKET_DESTINATIONS[PacketDelivery.BALANCE]
+    if packet.delivers == PacketDelivery.WECHAT_CASH:
+        return "微信红包已发出，请在微信消息中领取" if ":" in reference else "微信红包发放中，稍后请在微信消息中领取"
+    return PACKET_DESTINATIONS.get(packet.delivers, "")
+
+
+def red_packet_view(*, packet: RedPacket, member, now=None) -> dict:
+    """A packet as the API and its page show it to this member: what is left, what I got
+    and where it went, whether I can grab now, and who got how much (手气最佳 once a
+    random packet is settled). `packet` with its owner and order selected."""
+    now = now or timezone.now()
+    grabs = red_packet_grabs(packet=packet)
+    mine = next((share for share in grabs if share.member_id == member.pk), None)
+    active = packet.status == PacketStatus.ACTIVE and packet.expires_at > now
+    running = packet.campaign_id is None or campaigns_running(now=now).filter(pk=packet.campaign_id).exists()
+    settled = packet.split == SplitMode.RANDOM and len(grabs) > 1 and (packet.shares_left == 0 or not active)
+    best = max(grabs, key=lambda share: (share.amount_fen, -share.pk)) if settled else None
+    owner = packet.owner
+    return {
+        "id": packet.pk, "title": packet.title, "total_fen": packet.total_fen, "shares": packet.shares, "shares_left": packet.shares_left,
+        "expires_at": packet.expires_at, "my_amount_fen": mine.amount_fen if mine else None, "delivers": packet.delivers,
+        "split": packet.split, "status": packet.status if active else PacketStatus.EXPIRED, "running": running,
+        "can_grab": active and running and packet.shares_left > 0 and mine is None and packet.owner_id != member.pk,
+        "my_destination": share_destination(packet=packet, reference=mine.delivery_reference) if mine else None,
+        "owner": {"nickname": owner.display_name, "avatar_url": owner.avatar_url} if owner else None,
+        "order_number": packet.order.number if packet.order_id and packet.owner_id == member.pk else None,
+        "path": f"/red-packets/{packet.pk}/",
+        "grabs": [
+            {"nickname": share.member.display_name, "avatar_url": share.member.avatar_url, "amount_fen": share.amount_fen,
+             "grabbed_at": share.grabbed_at, "best": share is best}
+            for share in grabs
+        ],
+    }
+
+
+def _coupon_order_of_share():
+    """The order that used the coupon a share became (coupons from packets are keyed
+    `packet:<share id>`), as a subquery on PacketShare."""
+    key = Concat(Value("packet:"), Cast(OuterRef("pk"), CharField()), output_field=CharField())
+    return Subquery(Coupon.objects.filter(source_key=key, order__isnull=False).values("order")[:1])
+
+
+def red_packets_with_stats(queryset: QuerySet[RedPacket]) -> QuerySet[RedPacket]:
+    """Each packet with `claims` (shares grabbed), `new_members` (grabbers who joined after
+    the packet was made) and `orders` (orders that used its coupons): one query for a page."""
+    grabbed = PacketShare.objects.filter(packet=OuterRef("pk"), member__isnull=False)
+
+    def count(shares, expression=Count("pk")):
+        per_packet = shares.order_by().values("packet").annotate(n=expression).values("n")
+        return Coalesce(Subquery(per_packet[:1], output_field=IntegerField()), Value(0))
+
+    return queryset.annotate(
+        claims=count(grabbed),
+        new_members=count(grabbed, Count("pk", filter=Q(member__date_joined__gt=F("packet__created_at")))),
+        orders=count(grabbed.annotate(used_order=_coupon_order_of_share()), Count("used_order", distinct=True)),
+    )
+
+
+@dataclass(frozen=True)
+class SharerStats:
+    member_id: int
+    nickname: str
+    packets: int
+    claims: int
+    new_members: int
+    orders: int
+
+
+def share_packet_sharers(*, campaign: Campaign | None = None, limit: int = 200) -> list[SharerStats]:
+    """Per sharer (分享红包): packets received, friends who claimed, of them new members,
+    and orders those coupons were used in; most claims first (three queries)."""
+    packets = RedPacket.objects.filter(owner__isnull=False)
+    if campaign is not None:
+        packets = packets.filter(campaign=campaign)
+    given = dict(packets.order_by().values("owner").annotate(n=Count("pk")).values_list("owner", "n"))
+    rows = (
+        PacketShare.objects.filter(packet__in=packets, member__isnull=False).annotate(used_order=_coupon_order_of_share())
+        .order_by().values("packet__owner")
+        .annotate(claims=Count("pk"), new_members=Count("pk", filter=Q(member__date_joined__gt=F("packet__created_at"))),
+                  orders=Count("used_order", distinct=True))
+    )
+    by_owner = {row["packet__owner"]: row for row in rows}
+    owners = sorted(given, key=lambda owner: (-(by_owner.get(owner, {}).get("claims") or 0), owner))[:limit]
+    names = {member.pk: member.display_name for member in get_user_model().objects.filter(pk__in=owners)}
+    return [
+        SharerStats(
+            member_id=owner, nickname=names.get(owner, ""), packets=given[owner], claims=by_owner.get(owner, {}).get("claims", 0),
+            new_members=by_owner.get(owner, {}).get("new_members", 0), orders=by_owner.get(owner, {}).get("orders", 0),
+        )
+        for owner in owners
+    ]

@@ -1,7 +1,9 @@
 """What campaigns do when other apps' events arrive (outbox subscribers)."""
 
 from campaigns.services.gifts import FOLLOW_SCENE_PREFIX, follow_gift_give, invitation_record, referral_gift_give
-from mall.models import ORDER_COMPLETED, Order
+from campaigns.services.packets import RED_PACKET_GRABBED, red_packet_cash_send, share_packet_give
+from campaigns.services.points import order_points_earn, order_points_take_back
+from mall.models import ORDER_COMPLETED, ORDER_PAID, ORDER_REFUNDED, Order, Refund
 from members.models import Member
 from outbox.services import subscriber
 from wechat.models import ACCOUNT_EVENT
@@ -29,3 +31,33 @@ def record_invitation(event):
 @subscriber(ORDER_COMPLETED, name="campaigns.referral_gift")
 def referral_gift(event):
     referral_gift_give(order=Order.objects.get(pk=event.payload["order_id"]))
+
+
+# --- Points for shopping ----------------------------------------------------------------
+
+
+@subscriber(ORDER_COMPLETED, name="campaigns.order_points")
+def order_points(event):
+    order_points_earn(order=Order.objects.get(pk=event.payload["order_id"]))
+
+
+@subscriber(ORDER_REFUNDED, name="campaigns.order_points_back")
+def order_points_back(event):
+    refund = Refund.objects.select_related("order").get(pk=event.payload["refund_id"])
+    order_points_take_back(order=refund.order, refund=refund)
+
+
+# --- Red packets --------------------------------------------------------------------------
+
+
+@subscriber(RED_PACKET_GRABBED, name="campaigns.red_packet_cash")
+def red_packet_cash(event):
+    """A grabbed share of a WeChat cash packet goes out here, after the grab committed;
+    a WeChat failure raises and the outbox tries again (same merchant number, paid once)."""
+    if event.payload.get("delivers") == "wechat_cash":
+        red_packet_cash_send(share_id=event.payload["share_id"])
+
+
+@subscriber(ORDER_PAID, name="campaigns.share_packet")
+def share_packet(event):
+    share_packet_give(order=Order.objects.select_related("member").get(pk=event.payload["order_id"]))

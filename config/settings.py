@@ -258,6 +258,16 @@ UNFOLD = {
                 _page("老带新", "diversity_3", "campaigns.referralgift"),
                 _page("活动赠礼", "redeem", "campaigns.giftgrant"),
                 _page("邀请关系", "share", "campaigns.invitation"),
+                _page("签到规则", "event_available", "campaigns.checkinsetup"),
+                _page("签到记录", "fact_check", "campaigns.checkin"),
+                _page("活动设置", "settings_suggest", "campaigns.campaignsettings"),
+                _page("大转盘", "cyclone", "campaigns.wheel"),
+                _page("抽奖记录", "confirmation_number", "campaigns.spin"),
+                _page("奖品发货", "local_shipping", "campaigns.prizeshipment"),
+                _page("红包", "payments", "campaigns.redpacket"),
+                _page("分享红包规则", "card_giftcard", "campaigns.sharepacketsetup"),
+                _page("优惠券", "local_activity", "mall.coupontemplate"),
+                _page("已发优惠券", "loyalty", "mall.coupon"),
                 _page("首页轮播图", "view_carousel", "mall.banner"),
                 _page("渠道", "qr_code_2", "crm.channel"),
                 _page("公众号设置", "chat", "wechat.accountsettings"),
@@ -266,6 +276,7 @@ UNFOLD = {
                 _page("会员", "person", "members.member"),
                 _page("会员资料项", "badge", "members.profileattribute"),
                 _page("余额流水", "account_balance", "members.balanceentry"),
+                _page("积分流水", "stars", "members.pointsentry"),
                 _page("公众号消息与事件", "forum", "wechat.accountevent"),
                 _page("服务消息", "notifications", "wechat.templatemessage"),
             ]},
@@ -324,6 +335,8 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "PAGE_SIZE": 20,
 }
+# Off only for load benchmarks (bench/campaigns.py), where every client shares one address.
+RATELIMIT_ENABLE = env.bool("RATE_LIMITS_ENABLED", default=True)
 # Limits per member and per IP on what costs stock, money or CPU (config/throttling.py).
 # Rates are django-ratelimit's: "10/m" is ten a minute, "20/10m" twenty per ten minutes.
 # The per-IP rates are looser: many shoppers may share one carrier or office address.

@@ -39,6 +39,7 @@ CUSTOM_PAGES = {
     "distribution_team": ("distribution.view_distributor", "distribution.change_distributor"),
     "distribution_rebind": "distribution.change_referral",
     "campaigns_campaign_calendar": ("campaigns.view_campaign", "campaigns.change_campaign"),
+    "campaigns_redpacket_sharers": ("campaigns.view_redpacket", "campaigns.change_redpacket"),
 }
 # Admins no group may open, whatever its permissions: accounts and permissions.
 SUPERUSER_ONLY = {OperatorAccount, Group}
@@ -79,6 +80,10 @@ def shop(db):
     AccessFailureLog.objects.create(**attempt)
     ShopSettings.get_solo(), DistributionSettings.get_solo(), AccountSettings.get_solo()
     _campaign_rows(a, b)
+    _checkin_rows(b)
+    _wheel_rows(b)
+    _red_packet_rows(a, b)
+    _coupon_rows(b)
     return {"member": b, "withdrawal": Withdrawal.objects.get(), "refund": Refund.objects.get()}
 
 
@@ -253,3 +258,65 @@ def _campaign_rows(a, b):
     ReferralGift.objects.create(campaign=gift, inviter_reward=points, invitee_reward=points)
     GiftGrant.objects.create(campaign=campaign, member=b, reason="follow")
     Invitation.objects.create(inviter=a, invitee=b)
+
+
+def _checkin_rows(member):
+    """Daily check-in: its rules with a milestone, a check-in, points moved, the campaign settings."""
+    from datetime import timedelta
+
+    from campaigns.models import Campaign, CampaignSettings, Checkin, CheckinMilestone, CheckinSetup, Reward
+    from members.services.points import points_move
+
+    now = timezone.now()
+    campaign = Campaign.objects.create(title="每日签到", play="checkin", starts_at=now, ends_at=now + timedelta(days=30))
+    setup = CheckinSetup.objects.create(campaign=campaign, daily_reward=Reward.objects.create(kind="points", points=5))
+    CheckinMilestone.objects.create(setup=setup, streak_days=7, reward=Reward.objects.create(kind="points", points=50))
+    Checkin.objects.create(campaign=campaign, member=member, day=timezone.localdate(now), streak=1)
+    points_move(member_id=member.pk, amount=5, reason="checkin", source_key="test:checkin")
+    CampaignSettings.get_solo()
+
+
+def _wheel_rows(member):
+    """The lucky wheel: a wheel with two prizes, a spin that won the physical one, its shipment."""
+    from datetime import timedelta
+
+    from campaigns.models import Campaign, PrizeShipment, Spin, Wheel, WheelPrize
+
+    now = timezone.now()
+    campaign = Campaign.objects.create(title="幸运大转盘", play="wheel", starts_at=now, ends_at=now + timedelta(days=7))
+    wheel = Wheel.objects.create(campaign=campaign)
+    gift = WheelPrize.objects.create(wheel=wheel, name="保温杯", kind="physical", stock=5, given=1, position=1)
+    WheelPrize.objects.create(wheel=wheel, name="谢谢参与", kind="none", weight=9, position=2)
+    spin = Spin.objects.create(wheel=wheel, member=member, day=timezone.localdate(now), prize=gift, prize_kind="physical")
+    PrizeShipment.objects.create(spin=spin)
+
+
+def _red_packet_rows(a, b):
+    """Red packets: a balance packet one member grabbed, and a share packet's rules with the packet an order gave."""
+    from datetime import timedelta
+
+    from campaigns.models import Campaign, RedPacket, SharePacketSetup
+    from campaigns.services.packets import red_packet_create, red_packet_grab
+    from mall.models import CouponTemplate, Order
+
+    now = timezone.now()
+    campaign = Campaign.objects.create(title="抢红包", play="red_packet", starts_at=now, ends_at=now + timedelta(days=7))
+    packet = red_packet_create(campaign=campaign, title="周末红包", total_fen=1000, shares=3, split="random", delivers="balance",
+                               expires_at=now + timedelta(days=1))
+    red_packet_grab(packet=RedPacket.objects.get(pk=packet.pk), member=b)
+    sharing = Campaign.objects.create(title="分享红包", play="share_packet", starts_at=now, ends_at=now + timedelta(days=7))
+    coupon = CouponTemplate.objects.create(title="5 元无门槛", amount_fen=500, is_public=False)
+    SharePacketSetup.objects.create(campaign=sharing, coupon_template=coupon, shares=3)
+    red_packet_create(campaign=sharing, title="分享红包", total_fen=1500, shares=3, split="equal", delivers="coupon", expires_at=now + timedelta(days=3),
+                      coupon_template=coupon, owner=a, order=Order.objects.filter(member=b).first())
+
+
+def _coupon_rows(member):
+    """Coupons: a template with a coupon the member claimed and one an order used."""
+    from mall.models import Coupon, CouponTemplate, Order
+    from mall.services.coupons import coupon_claim
+
+    template = CouponTemplate.objects.create(title="满 100 减 20", amount_fen=2000, threshold_fen=10000, per_member_limit=2)
+    coupon_claim(template=template, member=member)
+    used = coupon_claim(template=template, member=member)
+    Coupon.objects.filter(pk=used.pk).update(status="used", order=Order.objects.filter(member=member).first(), used_at=timezone.now())

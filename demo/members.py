@@ -7,8 +7,9 @@ from distribution.services.binding import binding_apply
 from mall.models import SKU, Address, Order
 from mall.services.addresses import address_create
 from mall.services.orders import Destination, LineRequest, order_create
-from members.models import BalanceKind, Member, ProfileAttribute
+from members.models import BalanceKind, Member, PointsReason, ProfileAttribute
 from members.services.balance import balance_move_once
+from members.services.points import points_move_once
 from wechat.client import emulator_url
 from wechat.emulator.users import ensure_default_users
 
@@ -66,7 +67,7 @@ def _shopper(openid, nickname, gender, province, city) -> None:
         openid=openid,
         defaults={
             "username": f"wx_{openid}", "nickname": nickname, "gender": gender, "province": province, "city": city,
-            "avatar_url": emulator_url(f"avatar/{openid}.png"), "source_channel": "demo", "points": 120,
+            "avatar_url": emulator_url(f"avatar/{openid}.png"), "source_channel": "demo",
         },
     )
     if created:
@@ -75,6 +76,9 @@ def _shopper(openid, nickname, gender, province, city) -> None:
     # A little store balance to try paying with it (使用余额 at checkout); once per member.
     balance_move_once(member_id=member.pk, amount_fen=5000, kind=BalanceKind.ADJUSTMENT, source_key=f"demo:{openid}:welcome",
                       note="演示账户余额")
+    # Points to spin the wheel with; through the ledger, so reconciliation agrees.
+    points_move_once(member_id=member.pk, amount=120, reason=PointsReason.ADJUSTMENT, source_key=f"demo:{openid}:points",
+                     note="演示积分")
     if not Address.objects.filter(member=member).exists():
         address_create(member=member, name=nickname, phone="13800138000", province=province, city=city,
                        district="", detail="幸福路 88 号 3 栋 1201")

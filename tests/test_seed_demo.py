@@ -1,8 +1,13 @@
 import pytest
 from django.core.management import call_command
+from django.db.models import Sum
+from rest_framework.test import APIClient
 
-from mall.models import SKU, Banner, Category, Order, Product, ProductImage
+from campaigns.models import RedPacket, Wheel
+from mall.models import SKU, Banner, Category, CouponTemplate, Order, Product, ProductImage
 from members.models import Member
+from tests.factories import MemberFactory
+from tests.helpers import ADDRESS
 
 pytestmark = pytest.mark.django_db
 
@@ -32,3 +37,35 @@ def test_createsuperuser_noinput_works_with_djangos_variables(monkeypatch):
     call_command("createsuperuser", interactive=False, verbosity=0)
     boss = Member.objects.get(username="boss")
     assert boss.is_superuser and boss.check_password("s3cret-Pass") and boss.referral_code
+
+
+def test_a_newcomer_can_play_every_demo_campaign_and_spend_the_coupon(settings):
+    """What a first visitor to `make run` does: check in, spin, grab, claim, then pay less."""
+    settings.RATELIMIT_ENABLE = False
+    call_command("seed_demo", verbosity=0)
+    newcomer = MemberFactory()
+    api = APIClient()
+    api.force_login(newcomer)
+
+    kinds = {entry["kind"]: entry["id"] for entry in api.get("/api/v1/campaigns").json()}
+    assert {"checkin", "wheel", "red_packet", "coupon", "share_packet", "follow_gift", "referral_gift"} <= set(kinds)
+
+    assert api.post("/api/v1/checkin").status_code == 201
+    wheel = Wheel.objects.get(campaign__title="幸运大转盘")
+    assert api.post(f"/api/v1/wheels/{wheel.pk}/spin").status_code == 200
+    packet = RedPacket.objects.get(campaign__title="冬日红包雨")
+    assert api.post(f"/api/v1/red-packets/{packet.pk}/grab").status_code == 200
+
+    template = CouponTemplate.objects.get(title="新人无门槛 5 元券")
+    claimed = api.post(f"/api/v1/coupon-templates/{template.pk}/claim")
+    assert claimed.status_code == 201
+    sku = SKU.objects.filter(product__purchase_limit=None, stock__gt=0).order_by("price_fen").first()
+    order = api.post(
+        "/api/v1/orders",
+        {"lines": [{"sku_id": sku.pk, "quantity": 1}], "address": ADDRESS, "coupon_id": claimed.json()["id"]},
+        format="json",
+    )
+    assert order.status_code == 201, order.json()
+    assert order.json()["discount_fen"] == 500
+    newcomer.refresh_from_db()
+    assert newcomer.points == newcomer.points_entries.aggregate(total=Sum("amount"))["total"]

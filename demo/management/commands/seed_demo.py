@@ -1,18 +1,20 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from demo.campaigns import seed_campaigns
 from demo.members import OPERATOR_PASSWORD, OPERATOR_USERNAME, seed_members
 from demo.shop import seed_catalogue
 from mall.models import Product
 
 
 class Command(BaseCommand):
-    help = "Fill the shop with a believable demo catalogue, an operator and a few shoppers. Safe to run again."
+    help = "Fill the shop with a believable demo catalogue, an operator, a few shoppers and running campaigns. Safe to run again."
 
     def handle(self, *args, **options):
         with transaction.atomic():
             created = seed_catalogue()
             seed_members()
+            seed_campaigns()
         self.stdout.write(
             self.style.SUCCESS(
                 f"demo shop ready: {Product.objects.count()} products ({created} new), "

@@ -143,3 +143,24 @@ def test_the_same_source_never_moves_the_balance_twice(member):
     with pytest.raises(AlreadyMoved):
         give(member, 500)
     assert balance_of(member) == 500
+
+
+def test_a_refused_move_leaves_the_callers_transaction_usable(member):
+    """No savepoint around a move: a repeated source or a shortfall must still leave the
+    transaction it ran in able to go on, with nothing of the refused move in it."""
+    from django.db import transaction
+
+    from members.errors import AlreadyMoved, InsufficientBalance
+    from members.services.balance import balance_move_once
+
+    with transaction.atomic():
+        give(member, 500)
+        assert balance_move_once(member_id=member.pk, amount_fen=500, kind=BalanceKind.ADJUSTMENT, source_key=f"test:{member.pk}:500") is False
+        with pytest.raises(AlreadyMoved):
+            give(member, 500)
+        with pytest.raises(InsufficientBalance):
+            balance_move(member_id=member.pk, amount_fen=-501, kind=BalanceKind.ADJUSTMENT, source_key="test:take")
+        entry = balance_move(member_id=member.pk, amount_fen=-200, kind=BalanceKind.ADJUSTMENT, source_key="test:take")
+    assert balance_of(member) == 300
+    assert entry.pk and entry.balance_after_fen == 300
+    assert list(BalanceEntry.objects.filter(member=member).values_list("amount_fen", flat=True).order_by("id")) == [500, -200]

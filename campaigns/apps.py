@@ -10,6 +10,21 @@ class CampaignsConfig(AppConfig):
         from campaigns import receivers  # noqa: F401 — registers the subscribers
 
         post_migrate.connect(install_schedules, sender=self)
+        _clear_cached_rules_on_save()
+
+
+def _clear_cached_rules_on_save():
+    """The plays read their rules through the cache (campaigns.selectors); saving a rule clears it."""
+    from django.db.models.signals import post_delete, post_save
+
+    from campaigns import models
+    from campaigns.selectors import rules_changed
+    from mall.models import CouponTemplate
+
+    rules = (models.Campaign, models.CheckinSetup, models.CheckinMilestone, models.Reward, models.Wheel, models.WheelPrize, CouponTemplate)
+    for model in rules:
+        post_save.connect(rules_changed, sender=model, dispatch_uid=f"campaign-rules-{model.__name__}-save")
+        post_delete.connect(rules_changed, sender=model, dispatch_uid=f"campaign-rules-{model.__name__}-delete")
 
 
 def install_schedules(sender, **kwargs):

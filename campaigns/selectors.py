@@ -1,12 +1,15 @@
 """Reads about campaigns."""
 
+import secrets
 from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from fractions import Fraction
 
 from django.contrib.auth import get_user_model
-from django.db.models import CharField, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import CharField, Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
@@ -15,6 +18,8 @@ from campaigns.models import (
     Campaign,
     CampaignType,
     Checkin,
+    CheckinMilestone,
+    CheckinSetup,
     GiftGrant,
     PacketDelivery,
     PacketShare,
@@ -26,6 +31,7 @@ from campaigns.models import (
     SharePacketSetup,
     Spin,
     SplitMode,
+    Wheel,
     WheelPrize,
 )
 from mall.models import Coupon, CouponStatus, Order
@@ -36,6 +42,12 @@ def campaigns_running(*, now=None) -> QuerySet[Campaign]:
     return Campaign.objects.filter(is_active=True, starts_at__lte=now, ends_at__gt=now)
 
 
+def campaign_is_running(campaign: Campaign, *, now=None) -> bool:
+    """The same test as campaigns_running, on a campaign already loaded."""
+    now = now or timezone.now()
+    return campaign.is_active and campaign.starts_at <= now < campaign.ends_at
+
+
 def campaign_running(*, play: str, pk: int | None = None, now=None) -> Campaign:
     """The running campaign of this play (this one, when `pk` is given), or CampaignNotActive."""
     campaigns = campaigns_running(now=now).filter(play=play)
@@ -43,6 +55,60 @@ def campaign_running(*, play: str, pk: int | None = None, now=None) -> Campaign:
     if campaign is None:
         raise CampaignNotActive()
     return campaign
+
+
+# --- Rules read by every play, through the cache ---------------------------------------
+# A check-in and a spin each need rules that change only when an operator saves them; read
+# from the database on every tap they cost more than the play itself. They are cached
+# under a generation that a save of any rule model replaces (connected in campaigns/apps.py),
+# so an edit shows on the next tap. Counters are never trusted from here: a prize's stock
+# is checked again by the guarded UPDATE that takes it.
+
+RULES_TIMEOUT = 300  # seconds; a backstop, saves clear the rules at once
+_GENERATION = "campaigns:rules:generation"
+_MISSING = object()
+
+
+def rules_changed(**kwargs) -> None:
+    """A rule was saved or deleted: every cached rule is old, now and once it commits (a
+    read between the two could cache what was there before)."""
+    cache.set(_GENERATION, secrets.token_hex(8), None)
+    transaction.on_commit(lambda: cache.set(_GENERATION, secrets.token_hex(8), None))
+
+
+def _rules_key(name: str) -> str:
+    generation = cache.get(_GENERATION)
+    if generation is None:
+        generation = secrets.token_hex(8)
+        cache.add(_GENERATION, generation, None)
+        generation = cache.get(_GENERATION, generation)
+    return f"campaigns:rules:{generation}:{name}"
+
+
+def _rules(name: str, build):
+    key = _rules_key(name)
+    cached = cache.get(key, _MISSING)
+    if cached is _MISSING:
+        cached = build()
+        cache.set(key, cached, RULES_TIMEOUT)
+    return cached
+
+
+def checkin_setups_live() -> list[CheckinSetup]:
+    """Every switched-on check-in campaign with its rules, rewards and milestones (a few a
+    year: which one runs is decided on the time asked about, not the time cached)."""
+    return _rules("checkin", lambda: list(
+        CheckinSetup.objects.select_related("campaign", "daily_reward__coupon_template")
+        .prefetch_related(Prefetch("milestones", queryset=CheckinMilestone.objects.select_related("reward__coupon_template")))
+        .filter(campaign__play=Play.CHECKIN, campaign__is_active=True)
+    ))
+
+
+def wheel_rules(wheel_id: int) -> Wheel | None:
+    """A wheel with its campaign and prizes (their stock not to be trusted), or None."""
+    return _rules(f"wheel:{wheel_id}", lambda: Wheel.objects.select_related("campaign").prefetch_related(
+        Prefetch("prizes", queryset=WheelPrize.objects.select_related("coupon_template"))
+    ).filter(pk=wheel_id).first())
 
 
 # --- The calendar ---------------------------------------------------------------------

@@ -77,8 +77,7 @@ class RedPacketGrabApi(APIView):
     def post(self, request, packet_id: int):
         packet = generics.get_object_or_404(RedPacket.objects.select_related("campaign"), pk=packet_id)
         share = red_packet_grab(packet=packet, member=request.user)
-        left = RedPacket.objects.filter(pk=packet.pk).values_list("shares_left", flat=True).get()
-        body = {"amount_fen": share.amount_fen, "delivers": packet.delivers, "shares_left": left,
+        body = {"amount_fen": share.amount_fen, "delivers": packet.delivers, "shares_left": packet.shares_left,
                 "where": selectors.share_destination(packet=packet, reference=share.delivery_reference)}
         return Response(GrabResultSerializer(body).data)
 

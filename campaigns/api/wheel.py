@@ -1,10 +1,12 @@
 """The lucky wheel: look at it, spin it, see what I won, and tell where a physical prize goes."""
 
+from django.http import Http404
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from campaigns import selectors
 from campaigns.models import PrizeKind, PrizeShipment, Spin, Wheel
 from campaigns.services.wheel import (
     CONSOLATION_NAME,
@@ -18,7 +20,6 @@ from config.media import absolute_media_url
 from config.money import format_yuan
 from config.rest import StrictIntegerField
 from mall.models import Address
-from members.models import Member
 
 
 def prize_where(spin: Spin) -> dict | None:
@@ -117,7 +118,9 @@ class WheelSpinApi(APIView):
 
     @extend_schema(request=None, responses=SpinResultSerializer)
     def post(self, request, wheel_id: int):
-        wheel = generics.get_object_or_404(Wheel.objects.select_related("campaign"), pk=wheel_id)
+        wheel = selectors.wheel_rules(wheel_id)
+        if wheel is None:
+            raise Http404
         outcome = wheel_spin(wheel=wheel, member=request.user)
         spin = outcome.spin
         body = {
@@ -126,7 +129,8 @@ class WheelSpinApi(APIView):
             "spins_left_today": outcome.spins_left_today,
             "where": prize_where(spin),
             "shipment": _shipment_of(spin),
-            "points": Member.objects.filter(pk=request.user.pk).values_list("points", flat=True).get(),
+            # As the spin left them; when it moved none, as this request found them.
+            "points": outcome.points if outcome.points is not None else request.user.points,
         }
         return Response(SpinResultSerializer(body).data)
 

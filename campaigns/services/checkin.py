@@ -2,8 +2,8 @@
 that was inserted, streaks with their milestones, and make-up days (补签) for points.
 
 Concurrency: the unique key (member, day) is what makes a check-in once a day, however many
-taps arrive at once — the insert runs in a savepoint and a conflict is `already_checked_in`,
-so rewards follow only the one insert that won. Check-ins and make-ups of one member also
+taps arrive at once — the insert skips a day already taken (ON CONFLICT DO NOTHING) and
+that is `already_checked_in`, so rewards follow only the one insert that won. Check-ins and make-ups of one member also
 hold the member's row (SELECT … FOR UPDATE, the row the points ledger moves anyway) for
 their transaction: a streak read from yesterday and a make-up renumbering the days after it
 cannot interleave, and the monthly make-up count is read and used under that lock, so two
@@ -22,7 +22,7 @@ from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from campaigns.errors import AlreadyCheckedIn, CampaignNotActive, MakeupLimitReached, MakeupUnavailable
@@ -32,12 +32,11 @@ from campaigns.models import (
     CheckinMilestone,
     CheckinSetup,
     MilestoneMode,
-    Play,
     Reward,
     RewardKind,
     StreakCycle,
 )
-from campaigns.selectors import campaign_running
+from campaigns.selectors import campaign_is_running, checkin_setups_live
 from campaigns.services.participation import participation_record
 from campaigns.services.rewards import reward_give
 from members.models import Member, PointsReason
@@ -51,18 +50,13 @@ class CheckinResult:
 
 
 def checkin_setup_running(*, now=None) -> CheckinSetup:
-    """The running check-in campaign's rules, or CampaignNotActive (also when the campaign
-    runs but nobody has set its rules yet)."""
-    campaign = campaign_running(play=Play.CHECKIN, now=now)
-    setup = (
-        CheckinSetup.objects.select_related("campaign", "daily_reward__coupon_template")
-        .prefetch_related("milestones__reward__coupon_template")
-        .filter(campaign=campaign)
-        .first()
-    )
-    if setup is None:
+    """The running check-in campaign's rules (the latest started, when two overlap), or
+    CampaignNotActive (also when the campaign runs but nobody has set its rules yet)."""
+    now = now or timezone.now()
+    running = [setup for setup in checkin_setups_live() if campaign_is_running(setup.campaign, now=now)]
+    if not running:
         raise CampaignNotActive()
-    return setup
+    return max(running, key=lambda setup: (setup.campaign.starts_at, setup.campaign_id))
 
 
 def cycle_starts(day: date, cycle: str) -> bool:
@@ -82,7 +76,8 @@ def checkin_today(*, member: Member, now=None) -> CheckinResult:
         checkin = _insert(setup, member_id=member.pk, day=day, is_makeup=False)
         milestones = [m for m in setup.milestones.all() if m.streak_days == checkin.streak]
         rewards = _give(setup, checkin, milestones)
-        participation_record(campaign=setup.campaign, member_id=member.pk)
+        if checkin.streak == 1:  # a longer streak: yesterday's check-in recorded it already
+            participation_record(campaign=setup.campaign, member_id=member.pk)
     return CheckinResult(checkin, rewards)
 
 
@@ -136,23 +131,28 @@ def _hold(member_id: int) -> None:
 
 
 def _insert(setup: CheckinSetup, *, member_id: int, day: date, is_makeup: bool) -> Checkin:
-    """The day's row, its streak counted from the day before in the same campaign. The
-    unique key decides: a second insert of the day raises AlreadyCheckedIn."""
-    checkin = Checkin(campaign=setup.campaign, member_id=member_id, day=day, streak=_streak_on(setup, member_id=member_id, day=day),
-                      is_makeup=is_makeup)
-    try:
-        with transaction.atomic():
-            checkin.save(force_insert=True)
-    except IntegrityError as exc:
-        raise AlreadyCheckedIn("今天已经签到过了" if not is_makeup else "这一天已经签到过了") from exc
+    """The day's row, its streak counted from the day before in the same campaign, in one
+    statement. The unique key decides: when the day is taken nothing is inserted and this
+    raises AlreadyCheckedIn."""
+    table, ops = Checkin._meta.db_table, connection.ops
+    created_at = timezone.now()
+    with connection.cursor() as cursor:
+        # `WHERE 1 = 1`: SQLite needs a WHERE on INSERT … SELECT to read ON CONFLICT as the upsert clause.
+        cursor.execute(
+            f"""INSERT INTO {table} (campaign_id, member_id, day, streak, is_makeup, created_at)
+                SELECT %s, %s, %s, CASE WHEN %s THEN 1 ELSE COALESCE(
+                    (SELECT streak FROM {table} WHERE campaign_id = %s AND member_id = %s AND day = %s), 0) + 1 END, %s, %s
+                WHERE 1 = 1
+                ON CONFLICT (member_id, day) DO NOTHING RETURNING id, streak""",
+            [setup.campaign_id, member_id, ops.adapt_datefield_value(day), cycle_starts(day, setup.cycle), setup.campaign_id, member_id,
+             ops.adapt_datefield_value(day - timedelta(days=1)), is_makeup, ops.adapt_datetimefield_value(created_at)],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise AlreadyCheckedIn("今天已经签到过了" if not is_makeup else "这一天已经签到过了")
+    checkin = Checkin(pk=row[0], campaign=setup.campaign, member_id=member_id, day=day, streak=row[1], is_makeup=is_makeup, created_at=created_at)
+    checkin._state.adding = False
     return checkin
-
-
-def _streak_on(setup: CheckinSetup, *, member_id: int, day: date) -> int:
-    if cycle_starts(day, setup.cycle):
-        return 1
-    before = Checkin.objects.filter(campaign=setup.campaign, member_id=member_id, day=day - timedelta(days=1)).values_list("streak", flat=True).first()
-    return (before or 0) + 1
 
 
 def _give(setup: CheckinSetup, checkin: Checkin, milestones: list[CheckinMilestone]) -> list[dict]:

@@ -21,13 +21,13 @@ import logging
 import secrets
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from campaigns.errors import AlreadyGrabbed, CampaignNotActive, PacketEmpty
 from campaigns.models import Campaign, PacketDelivery, PacketShare, PacketStatus, Play, RedPacket, SplitMode
-from campaigns.selectors import campaigns_running
+from campaigns.selectors import campaign_is_running, campaigns_running
 from campaigns.services.participation import participation_record
 from config.errors import InvalidInput
 from config.money import format_yuan
@@ -41,6 +41,7 @@ from wechat.red_packets import CASH_MAX_FEN, CASH_MIN_FEN, RecipientRefused, cas
 
 logger = logging.getLogger(__name__)
 
+# Published for WeChat cash shares: the only grab with something left to do after commit.
 RED_PACKET_GRABBED = "red_packet.grabbed"
 MAX_SHARES = 10_000
 WISHING = "恭喜发财，大吉大利"
@@ -195,48 +196,73 @@ def _coupons_reserve(*, template: CouponTemplate, count: int) -> None:
 
 
 def red_packet_grab(*, packet: RedPacket, member, now=None) -> PacketShare:
-    """Claim one unclaimed share for the member and deliver it. CampaignNotActive when the
-    packet's campaign is not running or the packet has expired, AlreadyGrabbed on a second
-    grab (and for the sharer of a share packet: it is for their friends), PacketEmpty when
-    every share is taken (or being taken right now)."""
+    """Claim one unclaimed share for the member and deliver it; `packet.shares_left` is then
+    the counter as this grab left it. CampaignNotActive when the packet's campaign is not
+    running or the packet has expired, AlreadyGrabbed on a second grab (and for the sharer
+    of a share packet: it is for their friends), PacketEmpty when every share is taken (or
+    being taken right now)."""
     now = now or timezone.now()
-    with transaction.atomic():
-        if packet.status != PacketStatus.ACTIVE or packet.expires_at <= now:
-            raise CampaignNotActive("红包已过期")
-        if packet.campaign_id is not None and not campaigns_running(now=now).filter(pk=packet.campaign_id).exists():
-            raise CampaignNotActive()
-        if packet.owner_id is not None and packet.owner_id == member.pk:
-            raise AlreadyGrabbed("这是你分享给好友的红包，留给好友来领吧")
-        # Only to answer "already grabbed" before "empty"; the unique key below is the guard.
-        if PacketShare.objects.filter(packet=packet, member=member).exists():
-            raise AlreadyGrabbed()
-        share = (
-            PacketShare.objects.select_for_update(skip_locked=True)
-            .filter(packet=packet, member__isnull=True)
-            .order_by("position")
-            .first()
-        )
-        if share is None:
-            raise PacketEmpty()
-        try:
-            with transaction.atomic():
-                PacketShare.objects.filter(pk=share.pk, member__isnull=True).update(member=member, grabbed_at=now)
-        except IntegrityError as exc:
-            raise AlreadyGrabbed() from exc
-        # The packet row is the expiry's lock too: a grab that reaches it after the packet
-        # expired (and its remainder was returned) finds it no longer active and undoes itself.
-        counted = RedPacket.objects.filter(pk=packet.pk, status=PacketStatus.ACTIVE, expires_at__gt=now, shares_left__gt=0).update(
-            shares_left=F("shares_left") - 1
-        )
-        if not counted:
-            raise CampaignNotActive("红包已过期")
-        share.member, share.grabbed_at = member, now
-        share.delivery_reference = _deliver(packet=packet, share=share, member_id=member.pk, now=now)
-        PacketShare.objects.filter(pk=share.pk).update(delivery_reference=share.delivery_reference)
-        if packet.campaign_id is not None:
-            participation_record(campaign=packet.campaign, member_id=member.pk)
-        publish(RED_PACKET_GRABBED, packet_id=packet.pk, share_id=share.pk, member_id=member.pk, delivers=packet.delivers)
+    if packet.status != PacketStatus.ACTIVE or packet.expires_at <= now:
+        raise CampaignNotActive("红包已过期")
+    if packet.campaign_id is not None and not campaign_is_running(packet.campaign, now=now):
+        raise CampaignNotActive()
+    if packet.owner_id is not None and packet.owner_id == member.pk:
+        raise AlreadyGrabbed("这是你分享给好友的红包，留给好友来领吧")
+    try:
+        with transaction.atomic():
+            share = _claim(packet=packet, member=member, now=now)
+            # The packet row is the expiry's lock too: a grab that reaches it after the packet
+            # expired (and its remainder was returned) finds it no longer active and undoes itself.
+            left = _count_down(packet=packet, now=now)
+            if left is None:
+                raise CampaignNotActive("红包已过期")
+            share.delivery_reference = _deliver(packet=packet, share=share, member_id=member.pk, now=now)
+            PacketShare.objects.filter(pk=share.pk).update(delivery_reference=share.delivery_reference)
+            if packet.campaign_id is not None:
+                participation_record(campaign=packet.campaign, member_id=member.pk)
+            if packet.delivers == PacketDelivery.WECHAT_CASH:
+                publish(RED_PACKET_GRABBED, packet_id=packet.pk, share_id=share.pk, member_id=member.pk, delivers=packet.delivers)
+    except IntegrityError as exc:
+        # The same member's other grab at the same instant won the unique (packet, member) key;
+        # the claim is the transaction's first write, so nothing else is undone.
+        raise AlreadyGrabbed() from exc
+    packet.shares_left = left
     return share
+
+
+def _claim(*, packet: RedPacket, member, now) -> PacketShare:
+    """Write the member on the first unclaimed share nobody else is claiming (SKIP LOCKED),
+    unless they hold one of this packet already: one statement. Only when it claims nothing
+    is it asked which of the two it was."""
+    table = PacketShare._meta.db_table
+    skip_locked = " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""UPDATE {table} SET member_id = %s, grabbed_at = %s
+                WHERE id = (SELECT id FROM {table} WHERE packet_id = %s AND member_id IS NULL ORDER BY position LIMIT 1{skip_locked})
+                  AND NOT EXISTS (SELECT 1 FROM {table} WHERE packet_id = %s AND member_id = %s)
+                RETURNING id, position, amount_fen""",
+            [member.pk, connection.ops.adapt_datetimefield_value(now), packet.pk, packet.pk, member.pk],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise AlreadyGrabbed() if PacketShare.objects.filter(packet=packet, member=member).exists() else PacketEmpty()
+    share = PacketShare(pk=row[0], packet=packet, position=row[1], amount_fen=row[2], member=member, grabbed_at=now)
+    share._state.adding = False
+    return share
+
+
+def _count_down(*, packet: RedPacket, now) -> int | None:
+    """One share fewer on the packet while it is active and unexpired: the shares left, or None."""
+    table = RedPacket._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET shares_left = shares_left - 1 WHERE id = %s AND status = %s AND expires_at > %s AND shares_left > 0 "
+            "RETURNING shares_left",
+            [packet.pk, PacketStatus.ACTIVE, connection.ops.adapt_datetimefield_value(now)],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def _deliver(*, packet: RedPacket, share: PacketShare, member_id: int, now) -> str:

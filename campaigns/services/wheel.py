@@ -12,13 +12,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import date
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from campaigns.errors import DailyLimitReached
+from campaigns.errors import CampaignNotActive, DailyLimitReached
 from campaigns.models import Play, PrizeKind, PrizeShipment, ShipmentStatus, Spin, SpinCount, Wheel, WheelPrize
-from campaigns.selectors import campaign_running
+from campaigns.selectors import campaign_is_running
 from campaigns.services.participation import participation_record
 from config.errors import InvalidStatus
 from mall.errors import SoldOut
@@ -39,16 +39,19 @@ randbelow = secrets.randbelow
 class SpinOutcome:
     spin: Spin  # its prize is None for a plain 谢谢参与 (a wheel without a `none` slot)
     spins_left_today: int
+    points: int | None  # the member's points after the spin's cost or points prize; None when neither moved them
 
 
 def wheel_spin(*, wheel: Wheel, member, now=None) -> SpinOutcome:
-    """One spin of `wheel` by `member`: CampaignNotActive, DailyLimitReached (today's or the
-    campaign's quota) or InsufficientPoints, and then nothing changed; otherwise the spin,
-    its prize given, and what is left of today's quota."""
+    """One spin of `wheel` (its campaign loaded with it) by `member`: CampaignNotActive,
+    DailyLimitReached (today's or the campaign's quota) or InsufficientPoints, and then
+    nothing changed; otherwise the spin, its prize given, and what is left of today's quota."""
     now = now or timezone.now()
     day = timezone.localdate(now)
+    if wheel.campaign.play != Play.WHEEL or not campaign_is_running(wheel.campaign, now=now):
+        raise CampaignNotActive()
+    points = None
     with transaction.atomic():
-        campaign_running(play=Play.WHEEL, pk=wheel.campaign_id, now=now)
         today = _quota_take(wheel=wheel, member_id=member.pk, day=day, limit=wheel.spins_per_day, message=None)
         left = wheel.spins_per_day - today
         if wheel.spins_per_campaign is not None:
@@ -57,34 +60,45 @@ def wheel_spin(*, wheel: Wheel, member, now=None) -> SpinOutcome:
         if wheel.cost_points:
             # Named by the day's spin number: unique per spin, known before the draw, so the
             # cost is paid before any prize could pay for it.
-            points_move(
+            points = points_move(
                 member_id=member.pk, amount=-wheel.cost_points, reason=PointsReason.WHEEL_COST,
                 source_key=f"wheel_cost:{wheel.pk}:{member.pk}:{day.isoformat()}:{today}", note=f"大转盘「{wheel}」",
-            )
+            ).balance_after
         prizes = list(wheel.prizes.all())
         drawn = prize_draw(prizes)
         spin = None
         if drawn is not None and drawn.kind != PrizeKind.NONE:
-            spin = _prize_win(wheel=wheel, member_id=member.pk, day=day, prize=drawn)
+            spin, won_points = _prize_win(wheel=wheel, member_id=member.pk, day=day, prize=drawn)
+            points = won_points if won_points is not None else points
         if spin is None:
             consolation = next((prize for prize in prizes if prize.kind == PrizeKind.NONE), None)
             spin = Spin.objects.create(
                 wheel=wheel, member_id=member.pk, day=day, prize=consolation, prize_kind=PrizeKind.NONE, cost_points=wheel.cost_points
             )
-        participation_record(campaign=wheel.campaign, member_id=member.pk)
-    return SpinOutcome(spin=spin, spins_left_today=max(left, 0))
+        if today == 1:  # a later spin today: the first one recorded it already
+            participation_record(campaign=wheel.campaign, member_id=member.pk)
+    return SpinOutcome(spin=spin, spins_left_today=max(left, 0), points=points)
 
 
 def _quota_take(*, wheel: Wheel, member_id: int, day: date | None, limit: int, message: str | None) -> int:
-    """One from a quota (the day's row, or with day None the campaign's), or DailyLimitReached.
-    The member's count after it: the row stays locked by us until commit, so it is ours."""
-    counts = SpinCount.objects.filter(wheel=wheel, member_id=member_id)
-    counts = counts.filter(day=day) if day is not None else counts.filter(day__isnull=True)
-    # The row may not exist yet: insert it, or find it inserted by a spin at the same instant.
-    SpinCount.objects.bulk_create([SpinCount(wheel=wheel, member_id=member_id, day=day)], ignore_conflicts=True)
-    if not counts.filter(count__lt=limit).update(count=F("count") + 1):
+    """One from a quota (the day's row, or with day None the campaign's), or DailyLimitReached:
+    one upsert that counts only below the limit. The member's count after it: the row stays
+    locked by us until commit, so it is ours."""
+    if limit < 1:
         raise DailyLimitReached(message)
-    return counts.values_list("count", flat=True).get()
+    table = SpinCount._meta.db_table
+    target = "(wheel_id, member_id, day)" if day is not None else "(wheel_id, member_id) WHERE day IS NULL"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""INSERT INTO {table} (wheel_id, member_id, day, count) VALUES (%s, %s, %s, 1)
+                ON CONFLICT {target} DO UPDATE SET count = {table}.count + 1 WHERE {table}.count < %s
+                RETURNING count""",
+            [wheel.pk, member_id, connection.ops.adapt_datefield_value(day), limit],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise DailyLimitReached(message)
+    return row[0]
 
 
 def prize_draw(prizes: list[WheelPrize]) -> WheelPrize | None:
@@ -102,41 +116,41 @@ def prize_draw(prizes: list[WheelPrize]) -> WheelPrize | None:
     return None  # not reached: the tickets are 0 … total-1
 
 
-def _prize_win(*, wheel: Wheel, member_id: int, day: date, prize: WheelPrize) -> Spin | None:
-    """The prize taken from its stock, the spin recorded and the prize given; None when it
-    ran out (the wheel's stock, or the coupons behind a coupon prize), and then its
-    savepoint took everything back."""
+def _prize_win(*, wheel: Wheel, member_id: int, day: date, prize: WheelPrize) -> tuple[Spin | None, int | None]:
+    """The prize taken from its stock, the spin recorded and the prize given, with the
+    member's points after a points prize; (None, None) when it ran out (the wheel's stock,
+    or the coupons behind a coupon prize), and then its savepoint took everything back."""
     try:
         with transaction.atomic():
             taken = WheelPrize.objects.filter(pk=prize.pk).filter(Q(stock__isnull=True) | Q(given__lt=F("stock"))).update(given=F("given") + 1)
             if not taken:
-                return None
+                return None, None
             spin = Spin.objects.create(wheel=wheel, member_id=member_id, day=day, prize=prize, prize_kind=prize.kind, cost_points=wheel.cost_points)
-            _prize_give(spin=spin, prize=prize, member_id=member_id)
-            return spin
+            return spin, _prize_give(spin=spin, prize=prize, member_id=member_id)
     except SoldOut:
-        return None
+        return None, None
 
 
-def _prize_give(*, spin: Spin, prize: WheelPrize, member_id: int) -> None:
+def _prize_give(*, spin: Spin, prize: WheelPrize, member_id: int) -> int | None:
+    """Hand the prize over; the member's points after it when it was points."""
     source_key = f"wheel:{spin.pk}"  # one spin, one prize: the ledgers' and coupons' unique keys hold it
     note = f"大转盘「{spin.wheel}」：{prize.name}"
     if prize.kind == PrizeKind.POINTS:
-        points_move(member_id=member_id, amount=prize.points, reason=PointsReason.WHEEL_PRIZE, source_key=source_key, note=note)
-    elif prize.kind == PrizeKind.COUPON:
+        return points_move(member_id=member_id, amount=prize.points, reason=PointsReason.WHEEL_PRIZE, source_key=source_key, note=note).balance_after
+    if prize.kind == PrizeKind.COUPON:
         coupon_grant(template=prize.coupon_template, member_id=member_id, source_key=source_key)
     elif prize.kind == PrizeKind.RED_PACKET:
         balance_move(member_id=member_id, amount_fen=prize.balance_fen, kind=BalanceKind.ADJUSTMENT, source_key=source_key, note=note)
     elif prize.kind == PrizeKind.PHYSICAL:
         PrizeShipment.objects.create(spin=spin)
+    return None
 
 
 # --- Reads beside the spin -----------------------------------------------------------------
 
 
 def wheel_running(*, wheel: Wheel, now=None) -> bool:
-    campaign, now = wheel.campaign, now or timezone.now()
-    return campaign.is_active and campaign.starts_at <= now < campaign.ends_at
+    return campaign_is_running(wheel.campaign, now=now)
 
 
 def my_spins(*, wheel: Wheel, member) -> QuerySet[Spin]:

@@ -162,7 +162,9 @@ def test_no_running_campaign_is_campaign_not_active(member):
     Campaign.objects.create(title="无规则", play="checkin", starts_at=at(date(2026, 6, 1)), ends_at=at(date(2026, 6, 30)))
     with pytest.raises(CampaignNotActive):  # running, but nobody set its rules
         checkin_today(member=member, now=at(date(2026, 6, 10)))
-    Campaign.objects.update(is_active=False)
+    for campaign in Campaign.objects.all():  # switched off as the admin does, one save each
+        campaign.is_active = False
+        campaign.save()
     with pytest.raises(CampaignNotActive):
         checkin_today(member=member, now=at(date(2026, 7, 10)))
     assert not Checkin.objects.exists()

@@ -1,6 +1,5 @@
 """Reads about campaigns."""
 
-import secrets
 from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -65,24 +64,20 @@ def campaign_running(*, play: str, pk: int | None = None, now=None) -> Campaign:
 # is checked again by the guarded UPDATE that takes it.
 
 RULES_TIMEOUT = 300  # seconds; a backstop, saves clear the rules at once
-_GENERATION = "campaigns:rules:generation"
 _MISSING = object()
 
 
-def rules_changed(**kwargs) -> None:
-    """A rule was saved or deleted: every cached rule is old, now and once it commits (a
-    read between the two could cache what was there before)."""
-    cache.set(_GENERATION, secrets.token_hex(8), None)
-    transaction.on_commit(lambda: cache.set(_GENERATION, secrets.token_hex(8), None))
-
-
 def _rules_key(name: str) -> str:
-    generation = cache.get(_GENERATION)
-    if generation is None:
-        generation = secrets.token_hex(8)
-        cache.add(_GENERATION, generation, None)
-        generation = cache.get(_GENERATION, generation)
-    return f"campaigns:rules:{generation}:{name}"
+    return f"campaigns:rules:{name}"
+
+
+def rules_changed(**kwargs) -> None:
+    """A rule was saved or deleted: every cached rule goes, now and once it commits (a read
+    between the two could cache what was there before). Operators save rarely; a tap reads
+    one cache key."""
+    keys = [_rules_key("checkin"), *(_rules_key(f"wheel:{pk}") for pk in Wheel.objects.values_list("pk", flat=True))]
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
 
 
 def _rules(name: str, build):

@@ -127,7 +127,11 @@ def makeups_used(*, member_id: int, today: date) -> int:
 
 
 def _hold(member_id: int) -> None:
-    Member.objects.select_for_update().filter(pk=member_id).values_list("pk", flat=True).get()
+    # The row lock alone, on every check-in: no model to build. (SQLite locks the whole
+    # database on the first write instead.)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {Member._meta.db_table} WHERE id = %s{lock}", [member_id])
 
 
 def _insert(setup: CheckinSetup, *, member_id: int, day: date, is_makeup: bool) -> Checkin:

@@ -34,7 +34,7 @@ from config.money import format_yuan
 from mall.errors import SoldOut
 from mall.models import Coupon, CouponKind, CouponTemplate, CouponValidity, Order, ShopSettings
 from mall.services.coupons import coupon_validity
-from members.models import BalanceEntry, BalanceKind
+from members.models import BalanceKind
 from members.services.balance import balance_move, balance_move_once
 from outbox.services import publish
 from wechat.red_packets import CASH_MAX_FEN, CASH_MIN_FEN, RecipientRefused, cash_billno, send_cash_red_packet
@@ -216,8 +216,7 @@ def red_packet_grab(*, packet: RedPacket, member, now=None) -> PacketShare:
             left = _count_down(packet=packet, now=now)
             if left is None:
                 raise CampaignNotActive("红包已过期")
-            share.delivery_reference = _deliver(packet=packet, share=share, member_id=member.pk, now=now)
-            PacketShare.objects.filter(pk=share.pk).update(delivery_reference=share.delivery_reference)
+            _deliver(packet=packet, share=share, member_id=member.pk, now=now)
             if packet.campaign_id is not None:
                 participation_record(campaign=packet.campaign, member_id=member.pk)
             if packet.delivers == PacketDelivery.WECHAT_CASH:
@@ -232,22 +231,23 @@ def red_packet_grab(*, packet: RedPacket, member, now=None) -> PacketShare:
 
 def _claim(*, packet: RedPacket, member, now) -> PacketShare:
     """Write the member on the first unclaimed share nobody else is claiming (SKIP LOCKED),
-    unless they hold one of this packet already: one statement. Only when it claims nothing
-    is it asked which of the two it was."""
+    unless they hold one of this packet already: one statement, which also writes where the
+    share goes (a WeChat cash share's merchant number, made from its id, is written after).
+    Only when it claims nothing is it asked which of the two it was."""
     table = PacketShare._meta.db_table
     skip_locked = " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""UPDATE {table} SET member_id = %s, grabbed_at = %s
+            f"""UPDATE {table} SET member_id = %s, grabbed_at = %s, delivery_reference = COALESCE(%s || id, '')
                 WHERE id = (SELECT id FROM {table} WHERE packet_id = %s AND member_id IS NULL ORDER BY position LIMIT 1{skip_locked})
                   AND NOT EXISTS (SELECT 1 FROM {table} WHERE packet_id = %s AND member_id = %s)
-                RETURNING id, position, amount_fen""",
-            [member.pk, connection.ops.adapt_datetimefield_value(now), packet.pk, packet.pk, member.pk],
+                RETURNING id, position, amount_fen, delivery_reference""",
+            [member.pk, connection.ops.adapt_datetimefield_value(now), REFERENCE_PREFIX.get(packet.delivers), packet.pk, packet.pk, member.pk],
         )
         row = cursor.fetchone()
     if row is None:
         raise AlreadyGrabbed() if PacketShare.objects.filter(packet=packet, member=member).exists() else PacketEmpty()
-    share = PacketShare(pk=row[0], packet=packet, position=row[1], amount_fen=row[2], member=member, grabbed_at=now)
+    share = PacketShare(pk=row[0], packet=packet, position=row[1], amount_fen=row[2], member=member, grabbed_at=now, delivery_reference=row[3])
     share._state.adding = False
     return share
 
@@ -265,21 +265,25 @@ def _count_down(*, packet: RedPacket, now) -> int | None:
     return row[0] if row else None
 
 
-def _deliver(*, packet: RedPacket, share: PacketShare, member_id: int, now) -> str:
-    """Hand the share's worth over; the reference of where it went."""
+# Where a share goes, named by the ledger row or coupon it becomes (their source key is
+# "packet:<share id>"); a WeChat cash share is named by its merchant number instead.
+REFERENCE_PREFIX = {PacketDelivery.BALANCE: "balance:packet:", PacketDelivery.COUPON: "coupon:packet:"}
+
+
+def _deliver(*, packet: RedPacket, share: PacketShare, member_id: int, now) -> None:
+    """Hand the share's worth over."""
     source = f"packet:{share.pk}"
     if packet.delivers == PacketDelivery.BALANCE:
-        entry = balance_move(member_id=member_id, amount_fen=share.amount_fen, kind=BalanceKind.ADJUSTMENT, source_key=source,
-                             note=f"抢红包：{packet.title}")
-        return f"balance:{entry.pk}"
-    if packet.delivers == PacketDelivery.COUPON:
+        balance_move(member_id=member_id, amount_fen=share.amount_fen, kind=BalanceKind.ADJUSTMENT, source_key=source, note=f"抢红包：{packet.title}")
+    elif packet.delivers == PacketDelivery.COUPON:
         # The packet took its coupons from stock when it was made: issue one, no stock again.
         template = packet.coupon_template
         valid_from, valid_until = coupon_validity(template, now)
-        coupon = Coupon.objects.create(template=template, member_id=member_id, valid_from=valid_from, valid_until=valid_until, source_key=source)
-        return f"coupon:{coupon.pk}"
-    # WeChat cash goes out after commit (the RED_PACKET_GRABBED subscriber), retried until sent.
-    return cash_billno(share_id=share.pk, day=timezone.localtime(packet.created_at).date())
+        Coupon.objects.create(template=template, member_id=member_id, valid_from=valid_from, valid_until=valid_until, source_key=source)
+    else:
+        # WeChat cash goes out after commit (the RED_PACKET_GRABBED subscriber), retried until sent.
+        share.delivery_reference = cash_billno(share_id=share.pk, day=timezone.localtime(packet.created_at).date())
+        PacketShare.objects.filter(pk=share.pk).update(delivery_reference=share.delivery_reference)
 
 
 def red_packet_cash_send(*, share_id: int) -> str:
@@ -301,8 +305,7 @@ def red_packet_cash_send(*, share_id: int) -> str:
         source = f"packet:{share.pk}"
         balance_move_once(member_id=share.member_id, amount_fen=share.amount_fen, kind=BalanceKind.ADJUSTMENT, source_key=source,
                           note=f"抢红包（微信红包无法发放，转入余额）：{packet.title}")
-        entry_id = BalanceEntry.objects.filter(source_key=source).values_list("pk", flat=True).get()
-        PacketShare.objects.filter(pk=share.pk, delivery_reference=reference).update(delivery_reference=f"balance:{entry_id}")
+        PacketShare.objects.filter(pk=share.pk, delivery_reference=reference).update(delivery_reference=REFERENCE_PREFIX[PacketDelivery.BALANCE] + str(share.pk))
         return "balance"
     PacketShare.objects.filter(pk=share.pk, delivery_reference=reference).update(delivery_reference=f"{reference}:{send_listid or 'sent'}")
     return "sent"

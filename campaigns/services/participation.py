@@ -1,8 +1,16 @@
 """Who took part in which campaign: one row per member and campaign, for participation rates."""
 
+from django.db import connection
+from django.utils import timezone
+
 from campaigns.models import Campaign, Participation
 
 
 def participation_record(*, campaign: Campaign, member_id: int) -> None:
-    # ignore_conflicts: the unique key says "once"; a second play changes nothing.
-    Participation.objects.bulk_create([Participation(campaign=campaign, member_id=member_id)], ignore_conflicts=True)
+    # The unique key says "once": a second play changes nothing. One plain statement, as
+    # every check-in, spin and grab runs it.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {Participation._meta.db_table} (campaign_id, member_id, first_at) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+            [campaign.pk, member_id, connection.ops.adapt_datetimefield_value(timezone.now())],
+        )

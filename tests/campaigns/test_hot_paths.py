@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 # "transaction" is two: its start and its end.
 CHECKIN_QUERIES = 7  # the member's row held, the day inserted with its streak, the points moved (2), participation, transaction
 SPIN_QUERIES = 5  # the day's quota (one upsert), the spin, participation, transaction; the wheel and its prizes come cached
-GRAB_QUERIES = 9  # the packet, a share claimed (one statement), the counter, the balance moved (2), the reference, participation, transaction
+GRAB_QUERIES = 8  # the packet, a share claimed with where it goes (one statement), the counter, the balance moved (2), participation, transaction
 
 
 def client_of(member) -> APIClient:

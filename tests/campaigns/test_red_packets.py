@@ -181,7 +181,7 @@ def test_a_grab_claims_one_share_and_puts_it_in_the_balance():
     assert packet.shares_left == 4 and share.member == member and share.grabbed_at is not None
     entry = BalanceEntry.objects.get(source_key=f"packet:{share.pk}")
     assert entry.amount_fen == share.amount_fen and Member.objects.get(pk=member.pk).balance_fen == share.amount_fen
-    assert PacketShare.objects.get(pk=share.pk).delivery_reference == f"balance:{entry.pk}"
+    assert PacketShare.objects.get(pk=share.pk).delivery_reference == share.delivery_reference == f"balance:{entry.source_key}"
     assert Participation.objects.filter(campaign=packet.campaign, member=member).exists()
 
 
@@ -224,7 +224,7 @@ def test_a_coupon_share_becomes_a_coupon_worth_the_share():
     share = red_packet_grab(packet=packet, member=member)
     coupon = Coupon.objects.get(source_key=f"packet:{share.pk}")
     assert (coupon.member, coupon.template.amount_fen, coupon.status) == (member, share.amount_fen, CouponStatus.UNUSED)
-    assert share.delivery_reference == f"coupon:{coupon.pk}"
+    assert PacketShare.objects.get(pk=share.pk).delivery_reference == share.delivery_reference == f"coupon:{coupon.source_key}"
     template.refresh_from_db()
     assert template.claimed == 3  # taken when the packet was made, not again
 
@@ -298,7 +298,7 @@ def test_a_member_wechat_cannot_pay_gets_the_cash_share_in_balance():
     entry = BalanceEntry.objects.get(source_key=f"packet:{share.pk}")
     assert entry.amount_fen == share.amount_fen
     share.refresh_from_db()
-    assert share.delivery_reference == f"balance:{entry.pk}"
+    assert share.delivery_reference == f"balance:{entry.source_key}"
     assert Delivery.objects.get(subscriber="campaigns.red_packet_cash").status == DeliveryStatus.DONE
 
 

@@ -6,7 +6,7 @@ import pytest
 from members.models import BalanceEntry, BalanceKind, Member
 from members.selectors import balance_differences
 from members.services.balance import balance_move
-from tests.concurrency.test_storefront_races import logged_in, race
+from tests.concurrency.racing import logged_in, race
 from tests.factories import MemberFactory, SKUFactory
 from tests.helpers import ADDRESS, requires_postgres
 

@@ -14,7 +14,7 @@ from members.models import Member, PointsEntry
 from members.selectors import points_differences
 from members.services.points import points_move
 from tests.campaigns.test_checkin import at, checkin_campaign
-from tests.concurrency.test_storefront_races import logged_in, race
+from tests.concurrency.racing import logged_in, race
 from tests.factories import MemberFactory
 from tests.helpers import requires_postgres
 

@@ -12,7 +12,7 @@ from config.errors import InvalidStatus
 from mall.models import Coupon, CouponClaimCount, CouponTemplate, Order, OrderEvent, OrderStatus
 from mall.services.coupons import coupon_grant
 from mall.services.orders import LineRequest, order_cancel, order_create, orders_cancel_expired
-from tests.concurrency.test_storefront_races import logged_in, race
+from tests.concurrency.racing import logged_in, race
 from tests.factories import MemberFactory, SKUFactory
 from tests.helpers import ADDRESS, DESTINATION, requires_postgres
 

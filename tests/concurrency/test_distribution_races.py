@@ -13,7 +13,7 @@ from distribution.services.commissions import commissions_release_due, commissio
 from distribution.services.reconcile import reconcile
 from distribution.services.withdrawals import withdrawal_approve
 from mall.models import Order
-from tests.concurrency.test_storefront_races import race
+from tests.concurrency.racing import race
 from tests.distribution.conftest import buy, complete
 from tests.factories import MemberFactory, SKUFactory
 from tests.helpers import requires_postgres

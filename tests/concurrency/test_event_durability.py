@@ -16,7 +16,7 @@ from distribution.models import Commission
 from distribution.services.binding import binding_apply
 from outbox.models import Delivery, DeliveryStatus
 from outbox.services import SUBSCRIBERS, deliveries_deliver_due, event_deliver, publish
-from tests.concurrency.test_storefront_races import race
+from tests.concurrency.racing import race
 from tests.factories import MemberFactory, SKUFactory
 from tests.helpers import requires_postgres, shop_settings
 from tests.journeys import pay_at_cashier, place_order

@@ -13,7 +13,7 @@ from config.errors import InvalidStatus
 from mall.models import SKU, Order, OrderEvent, OrderStatus, Payment, Product, Refund, RefundStatus
 from mall.services.aftersales import refund_approve
 from mall.services.orders import order_cancel, orders_cancel_expired
-from tests.concurrency.test_storefront_races import race
+from tests.concurrency.racing import race
 from tests.factories import MemberFactory, SKUFactory
 from tests.helpers import requires_postgres
 from tests.journeys import pay_at_cashier, place_order

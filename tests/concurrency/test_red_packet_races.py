@@ -6,58 +6,25 @@ The server allows 100 connections and other suites share it, so at most CONNECTI
 requests hold a connection at the same instant; the 200 are released together and keep
 that many transactions racing on the packet until every one has answered."""
 
-import threading
 import time
 from collections import Counter
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from campaigns.errors import CampaignNotActive, PacketEmpty
 from campaigns.models import Campaign, PacketShare, PacketStatus, Play, RedPacket
 from campaigns.services.packets import red_packet_create, red_packet_expire, red_packet_grab
 from members.models import BalanceEntry, Member
+from tests.concurrency.racing import logged_in, race
 from tests.factories import MemberFactory
 from tests.helpers import requires_postgres
 
 pytestmark = [requires_postgres, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 CONNECTIONS = 40
-
-
-def race(workers, *, connections: int = CONNECTIONS):
-    """Start every callable at the same instant; at most `connections` of them talk to the
-    database at once, each on its own connection."""
-    barrier, slots = threading.Barrier(len(workers)), threading.BoundedSemaphore(connections)
-    results, errors = [None] * len(workers), []
-
-    def run(index, work):
-        try:
-            barrier.wait()
-            with slots:
-                try:
-                    results[index] = work()
-                finally:
-                    connection.close()
-        except Exception as exc:  # noqa: BLE001 — collected and asserted on below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(i, work)) for i, work in enumerate(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-    return results, errors
-
-
-def logged_in(member):
-    client = APIClient()
-    client.force_login(member)
-    return client
 
 
 def packet_of(*, total_fen: int, shares: int, hours: float = 24) -> RedPacket:
@@ -72,7 +39,7 @@ def test_two_hundred_members_grabbing_a_fifty_share_packet_at_once():
     members = [MemberFactory() for _ in range(200)]
     clients = [logged_in(member) for member in members]
 
-    results, errors = race([lambda c=c: c.post(f"/api/v1/red-packets/{packet.pk}/grab") for c in clients])
+    results, errors = race([lambda c=c: c.post(f"/api/v1/red-packets/{packet.pk}/grab") for c in clients], connections=CONNECTIONS)
 
     assert not errors
     statuses = Counter(response.status_code for response in results)
@@ -94,7 +61,7 @@ def test_one_member_tapping_twenty_times_at_once_gets_one_share():
     packet = packet_of(total_fen=3000, shares=30)
     client = logged_in(MemberFactory())
 
-    results, errors = race([lambda: client.post(f"/api/v1/red-packets/{packet.pk}/grab") for _ in range(20)])
+    results, errors = race([lambda: client.post(f"/api/v1/red-packets/{packet.pk}/grab") for _ in range(20)], connections=CONNECTIONS)
 
     assert not errors
     assert Counter(response.status_code for response in results) == {200: 1, 409: 19}

@@ -1,11 +1,8 @@
 """Real threads, real connections, real row locks: the invariants hold under races."""
 
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connection
-from rest_framework.test import APIClient
 
 from mall.models import SKU, CartItem, Order, OrderEvent, OrderStatus
 from mall.services.orders import (
@@ -15,38 +12,11 @@ from mall.services.orders import (
     order_create,
     orders_cancel_expired,
 )
+from tests.concurrency.racing import logged_in, race
 from tests.factories import MemberFactory, ProductFactory, SKUFactory
 from tests.helpers import ADDRESS, requires_postgres
 
 pytestmark = [requires_postgres, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def race(workers):
-    """Run the callables at the same instant, each on its own connection."""
-    barrier = threading.Barrier(len(workers))
-    results, errors = [None] * len(workers), []
-
-    def run(index, work):
-        try:
-            barrier.wait()
-            results[index] = work()
-        except Exception as exc:  # noqa: BLE001 — collected and asserted on below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, work)) for i, work in enumerate(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results, errors
-
-
-def logged_in(member):
-    client = APIClient()
-    client.force_login(member)
-    return client
 
 
 def test_fifty_shoppers_buying_the_last_ten_units_at_once():

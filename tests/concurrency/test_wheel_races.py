@@ -1,63 +1,20 @@
 """The lucky wheel under races, on PostgreSQL: real threads, real connections, real row locks.
 Prize stock never goes below zero and a quota is never overrun, however many spin at once."""
 
-import threading
 from collections import Counter
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from campaigns.models import Campaign, Play, PrizeKind, PrizeShipment, Spin, SpinCount, Wheel, WheelPrize
 from members.models import Member, PointsEntry, PointsReason
 from members.services.points import points_move
+from tests.concurrency.racing import logged_in, race
 from tests.factories import MemberFactory
 from tests.helpers import requires_postgres
 
 pytestmark = [requires_postgres, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def connections_to_spare() -> int:
-    """How many more connections the server takes now: the suites of other databases may
-    share it, and max_connections is often 100 — one per thread would go over."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('max_connections')::int - (SELECT count(*) FROM pg_stat_activity)")
-        return cursor.fetchone()[0] - 10  # room for superuser slots and whoever connects meanwhile
-
-
-def race(workers):
-    """Run the callables at once, each on its own thread and connection. Every thread starts
-    and waits at the gate; as many as the server has connections for spin at the same instant,
-    the others as soon as one of them is done."""
-    go = threading.Event()
-    seats = threading.BoundedSemaphore(max(8, min(len(workers), connections_to_spare())))
-    results, errors = [None] * len(workers), []
-
-    def run(index, work):
-        go.wait()
-        with seats:
-            try:
-                results[index] = work()
-            except Exception as exc:  # noqa: BLE001 — collected and asserted on below
-                errors.append(exc)
-            finally:
-                connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, work)) for i, work in enumerate(workers)]
-    for thread in threads:
-        thread.start()
-    go.set()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results, errors
-
-
-def logged_in(member):
-    client = APIClient()
-    client.force_login(member)
-    return client
 
 
 def make_wheel(*prizes, **rules):

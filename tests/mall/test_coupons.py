@@ -615,6 +615,7 @@ def test_the_coupon_centre_page(client, member):
     template(title="藏起来的", is_public=False)
     page = client.get("/coupons/center/").content.decode()
     assert "领券中心" in page and "新人专享券" in page and "藏起来的" not in page
+    assert page.count('class="coupon-value"') == 1  # the coupon's face: its value and threshold
     client.force_login(member)
     assert "data-claim" in client.get("/coupons/center/").content.decode()
 
@@ -626,6 +627,7 @@ def test_my_coupons_page_has_its_tabs(client, member):
     page = client.get("/coupons/").content.decode()
     assert "未使用" in page and "已使用" in page and "已过期" in page
     assert "能用的券" in page and "过期的券" not in page
+    assert page.count('class="coupon-value"') == 1
     assert "过期的券" in client.get("/coupons/?status=expired").content.decode()
 
 

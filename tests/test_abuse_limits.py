@@ -277,3 +277,34 @@ def test_a_referral_link_loaded_as_an_image_binds_nobody(client):
     client.get(f"/?ref={sharer.referral_code}", HTTP_SEC_FETCH_DEST="document")
     deliver_events()
     assert Referral.objects.get(member=viewer).referrer == sharer
+
+
+@pytest.fixture
+def plays(db):
+    """A running check-in, a wheel, a red packet and a public coupon: the four campaign taps."""
+    from tests.campaigns.test_checkin import checkin_campaign
+    from tests.campaigns.test_red_packets import make_packet
+    from tests.campaigns.test_wheel import make_wheel
+    from tests.mall.test_coupons import template
+
+    checkin_campaign()
+    wheel = make_wheel(spins_per_day=100)
+    packet = make_packet(total_fen=10_000, shares=100)
+    return {"checkin": "/api/v1/checkin", "spin": f"/api/v1/wheels/{wheel.pk}/spin",
+            "grab": f"/api/v1/red-packets/{packet.pk}/grab", "claim": f"/api/v1/coupon-templates/{template(per_member_limit=100).pk}/claim"}
+
+
+@pytest.mark.parametrize("scope", ["checkin", "spin", "grab", "claim"])
+def test_each_campaign_tap_is_limited_per_member(member_api, plays, limits, scope):
+    limits(**{scope: {"member": "2/m", "ip": "100/m"}})
+    first = [member_api.post(plays[scope]).status_code for _ in range(2)]
+    assert 429 not in first  # (a second check-in or grab is refused by the rules, 409, not the limit)
+    assert_rate_limited(member_api.post(plays[scope]))
+
+
+@pytest.mark.parametrize("scope", ["checkin", "spin", "grab", "claim"])
+def test_each_campaign_tap_is_limited_per_address(api_for, plays, limits, scope):
+    limits(**{scope: {"member": "100/m", "ip": "2/m"}})
+    answers = [api_for(MemberFactory()).post(plays[scope]) for _ in range(3)]
+    assert 429 not in [answer.status_code for answer in answers[:2]]
+    assert_rate_limited(answers[2])

@@ -16,7 +16,7 @@ from config.admin_tools import exports_needing, thumbnail
 from config.money import format_yuan
 from crm.models import Channel
 from crm.selectors import member_personal_data, workbench_figures
-from crm.services import member_erase_personal_data
+from crm.services.personal_data import member_erase_personal_data
 from members.models import Member
 from members.selectors import active_attributes
 from wechat.qrcodes import QrcodeError, create_scene_qrcode

@@ -12,7 +12,6 @@ from django.db.models import CharField, Count, F, IntegerField, OuterRef, Prefet
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
-from campaigns.errors import CampaignNotActive
 from campaigns.models import (
     Campaign,
     CampaignType,
@@ -45,15 +44,6 @@ def campaign_is_running(campaign: Campaign, *, now=None) -> bool:
     """The same test as campaigns_running, on a campaign already loaded."""
     now = now or timezone.now()
     return campaign.is_active and campaign.starts_at <= now < campaign.ends_at
-
-
-def campaign_running(*, play: str, pk: int | None = None, now=None) -> Campaign:
-    """The running campaign of this play (this one, when `pk` is given), or CampaignNotActive."""
-    campaigns = campaigns_running(now=now).filter(play=play)
-    campaign = campaigns.filter(pk=pk).first() if pk is not None else campaigns.order_by("-starts_at", "-id").first()
-    if campaign is None:
-        raise CampaignNotActive()
-    return campaign
 
 
 # --- Rules read by every play, through the cache ---------------------------------------

@@ -149,7 +149,7 @@ class RedPacketAdmin(ModelAdmin):
         obj.pk, obj.shares_left, obj.coupon_template = packet.pk, packet.shares_left, packet.coupon_template
 
     def save_related(self, request, form, formsets, change):
-        pass  # the shares are made with the packet
+        """Nothing to save: red_packet_create wrote the shares with the packet, and the add form has no related fields."""
 
     @admin.display(description="总金额（元）", ordering="total_fen")
     def total_yuan(self, packet):

@@ -222,7 +222,7 @@ UNFOLD = {
     "SITE_FAVICONS": [{"rel": "icon", "type": "image/svg+xml", "href": _favicon}],
     "SHOW_HISTORY": True,
     "SHOW_VIEW_ON_SITE": True,
-    # The workbench on the admin home (crm/admin.py): today's figures and the queues.
+    # The workbench on the admin home (crm/admin/workbench.py): today's figures and the queues.
     "DASHBOARD_CALLBACK": "crm.admin.workbench",
     "SIDEBAR": {
         "show_search": False,

@@ -1,10 +1,7 @@
-"""What the CRM keeps from other apps' events: the channel whose QR code brought a member
-("ch_<code>" scenes) becomes their source, the first channel winning; an order paid or
-refunded brings its member's purchase stats up to date."""
+"""The channel whose QR code brought a member ("ch_<code>" scenes) becomes their source,
+the first channel winning."""
 
 from crm.models import CHANNEL_SCENE_PREFIX, Channel
-from crm.services.purchase_stats import purchase_stats_refresh
-from mall.models import ORDER_PAID, ORDER_REFUNDED, Order
 from members.models import Member
 from outbox.services import subscriber
 from wechat.models import ACCOUNT_EVENT
@@ -20,9 +17,3 @@ def channel_source(event):
         return
     member, _ = Member.objects.get_or_create(openid=openid, defaults={"username": f"wx_{openid}"[:150]})
     Member.objects.filter(pk=member.pk, source_channel="").update(source_channel=channel.code)
-
-
-@subscriber(ORDER_PAID, name="crm.purchase_stats_paid")
-@subscriber(ORDER_REFUNDED, name="crm.purchase_stats_refunded")
-def purchase_stats(event):
-    purchase_stats_refresh(member_id=Order.objects.values_list("member_id", flat=True).get(pk=event.payload["order_id"]))

@@ -4,76 +4,27 @@ import logging
 from django import forms
 from django.contrib import admin, messages
 from django.db import models
-from django.db.models import Count, OuterRef, Subquery
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 from unfold.admin import ModelAdmin
 
 from config.admin_tools import exports_needing, thumbnail
 from config.money import format_yuan
-from crm.models import Channel
-from crm.selectors import member_personal_data, workbench_figures
+from crm.admin.member_import import MemberImportMixin
+from crm.admin.member_record import MemberRecordMixin
+from crm.admin.member_tags import MemberTagsMixin
+from crm.selectors import member_personal_data
 from crm.services.personal_data import member_erase_personal_data
 from members.models import Member
 from members.selectors import active_attributes
-from wechat.qrcodes import QrcodeError, create_scene_qrcode
 
 logger = logging.getLogger(__name__)
 PERSONAL_DATA_BATCH = 50  # data requests come one person at a time; this bounds a slip of the checkbox
 
 
-def workbench(request, context):
-    """The admin home as a workbench (unfold's DASHBOARD_CALLBACK): today's figures and
-    the queues waiting on someone, each a link to its list already filtered. An operator
-    sees only the figures of lists they may open."""
-
-    def may_open(model_label: str) -> bool:
-        app_label, model = model_label.split(".")
-        return request.user.has_perm(f"{app_label}.view_{model}") or request.user.has_perm(f"{app_label}.change_{model}")
-
-    def link(url_name: str, **query) -> str:
-        return f"{reverse(url_name)}?{urlencode(query)}" if query else reverse(url_name)
-
-    figures = workbench_figures()
-    day = {"start": str(figures["day_start"]), "end": str(figures["day_end"])}
-    orders, members = "admin:mall_order_changelist", "admin:members_member_changelist"
-    today = []
-    if may_open("mall.order"):
-        paid_today = link(orders, paid_at__gte=day["start"], paid_at__lt=day["end"])
-        today += [
-            {"title": "今日销售额（元）", "value": format_yuan(figures["sales_fen"]), "link": paid_today,
-             "note": "今天付款的订单：微信支付 + 余额"},
-            {"title": "今日订单", "value": figures["orders_placed"], "link": link(orders, created_at__gte=day["start"], created_at__lt=day["end"]),
-             "note": "今天下单，含未付款"},
-            {"title": "今日付款会员", "value": figures["paying_members"], "link": paid_today, "note": "今天有订单付款的会员"},
-        ]
-    if may_open("members.member"):
-        today.append({"title": "今日新会员", "value": figures["new_members"],
-                      "link": link(members, date_joined__gte=day["start"], date_joined__lt=day["end"]), "note": "今天注册的会员"})
-    queues = [
-        {"title": "待发货", "value": figures["to_ship"], "link": link(orders, status__exact="paid"), "model": "mall.order",
-         "note": "已付款，等待发货的订单"},
-        {"title": "待审核售后", "value": figures["refunds_waiting"], "link": link("admin:mall_refund_changelist", status__exact="requested"),
-         "model": "mall.refund", "note": "买家申请退款，等待财务审核"},
-        {"title": "待审核提现", "value": figures["withdrawals_waiting"],
-         "link": link("admin:distribution_withdrawal_changelist", status__exact="pending"), "model": "distribution.withdrawal",
-         "note": "分销员申请提现，等待财务审核"},
-        {"title": "卡住的事件投递", "value": figures["stuck_deliveries"], "link": link("admin:outbox_delivery_changelist", stuck="yes"),
-         "model": "outbox.delivery", "note": "失败过或超过 5 分钟未投递"},
-    ]
-    context.update({
-        "workbench_day": figures["day_start"],
-        "workbench_today": today,
-        "workbench_queues": [queue for queue in queues if may_open(queue["model"])],
-    })
-    return context
-
-
 @admin.register(Member)
-class MemberAdmin(ModelAdmin):
+class MemberAdmin(MemberImportMixin, MemberTagsMixin, MemberRecordMixin, ModelAdmin):
     """Shoppers and their marketing data. No account fields at all: staff and superuser
     flags, groups and passwords live in 运营账号, for superusers only."""
 
@@ -178,40 +129,3 @@ class MemberAdmin(ModelAdmin):
         return format_yuan(member.balance_fen)
 
 
-@admin.register(Channel)
-class ChannelAdmin(ModelAdmin):
-    list_display = ["name", "code", "kind", "qr_preview", "members", "created_at"]
-    list_filter = ["kind"]
-    search_fields = ["name", "code"]
-    readonly_fields = ["qr_preview_large", "qr_ticket", "qr_url", "qr_image_url", "created_at"]
-    actions = ["make_qrcodes"]
-
-    def get_queryset(self, request):
-        brought = Member.objects.filter(source_channel=OuterRef("code")).order_by().values("source_channel").annotate(n=Count("id")).values("n")
-        return super().get_queryset(request).annotate(member_count=Subquery(brought))
-
-    @admin.display(description="带来的会员", ordering="member_count")
-    def members(self, channel):
-        return channel.member_count or 0
-
-    @admin.display(description="二维码")
-    def qr_preview(self, channel):
-        return thumbnail(channel.qr_image_url, 48)
-
-    @admin.display(description="二维码")
-    def qr_preview_large(self, channel):
-        return thumbnail(channel.qr_image_url, 200)
-
-    @admin.action(description="生成公众号带参二维码", permissions=["change"])
-    def make_qrcodes(self, request, queryset):
-        made = 0
-        for channel in queryset:
-            try:
-                qr = create_scene_qrcode(channel.scene)
-            except QrcodeError as exc:
-                self.message_user(request, f"「{channel}」生成失败：{exc}", messages.ERROR)
-                continue
-            Channel.objects.filter(pk=channel.pk).update(qr_ticket=qr.ticket, qr_url=qr.url, qr_image_url=qr.image_url)
-            made += 1
-        if made:
-            self.message_user(request, f"已生成 {made} 个二维码；扫码关注的会员会记入对应渠道", messages.SUCCESS)

@@ -2,40 +2,18 @@ from django.conf import settings
 from django.db import models
 
 
-class Channel(models.Model):
-    """Where members come from: a poster's QR code, a store counter, a partner's link.
-    Its code is the QR scene (and later the short link), and becomes the source of the
-    members it brings."""
+class RfmGroup(models.TextChoices):
+    """The named RFM groups: high or low on recency, frequency and money, against the
+    middle score (3)."""
 
-    class Kind(models.TextChoices):
-        QRCODE = "qrcode", "公众号带参二维码"
-        LINK = "link", "推广链接"
-        OTHER = "other", "其他"
-
-    name = models.CharField("名称", max_length=60)
-    code = models.SlugField("渠道码", max_length=40, unique=True, help_text="小写英文或数字，如 store_poster")
-    kind = models.CharField("类型", max_length=10, choices=Kind.choices, default=Kind.QRCODE)
-    qr_ticket = models.CharField("二维码 ticket", max_length=128, blank=True)
-    qr_url = models.CharField("二维码内容", max_length=200, blank=True)
-    qr_image_url = models.URLField("二维码图片", max_length=500, blank=True)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-
-    class Meta:
-        verbose_name = "渠道"
-        verbose_name_plural = "渠道"
-        ordering = ["-id"]
-
-    def __str__(self):
-        return self.name
-
-    @property
-    def scene(self) -> str:
-        return f"{CHANNEL_SCENE_PREFIX}{self.code}"
-
-
-# QR scenes are shared by features: "ch_<code>" is a channel (here), "ref_<referral code>"
-# a sharer (distribution).
-CHANNEL_SCENE_PREFIX = "ch_"
+    CHAMPION = "champion", "重要价值"
+    PROMISING = "promising", "重要发展"
+    KEEP = "keep", "重要保持"
+    WIN_BACK = "win_back", "重要挽留"
+    LOYAL = "loyal", "一般价值"
+    NEWCOMER = "newcomer", "新客"
+    FADING = "fading", "一般保持"
+    DORMANT = "dormant", "沉睡"
 
 
 class PurchaseStats(models.Model):
@@ -50,10 +28,17 @@ class PurchaseStats(models.Model):
     first_paid_at = models.DateTimeField("首次购买", null=True, blank=True)
     last_paid_at = models.DateTimeField("最近购买", null=True, blank=True, db_index=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
+    # RFM, scored nightly over members who bought (1–5 each, quintiles; 0 = not scored yet).
+    r_score = models.PositiveSmallIntegerField("R 近度", default=0, db_default=0)
+    f_score = models.PositiveSmallIntegerField("F 频度", default=0, db_default=0)
+    m_score = models.PositiveSmallIntegerField("M 额度", default=0, db_default=0)
+    rfm_group = models.CharField("RFM 分组", max_length=16, choices=RfmGroup.choices, blank=True, db_default="", db_index=True)
+    rfm_at = models.DateTimeField("RFM 计算时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "购买统计"
         verbose_name_plural = "购买统计"
+        indexes = [models.Index(fields=["paid_fen"]), models.Index(fields=["order_count"])]
 
 
 class PurchasedProduct(models.Model):

@@ -1,0 +1,2 @@
+class MemberImportMixin:
+    """Importing and exporting members' profiles and attributes (CSV/Excel)."""

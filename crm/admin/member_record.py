@@ -1,0 +1,2 @@
+class MemberRecordMixin:
+    """The member's one-page record: orders, commissions, points, coupons, campaigns, the conversation."""

@@ -1,0 +1,2 @@
+class MemberTagsMixin:
+    """Tags on the member list: bulk tag and untag."""

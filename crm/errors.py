@@ -1,6 +1,6 @@
 """Domain errors of the CRM: each a stable `code`, a message for a person and an HTTP status."""
 
-from config.errors import DomainError, InvalidInput
+from config.errors import InvalidInput
 
 
 class SegmentRuleError(InvalidInput):

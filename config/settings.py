@@ -352,6 +352,10 @@ RATE_LIMITS = {
     "spin": {"member": "30/m", "ip": "300/m"},
     "grab": {"member": "20/m", "ip": "300/m"},
     "claim": {"member": "20/m", "ip": "300/m"},
+    # CRM tracking: a person opens a few links and pages a minute; a script inflating
+    # clicks or events opens hundreds.
+    "short_link": {"member": "30/m", "ip": "300/m", "methods": ("GET",)},
+    "events": {"member": "60/m", "ip": "600/m"},
 }
 
 SPECTACULAR_SETTINGS = {

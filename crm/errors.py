@@ -10,3 +10,8 @@ class SegmentRuleError(InvalidInput):
     code = "invalid_segment_rules"
     message = "分群规则有误"
 
+
+
+class LinkTargetInvalid(InvalidInput):
+    code = "invalid_target"
+    message = "跳转地址须是本店内的路径，以 / 开头，如 /products/12/"

@@ -5,4 +5,5 @@ from crm import views
 app_name = "crm"
 urlpatterns = [
     path("me/", views.me, name="me"),
+    path("s/<slug:code>", views.short_link, name="short_link"),
 ]

@@ -46,7 +46,8 @@ class Push(models.Model):
     queued_count = models.PositiveIntegerField("待发", default=0)
     delivered_count = models.PositiveIntegerField("已送达", default=0)
     failed_count = models.PositiveIntegerField("失败", default=0)
-    test_sent_at = models.DateTimeField("测试发送时间", null=True, blank=True)
+    test_sent_at = models.DateTimeField("测试发送时间", null=True, blank=True, help_text="确认发送须在最后一次修改之后测试发送过")
+    media_id = models.CharField("图文素材 media_id", max_length=128, blank=True, help_text="开始发送时上传一次，各批次共用")
     started_at = models.DateTimeField("开始发送", null=True, blank=True)
     finished_at = models.DateTimeField("发送完成", null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="创建人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -78,6 +79,7 @@ class PushRecipient(models.Model):
     status = models.CharField("状态", max_length=8, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
     last_error = models.CharField("最近错误", max_length=300, blank=True)
+    retry_at = models.DateTimeField("下次重试", null=True, blank=True, help_text="发送失败后到这个时间才再试（退避）")
     sent_at = models.DateTimeField("送达时间", null=True, blank=True)
     opened_at = models.DateTimeField("打开时间", null=True, blank=True)
     visited_at = models.DateTimeField("访问商城", null=True, blank=True)
@@ -87,4 +89,9 @@ class PushRecipient(models.Model):
         verbose_name = "推送对象"
         verbose_name_plural = "推送对象"
         constraints = [models.UniqueConstraint(fields=["push", "member"], name="push_recipient_once", violation_error_message="该会员已在这条推送的名单里")]
-        indexes = [models.Index(fields=["member", "month"]), models.Index(fields=["push", "status"])]
+        indexes = [
+            models.Index(fields=["member", "month"]), models.Index(fields=["push", "status"]),
+            # The enqueue counts every member's pushes of one month and of one week at once.
+            models.Index(fields=["month", "member"], name="crm_push_cap_month"),
+            models.Index(fields=["week", "member"], name="crm_push_cap_week"),
+        ]

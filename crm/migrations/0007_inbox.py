@@ -1,7 +1,35 @@
-from django.db import migrations
+import django.utils.timezone
+from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
     dependencies = [("crm", "0006_pushes")]
 
-    operations = []
+    operations = [
+        migrations.AlterField(
+            model_name="inboxmessage",
+            name="created_at",
+            field=models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name="时间"),
+        ),
+        migrations.AddField(
+            model_name="inboxmessage",
+            name="answered_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="答复时间"),
+        ),
+        migrations.AddIndex(
+            model_name="inboxmessage",
+            index=models.Index(condition=models.Q(("answered_at__isnull", True), ("direction", "in")), fields=["member"], name="inbox_unanswered"),
+        ),
+        migrations.AddConstraint(
+            model_name="inboxmessage",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("direction", "out"), ("operator__isnull", True), _connector="OR"),
+                name="inbox_inbound_has_no_operator",
+                violation_error_message="会员发来的消息没有客服",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="followup",
+            index=models.Index(fields=["member", "-created_at"], name="follow_up_member_latest"),
+        ),
+    ]

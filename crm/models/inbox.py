@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class InboxMessage(models.Model):
@@ -23,13 +24,30 @@ class InboxMessage(models.Model):
     operator = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="客服", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     dedup_key = models.CharField("去重键", max_length=100, unique=True, null=True, blank=True)
     last_error = models.CharField("错误", max_length=300, blank=True)
-    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    # An inbound message's time is when the official account received it, not when the
+    # inbox got round to it: WeChat's 48-hour reply window counts from there.
+    created_at = models.DateTimeField("时间", default=timezone.now, db_index=True)
+    # Set once, by the first follow-up after it: that follow-up's response time is measured
+    # from the oldest message it answered, and no later follow-up measures from it again.
+    answered_at = models.DateTimeField("答复时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "客服消息"
         verbose_name_plural = "客服消息"
         ordering = ["-id"]
-        indexes = [models.Index(fields=["member", "created_at"])]
+        indexes = [
+            models.Index(fields=["member", "created_at"]),
+            models.Index(fields=["member"], condition=models.Q(direction="in", answered_at__isnull=True), name="inbox_unanswered"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(direction="out") | models.Q(operator__isnull=True), name="inbox_inbound_has_no_operator",
+                violation_error_message="会员发来的消息没有客服",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_direction_display()} {self.content[:20]}"
 
 
 class FollowUp(models.Model):
@@ -54,3 +72,7 @@ class FollowUp(models.Model):
         verbose_name = "跟进记录"
         verbose_name_plural = "跟进记录"
         ordering = ["-id"]
+        indexes = [models.Index(fields=["member", "-created_at"], name="follow_up_member_latest")]
+
+    def __str__(self):
+        return f"{self.get_channel_display()} {self.note[:20]}"

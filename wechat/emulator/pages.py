@@ -20,6 +20,7 @@ from wechatpy.pay.utils import dict_to_xml
 
 from config.redirects import local_next
 from wechat.emulator.models import (
+    CustomMessage,
     Delivery,
     EmulatedUser,
     MchOrder,
@@ -140,6 +141,8 @@ def _send_event(user: EmulatedUser, event: str, scene: str, text: str) -> Delive
     message = {"ToUserName": ACCOUNT_ID, "FromUserName": user.openid, "CreateTime": str(int(time.time()))}
     if event == "text":
         message |= {"MsgType": "text", "Content": text or "你好", "MsgId": str(secrets.randbelow(10**18))}
+        # WeChat's own memory of what the user wrote: it opens the 48-hour reply window.
+        CustomMessage.objects.create(openid=user.openid, sender=CustomMessage.Sender.USER, content=message["Content"])
     else:
         message |= {"MsgType": "event", "Event": {"subscribe_scene": "subscribe", "scan": "SCAN"}.get(event, event)}
         if event == "subscribe_scene":

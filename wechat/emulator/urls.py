@@ -4,7 +4,7 @@ from django.conf import settings
 from django.http import HttpResponseForbidden
 from django.urls import path
 
-from wechat.emulator import mch, mp, oauth, pages
+from wechat.emulator import custom, mass, mch, mp, oauth, pages
 from wechat.emulator.checks import is_local_host
 
 app_name = "wx_emulator"
@@ -17,7 +17,10 @@ urlpatterns = [
     path("pay/<int:pk>/resend/", pages.resend_payment_notice, name="resend_payment_notice"),
     path("refunds/", pages.refunds, name="refunds"),
     path("messages/", pages.messages, name="messages"),
+    path("mass/", mass.inbox, name="mass_inbox"),
     path("official-account/", pages.official_account, name="official_account"),
+    path("official-account/chat/<str:openid>/", custom.chat, name="chat"),
+    path("official-account/chat/<str:openid>/send/", custom.chat_send, name="chat_send"),
     path("avatar/<str:openid>.png", oauth.avatar, name="avatar"),
     path("showqrcode", mp.show_qrcode, name="showqrcode"),
     # api.weixin.qq.com
@@ -26,7 +29,11 @@ urlpatterns = [
     path("api/cgi-bin/token", mp.token, name="token"),
     path("api/cgi-bin/ticket/getticket", mp.ticket, name="ticket"),
     path("api/cgi-bin/message/template/send", mp.send_template, name="send_template"),
+    path("api/cgi-bin/media/uploadnews", mass.upload_news, name="upload_news"),
+    path("api/cgi-bin/message/mass/send", mass.mass_send, name="mass_send"),
+    path("api/cgi-bin/message/mass/preview", mass.mass_preview, name="mass_preview"),
     path("api/cgi-bin/qrcode/create", mp.create_qrcode, name="create_qrcode"),
+    path("api/cgi-bin/message/custom/send", custom.custom_send, name="custom_send"),
     # api.mch.weixin.qq.com
     path("mch/pay/unifiedorder", mch.unified_order, name="unified_order"),
     path("mch/pay/orderquery", mch.order_query, name="order_query"),

@@ -1,0 +1,165 @@
+"""The customer-service inbox: a member's text reaches it once, an operator's reply goes
+through WeChat's customer-service messages (the emulator) within the 48-hour window, and
+each reply is a follow-up whose response time is measured once per unanswered message."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from config.errors import InvalidInput
+from crm.errors import ReplyWindowClosed
+from crm.models import FollowUp, InboxMessage
+from crm.receivers.inbox import inbox
+from crm.services.inbox import follow_up_record, inbox_reply
+from members.models import Member
+from outbox.models import Event
+from tests.concurrency.racing import race
+from tests.factories import MemberFactory
+from tests.helpers import deliver_events, requires_postgres
+from wechat.emulator.models import CustomMessage, EmulatedUser
+from wechat.emulator.pages import _send_event
+from wechat.models import ACCOUNT_EVENT
+
+pytestmark = pytest.mark.django_db
+
+OPENID = "o_emu_xiaohong"
+
+
+@pytest.fixture
+def phone():
+    """小红's emulated phone: what she types goes to the shop like a real WeChat push."""
+    user = EmulatedUser.objects.create(openid=OPENID, unionid="u_xiaohong", nickname="小红")
+
+    def say(text):
+        assert _send_event(user, "text", "", text).status_code == 200
+        deliver_events()
+
+    return say
+
+
+@pytest.fixture
+def operator():
+    return MemberFactory(is_staff=True, openid=None, nickname="客服小李")
+
+
+def replies_on_phone():
+    return list(CustomMessage.objects.filter(openid=OPENID, sender="account").values_list("content", flat=True))
+
+
+def age_inbound(member, hours):
+    InboxMessage.objects.filter(member=member, direction="in").update(created_at=timezone.now() - timedelta(hours=hours))
+
+
+def test_a_text_to_the_official_account_lands_in_the_inbox_of_its_member(phone):
+    phone("这款面霜适合干皮吗？")
+    message = InboxMessage.objects.get()
+    assert message.member == Member.objects.get(openid=OPENID)
+    assert (message.direction, message.status, message.content, message.operator) == ("in", "received", "这款面霜适合干皮吗？", None)
+
+
+def test_a_redelivered_event_is_one_message():
+    event = Event.objects.create(name=ACCOUNT_EVENT, payload={"openid": OPENID, "kind": "text", "scene": "", "content": "在吗"})
+    inbox(event)
+    inbox(event)
+    assert InboxMessage.objects.count() == 1
+    assert InboxMessage.objects.get().created_at == event.created_at  # the window counts from when WeChat sent it
+
+
+def test_follows_and_scans_are_not_messages():
+    for kind in ("subscribe", "scan", "unsubscribe"):
+        inbox(Event.objects.create(name=ACCOUNT_EVENT, payload={"openid": OPENID, "kind": kind, "scene": "", "content": ""}))
+    assert not InboxMessage.objects.exists()
+
+
+def test_a_reply_within_48_hours_reaches_the_phone_and_is_a_follow_up(phone, operator):
+    phone("有优惠吗")
+    member = Member.objects.get(openid=OPENID)
+    age_inbound(member, hours=2)
+    reply = inbox_reply(member=member, operator=operator, content="  本周满 199 减 30 哦  ")
+    assert (reply.direction, reply.status, reply.content, reply.operator) == ("out", "sent", "本周满 199 减 30 哦", operator)
+    assert replies_on_phone() == ["本周满 199 减 30 哦"]
+    follow_up = FollowUp.objects.get()
+    assert (follow_up.member, follow_up.channel, follow_up.note, follow_up.operator) == (member, "wechat", "本周满 199 减 30 哦", operator)
+    assert 2 * 3600 <= follow_up.response_seconds < 2 * 3600 + 60
+
+
+def test_a_reply_after_48_hours_is_refused_and_nothing_is_sent_or_kept(phone, operator):
+    phone("有优惠吗")
+    member = Member.objects.get(openid=OPENID)
+    age_inbound(member, hours=48)
+    with pytest.raises(ReplyWindowClosed) as refused:
+        inbox_reply(member=member, operator=operator, content="抱歉回复晚了")
+    assert refused.value.code == "reply_window_closed" and "48 小时" in refused.value.message
+    assert replies_on_phone() == [] and not InboxMessage.objects.filter(direction="out").exists() and not FollowUp.objects.exists()
+
+
+def test_a_member_who_never_wrote_cannot_be_replied_to(operator):
+    with pytest.raises(ReplyWindowClosed):
+        inbox_reply(member=MemberFactory(), operator=operator, content="你好")
+    assert not InboxMessage.objects.exists()
+
+
+@pytest.mark.parametrize("content", ["", "   ", "\x00", "好" * 683])
+def test_empty_or_oversized_replies_are_refused_before_sending(phone, operator, content):
+    phone("在吗")
+    with pytest.raises(InvalidInput) as refused:
+        inbox_reply(member=Member.objects.get(openid=OPENID), operator=operator, content=content)
+    assert "回复" in refused.value.message
+    assert replies_on_phone() == [] and InboxMessage.objects.count() == 1
+
+
+def test_the_longest_reply_wechat_takes_is_sent(phone, operator):
+    phone("在吗")
+    inbox_reply(member=Member.objects.get(openid=OPENID), operator=operator, content="好" * 682)  # 2046 bytes
+    assert replies_on_phone() == ["好" * 682]
+
+
+def test_a_reply_wechat_refuses_is_kept_as_failed_with_the_reason(phone, operator):
+    phone("在吗")
+    EmulatedUser.objects.filter(openid=OPENID).update(subscribed=False)  # WeChat answers 45015
+    reply = inbox_reply(member=Member.objects.get(openid=OPENID), operator=operator, content="您好")
+    assert reply.status == "failed" and "48 小时" in reply.last_error and "取消关注" in reply.last_error
+    assert replies_on_phone() == [] and not FollowUp.objects.exists()
+    assert InboxMessage.objects.get(direction="in").answered_at is None  # still waiting for an answer
+
+
+def test_response_time_is_measured_once_per_unanswered_message(phone, operator):
+    phone("第一个问题")
+    phone("第二个问题")
+    member = Member.objects.get(openid=OPENID)
+    first, second = InboxMessage.objects.filter(direction="in").order_by("id")
+    InboxMessage.objects.filter(pk=first.pk).update(created_at=timezone.now() - timedelta(hours=3))
+    InboxMessage.objects.filter(pk=second.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    inbox_reply(member=member, operator=operator, content="回答一")
+    inbox_reply(member=member, operator=operator, content="补充一句")
+    phone("第三个问题")
+    follow_up_record(member=member, operator=operator, channel="phone", note="电话回访，已解答")
+    measured = list(FollowUp.objects.order_by("id").values_list("response_seconds", flat=True))
+    assert 3 * 3600 <= measured[0] < 3 * 3600 + 60  # from the oldest unanswered, not the latest
+    assert measured[1] is None  # nothing was waiting any more
+    assert measured[2] is not None and measured[2] < 60
+    assert not InboxMessage.objects.filter(direction="in", answered_at__isnull=True).exists()
+
+
+def test_a_follow_up_needs_a_note_and_a_known_channel(operator):
+    member = MemberFactory()
+    with pytest.raises(InvalidInput):
+        follow_up_record(member=member, operator=operator, channel="phone", note="  ")
+    with pytest.raises(InvalidInput):
+        follow_up_record(member=member, operator=operator, channel="pigeon", note="飞鸽传书")
+    assert not FollowUp.objects.exists()
+
+
+@requires_postgres
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_operators_replying_at_once_all_send_and_the_wait_is_counted_once(phone):
+    phone("请问发货了吗")
+    member = Member.objects.get(openid=OPENID)
+    operators = [MemberFactory(is_staff=True, openid=None) for _ in range(6)]
+    results, errors = race([lambda op=op: inbox_reply(member=member, operator=op, content=f"{op.pk} 来回复") for op in operators])
+    assert not errors
+    assert [message.status for message in results] == ["sent"] * 6
+    assert len(replies_on_phone()) == 6 and FollowUp.objects.count() == 6
+    assert FollowUp.objects.filter(response_seconds__isnull=False).count() == 1

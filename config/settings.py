@@ -279,6 +279,9 @@ UNFOLD = {
                 _page("积分流水", "stars", "members.pointsentry"),
                 _page("公众号消息与事件", "forum", "wechat.accountevent"),
                 _page("服务消息", "notifications", "wechat.templatemessage"),
+                _page("短链接", "link", "crm.shortlink"),
+                _page("页面事件", "ads_click", "crm.trackedevent"),
+                _page("商品推荐", "recommend", "crm.recommendation"),
             ]},
             {"title": "设置与任务", "items": [
                 _page("店铺设置", "storefront", "mall.shopsettings"),

@@ -74,6 +74,10 @@ GROUPS = {
         "mall.banner": ALL,
         "wechat.accountsettings": EDIT,
         "crm.channel": ALL,
+        "crm.shortlink": ("add", "change", "view"),  # a printed code is never deleted
+        "crm.linkclick": VIEW,
+        "crm.trackedevent": VIEW,
+        "crm.recommendation": VIEW,
         "mall.product": VIEW,
         "mall.category": VIEW,
         "members.member": VIEW,
@@ -83,6 +87,10 @@ GROUPS = {
         "members.member": EDIT,
         "members.profileattribute": ALL,
         "crm.channel": VIEW,
+        "crm.shortlink": VIEW,
+        "crm.linkclick": VIEW,
+        "crm.trackedevent": VIEW,
+        "crm.recommendation": VIEW,
         "wechat.accountevent": VIEW,
     },
     "分销运营": {

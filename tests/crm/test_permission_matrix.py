@@ -84,6 +84,7 @@ def shop(db):
     _wheel_rows(b)
     _red_packet_rows(a, b)
     _coupon_rows(b)
+    _tracking_rows(b, sku)
     return {"member": b, "withdrawal": Withdrawal.objects.get(), "refund": Refund.objects.get()}
 
 
@@ -320,3 +321,14 @@ def _coupon_rows(member):
     coupon_claim(template=template, member=member)
     used = coupon_claim(template=template, member=member)
     Coupon.objects.filter(pk=used.pk).update(status="used", order=Order.objects.filter(member=member).first(), used_at=timezone.now())
+
+
+def _tracking_rows(member, sku):
+    """A channel's short link clicked by the member, a page view, a recommendation."""
+    from crm.models import Recommendation, TrackedEvent
+    from crm.services.links import link_click, short_link_create
+
+    link_click(link=short_link_create(target="/", channel=Channel.objects.get(code="store")), member=member)
+    TrackedEvent.objects.create(member=member, name="page_view", path="/")
+    other = SKUFactory().product
+    Recommendation.objects.create(product=sku.product, recommended=other, kind=Recommendation.Kind.BOUGHT_TOGETHER, score=1)

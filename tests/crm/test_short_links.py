@@ -9,10 +9,12 @@ from django.test import Client
 from django.utils import timezone
 
 from crm.errors import LinkTargetInvalid
-from crm.models import Channel, LinkClick, Push, PushRecipient, Segment, ShortLink
-from crm.services.links import CODE_ALPHABET, CODE_LENGTH, link_click, short_link_create
+from crm.models import Channel, LinkClick, PurchaseStats, Push, PushRecipient, Segment, ShortLink
+from crm.selectors import channels_with_figures
+from crm.services.links import CODE_ALPHABET, CODE_LENGTH, link_click, short_link_create, short_link_url
 from members.models import Member
 from tests.factories import MemberFactory
+from tests.helpers import queries_to_get
 
 pytestmark = pytest.mark.django_db
 
@@ -135,3 +137,84 @@ def test_clicks_in_a_burst_are_refused_and_not_counted(logged_in, channel, setti
     statuses = [logged_in.get(f"/s/{link.code}").status_code for _ in range(3)]
     assert statuses == [302, 302, 429]
     assert ShortLink.objects.get(pk=link.pk).click_count == 2 and LinkClick.objects.count() == 2
+
+
+# --- Channels: their short link and what they brought -------------------------------
+
+
+@pytest.fixture
+def operator_client():
+    client = Client()
+    client.force_login(MemberFactory(is_staff=True, is_superuser=True, openid=None))
+    return client
+
+
+def brought_by(channel, *, subscribed=False, paid_fen=None):
+    member = MemberFactory(source_channel=channel.code, is_subscribed=subscribed)
+    if paid_fen is not None:
+        PurchaseStats.objects.create(member=member, order_count=1 if paid_fen else 0, paid_fen=paid_fen)
+    return member
+
+
+def test_channel_figures_count_members_followers_buyers_sales_and_clicks(channel):
+    other = Channel.objects.create(name="合作方", code="partner")
+    brought_by(channel, subscribed=True, paid_fen=12000)
+    brought_by(channel, subscribed=True, paid_fen=3050)
+    brought_by(channel, paid_fen=0)  # bought and refunded in full: not a paying member
+    brought_by(channel)
+    brought_by(other, subscribed=True, paid_fen=99900)
+    link = short_link_create(target="/", channel=channel)
+    for _ in range(3):
+        link_click(link=link, member=None)
+    link_click(link=short_link_create(target="/cart/", channel=channel), member=None)
+
+    figures = channels_with_figures(Channel.objects.filter(pk=channel.pk)).get()
+    assert (figures.member_count, figures.follower_count, figures.buyer_count, figures.sales_fen, figures.click_count) == (4, 2, 2, 15050, 4)
+    empty = channels_with_figures(Channel.objects.filter(pk=Channel.objects.create(name="空", code="empty").pk)).get()
+    assert (empty.member_count, empty.follower_count, empty.buyer_count, empty.sales_fen, empty.click_count) == (0, 0, 0, 0, 0)
+
+
+def test_the_channel_list_shows_the_figures_in_a_fixed_number_of_queries(operator_client, channel):
+    brought_by(channel, subscribed=True, paid_fen=12000)
+    short_link_create(target="/", channel=channel)
+    operator_client.get("/admin/crm/channel/")  # the first page of a session loads what later ones reuse
+    few = queries_to_get(operator_client, "/admin/crm/channel/")
+    for n in range(5):
+        extra = Channel.objects.create(name=f"渠道{n}", code=f"extra{n}")
+        brought_by(extra, paid_fen=100)
+        short_link_create(target="/", channel=extra)
+    assert queries_to_get(operator_client, "/admin/crm/channel/") == few
+    page = operator_client.get("/admin/crm/channel/").content.decode()
+    assert "120.00" in page and "/s/" in page
+
+
+def test_a_channel_added_in_the_admin_gets_its_short_link(operator_client):
+    response = operator_client.post("/admin/crm/channel/add/", {
+        "name": "地铁广告", "code": "metro", "kind": "link",
+        "links-TOTAL_FORMS": "0", "links-INITIAL_FORMS": "0", "links-MIN_NUM_FORMS": "0", "links-MAX_NUM_FORMS": "1000",
+    })
+    assert response.status_code == 302, response.content.decode()[:2000]
+    link = ShortLink.objects.get(channel__code="metro")
+    assert link.target == "/"
+    assert short_link_url(link=link) in operator_client.get(f"/admin/crm/channel/{link.channel_id}/change/").content.decode()
+
+
+def test_the_action_gives_a_short_link_to_channels_without_one(operator_client, channel):
+    linked = Channel.objects.create(name="已有", code="linked")
+    kept = short_link_create(target="/cart/", channel=linked)
+    operator_client.post("/admin/crm/channel/", {"action": "make_links", "_selected_action": [channel.pk, linked.pk]})
+    assert ShortLink.objects.filter(channel=channel).count() == 1
+    assert list(ShortLink.objects.filter(channel=linked)) == [kept]
+
+
+def test_an_operator_adds_a_link_whose_target_is_checked(operator_client, channel):
+    bad = operator_client.post("/admin/crm/shortlink/add/", {"target": "https://evil.example/", "channel": channel.pk, "links-TOTAL_FORMS": "0"})
+    assert bad.status_code == 200 and "本店内的路径" in bad.content.decode()
+    assert not ShortLink.objects.exists()
+    good = operator_client.post("/admin/crm/shortlink/add/", {
+        "target": "/products/3/", "channel": channel.pk,
+        "clicks-TOTAL_FORMS": "0", "clicks-INITIAL_FORMS": "0", "clicks-MIN_NUM_FORMS": "0", "clicks-MAX_NUM_FORMS": "1000",
+    })
+    assert good.status_code == 302
+    link = ShortLink.objects.get()
+    assert link.channel == channel and len(link.code) == CODE_LENGTH

@@ -1,8 +1,9 @@
 from django.urls import path
 
-from crm.api import me
+from crm.api import events, me
 
 urlpatterns = [
     path("me", me.MeApi.as_view(), name="api-me"),
     path("logout", me.LogoutApi.as_view(), name="api-logout"),
+    path("events", events.EventApi.as_view(), name="api-events"),
 ]

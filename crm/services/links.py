@@ -8,11 +8,12 @@ and never overwrite it; the QR-code subscriber (crm.receivers.channels) guards t
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 
+from config.validators import control_character_problem, site_path_validator
 from crm.errors import LinkTargetInvalid
 from crm.models import Channel, LinkClick, Push, PushRecipient, ShortLink
 from members.models import Member
@@ -29,12 +30,11 @@ def short_link_target_check(target: str) -> str:
     """`target` as a path inside the shop, or LinkTargetInvalid: a short link must never
     become an open redirect (no scheme, no other host, no `//host`, no `/\\host`)."""
     target = (target or "").strip()
-    if (
-        not target.startswith("/")
-        or len(target) > ShortLink._meta.get_field("target").max_length
-        or any(char.isspace() or ord(char) < 32 for char in target)
-        or not url_has_allowed_host_and_scheme(target, allowed_hosts=set())
-    ):
+    try:
+        site_path_validator(target)
+    except ValidationError as exc:
+        raise LinkTargetInvalid() from exc
+    if len(target) > ShortLink._meta.get_field("target").max_length or control_character_problem(target):
         raise LinkTargetInvalid()
     if target.startswith(SHORT_LINK_PREFIX):
         raise LinkTargetInvalid("跳转地址不能是另一个短链接")

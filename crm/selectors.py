@@ -2,14 +2,15 @@
 
 from datetime import timedelta
 
-from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from crm.models import Channel, PurchaseStats, ShortLink
+from crm.models import Channel, PurchasedProduct, PurchaseStats, Recommendation, ShortLink
 from distribution.models import Commission, Referral, Withdrawal, WithdrawalStatus
 from distribution.selectors import balances
-from mall.models import Address, Order, OrderStatus, Refund, RefundStatus
+from mall.models import Address, Order, OrderStatus, Product, Refund, RefundStatus
+from mall.selectors import products_for_sale
 from members.models import Member
 from outbox.selectors import stuck_deliveries
 from wechat.models import AccountEvent, TemplateMessage
@@ -144,3 +145,28 @@ def channels_with_figures(channels: QuerySet[Channel]) -> QuerySet[Channel]:
         sales_fen=_per_channel(buyers, "member__source_channel", Sum("paid_fen")),
         click_count=Coalesce(Subquery(clicks), 0),
     )
+
+
+def recommendations_for(*, member: Member, product_id: int | None = None, limit: int = 6) -> list[Product]:
+    """Products on sale to suggest to `member`, shaped like the product list's: what goes
+    with `product_id` when given, else with what they bought — bought-together first, then
+    same-category best sellers, never what they already bought — and the shop's best
+    sellers to fill up. Two queries, however long their history."""
+    bought = PurchasedProduct.objects.filter(member=member).values("product_id")
+    suggested = Recommendation.objects.exclude(recommended_id__in=bought)
+    if product_id is not None:
+        suggested = suggested.filter(product_id=product_id).exclude(recommended_id=product_id)
+    else:
+        suggested = suggested.filter(product_id__in=bought)
+    ranked = list(
+        suggested.values("recommended_id")
+        .annotate(together=Sum("score", filter=Q(kind=Recommendation.Kind.BOUGHT_TOGETHER), default=0),
+                  same_category=Sum("score", filter=Q(kind=Recommendation.Kind.SAME_CATEGORY), default=0))
+        .order_by("-together", "-same_category", "recommended_id")
+        .values_list("recommended_id", flat=True)[:limit]
+    )
+    place = Case(*(When(pk=pk, then=Value(n)) for n, pk in enumerate(ranked)), default=Value(len(ranked)))
+    products = products_for_sale().exclude(pk__in=bought)
+    if product_id is not None:
+        products = products.exclude(pk=product_id)
+    return list(products.annotate(place=place).order_by("place", "-sales", "-id")[:limit])

@@ -1,0 +1,307 @@
+"""Targeted pushes: test send, scheduling and its refusals, the set-based enqueue under the
+weekly cap and WeChat's monthly ceiling, sending in batches through the emulator with
+bounded retries and the sweep."""
+
+import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from config.errors import InvalidStatus
+from crm.errors import PushAllCapped, PushNoFollowers, PushNoTestRecipient, PushNotTested, PushSegmentEmpty, PushSendTimePast
+from crm.models import CrmSettings, Push, PushRecipient, Segment, ShortLink
+from crm.services import pushes
+from crm.services.pushes import (
+    push_audience,
+    push_cancel,
+    push_create,
+    push_enqueue,
+    push_period,
+    push_schedule,
+    push_send,
+    push_send_batch,
+    push_test_send,
+    push_update,
+    pushes_enqueue_due,
+    pushes_send_pending,
+)
+from members.models import Gender
+from tests.factories import MemberFactory
+from tests.helpers import operator_settings
+from wechat.emulator.models import EmulatedUser, MassMessage, MassNews
+from wechat.mass_messages import MassMessageError
+
+pytestmark = pytest.mark.django_db
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+WEDNESDAY = datetime.datetime(2026, 3, 4, 10, 0, tzinfo=SHANGHAI)  # week of Monday 2 March
+WOMEN = {"match": "all", "rules": [{"field": "gender", "op": "eq", "value": Gender.FEMALE}]}
+
+
+def follower(**fields):
+    member = MemberFactory(**{"gender": Gender.FEMALE, "is_subscribed": True, **fields})
+    EmulatedUser.objects.get_or_create(openid=member.openid, defaults={"unionid": f"u_{member.openid}", "nickname": member.nickname})
+    return member
+
+
+@pytest.fixture
+def operator():
+    return follower(is_staff=True, gender=Gender.UNKNOWN)
+
+
+@pytest.fixture
+def women():
+    return Segment.objects.create(name="女性", rules=WOMEN)
+
+
+def new_push(segment, *, send_at=WEDNESDAY, title="春季上新"):
+    return push_create(title=title, cover_url="/media/cover.jpg", summary="补水三件套", target="/products/12/", segment=segment,
+                       send_at=send_at, by=None)
+
+
+def scheduled(segment, *, send_at=WEDNESDAY, title="春季上新"):
+    push = new_push(segment, send_at=send_at, title=title)
+    push_test_send(push_id=push.pk, now=send_at - datetime.timedelta(hours=2))
+    push_schedule(push_id=push.pk, now=send_at - datetime.timedelta(hours=1))
+    return push
+
+
+def sent(segment, *, send_at=WEDNESDAY, title="春季上新"):
+    push = scheduled(segment, send_at=send_at, title=title)
+    push_enqueue(push_id=push.pk, now=send_at)
+    push_send(push_id=push.pk)
+    push.refresh_from_db()
+    return push
+
+
+def test_period_is_the_shanghai_calendar_week_and_month():
+    # 23:30 on Sunday 1 March in Shanghai is still Saturday in UTC: the shop's calendar counts.
+    late_sunday = datetime.datetime(2026, 3, 1, 23, 30, tzinfo=SHANGHAI)
+    assert push_period(late_sunday) == (datetime.date(2026, 2, 23), datetime.date(2026, 3, 1))
+    assert push_period(WEDNESDAY) == (datetime.date(2026, 3, 2), datetime.date(2026, 3, 1))
+
+
+def test_from_test_send_to_every_follower_through_the_emulator(operator, women, django_capture_on_commit_callbacks):
+    members = [follower() for _ in range(3)]
+    not_following = MemberFactory(gender=Gender.FEMALE, is_subscribed=False)
+    no_openid = MemberFactory(gender=Gender.FEMALE, is_subscribed=True, openid=None)
+    push = new_push(women)
+
+    assert push_test_send(push_id=push.pk, now=WEDNESDAY - datetime.timedelta(hours=2)) == 1
+    preview = MassMessage.objects.get()
+    assert (preview.touser, preview.preview) == (operator.openid, True)
+    link = ShortLink.objects.get(push=push)
+    assert preview.news.articles[0]["content_source_url"].endswith(f"/s/{link.code}")
+    assert link.target == "/products/12/"
+
+    audience = push_schedule(push_id=push.pk, now=WEDNESDAY - datetime.timedelta(hours=1))
+    assert (audience.targeted, audience.followers, audience.capped) == (5, 3, 0)
+    assert Push.objects.get(pk=push.pk).status == Push.Status.SCHEDULED
+
+    assert pushes_enqueue_due(now=WEDNESDAY - datetime.timedelta(minutes=1)) == 0  # not yet
+    with django_capture_on_commit_callbacks(execute=True):
+        assert pushes_enqueue_due(now=WEDNESDAY) == 3
+    push.refresh_from_db()
+    assert (push.status, push.targeted_count, push.capped_count, push.queued_count, push.delivered_count) == ("sent", 5, 0, 0, 3)
+    rows = PushRecipient.objects.filter(push=push)
+    assert {row.member_id for row in rows} == {m.pk for m in members}
+    assert not rows.filter(member__in=[not_following, no_openid]).exists()
+    assert {(row.week, row.month, row.status, row.attempts) for row in rows} == {(datetime.date(2026, 3, 2), datetime.date(2026, 3, 1), "sent", 1)}
+    delivered = MassMessage.objects.filter(preview=False)
+    assert sorted(delivered.values_list("touser", flat=True)) == sorted(m.openid for m in members)
+    assert delivered.values("msg_id").distinct().count() == 1  # one mass message, one upload
+    assert MassNews.objects.count() == 2  # the test send's and the push's
+
+
+def test_enqueue_twice_queues_once(operator, women):
+    follower()
+    push = scheduled(women)
+    assert push_enqueue(push_id=push.pk, now=WEDNESDAY) == 1
+    assert push_enqueue(push_id=push.pk, now=WEDNESDAY) == 0
+    assert PushRecipient.objects.filter(push=push).count() == 1
+
+
+def test_scheduling_needs_a_test_send_after_the_last_edit(operator, women):
+    follower()
+    push = new_push(women)
+    with pytest.raises(PushNotTested):
+        push_schedule(push_id=push.pk, now=WEDNESDAY - datetime.timedelta(hours=1))
+    push_test_send(push_id=push.pk)
+    push_update(push_id=push.pk, title="春季上新（改）")
+    with pytest.raises(PushNotTested):
+        push_schedule(push_id=push.pk, now=WEDNESDAY - datetime.timedelta(hours=1))
+    push_test_send(push_id=push.pk)
+    push_schedule(push_id=push.pk, now=WEDNESDAY - datetime.timedelta(hours=1))
+    with pytest.raises(InvalidStatus):
+        push_update(push_id=push.pk, title="发出后不能改")
+    assert Push.objects.get(pk=push.pk).title == "春季上新（改）"
+
+
+def test_a_test_send_needs_an_operator_with_wechat(women):
+    push = new_push(women)
+    MemberFactory(is_staff=True, openid=None)
+    with pytest.raises(PushNoTestRecipient):
+        push_test_send(push_id=push.pk)
+    assert Push.objects.get(pk=push.pk).test_sent_at is None and not MassMessage.objects.exists()
+
+
+@pytest.mark.parametrize(("setup", "error"), [
+    ("past", PushSendTimePast), ("empty", PushSegmentEmpty), ("no_followers", PushNoFollowers), ("all_capped", PushAllCapped),
+])
+def test_scheduling_refusals_leave_the_draft(operator, women, setup, error):
+    now = WEDNESDAY - datetime.timedelta(hours=1)
+    if setup == "no_followers":
+        MemberFactory(gender=Gender.FEMALE, is_subscribed=False)
+    elif setup != "empty":
+        follower()
+    if setup == "all_capped":
+        sent(women, send_at=WEDNESDAY - datetime.timedelta(days=1))
+        sent(women, send_at=WEDNESDAY - datetime.timedelta(hours=1, minutes=30))
+    push = new_push(women)
+    push_test_send(push_id=push.pk)
+    with pytest.raises(error) as refused:
+        push_schedule(push_id=push.pk, now=WEDNESDAY + datetime.timedelta(minutes=1) if setup == "past" else now)
+    if setup == "all_capped":
+        assert refused.value.message.startswith("全部会员已达推送上限")
+    assert Push.objects.get(pk=push.pk).status == Push.Status.DRAFT
+
+
+def test_the_weekly_cap_counts_the_calendar_week_and_skips_only_the_capped(operator, women):
+    busy = follower()
+    sent(women, send_at=datetime.datetime(2026, 3, 2, 9, tzinfo=SHANGHAI))  # Monday
+    sent(women, send_at=datetime.datetime(2026, 3, 3, 9, tzinfo=SHANGHAI))
+    fresh = follower()
+    third = sent(women, send_at=datetime.datetime(2026, 3, 8, 21, tzinfo=SHANGHAI))  # Sunday, same week
+    assert (third.targeted_count, third.capped_count, third.queued_count, third.delivered_count) == (2, 1, 0, 1)
+    assert list(PushRecipient.objects.filter(push=third).values_list("member_id", flat=True)) == [fresh.pk]
+    next_week = sent(women, send_at=datetime.datetime(2026, 3, 9, 0, 30, tzinfo=SHANGHAI))  # Monday 00:30
+    assert next_week.capped_count == 0 and PushRecipient.objects.filter(push=next_week, member=busy).exists()
+
+
+def test_a_week_across_two_months_counts_all_its_days(operator, women):
+    follower()
+    operator_settings(CrmSettings, weekly_push_cap=2)
+    sent(women, send_at=datetime.datetime(2026, 3, 30, 9, tzinfo=SHANGHAI))  # Monday, March
+    sent(women, send_at=datetime.datetime(2026, 3, 31, 9, tzinfo=SHANGHAI))
+    push = new_push(women, send_at=datetime.datetime(2026, 4, 2, 9, tzinfo=SHANGHAI))  # Thursday, April, same week
+    assert push_audience(push=push).capped == 1
+
+
+def test_the_monthly_ceiling_holds_whatever_the_weekly_cap(operator, women):
+    member = follower()
+    operator_settings(CrmSettings, weekly_push_cap=4)
+    for day in (2, 3, 4, 5):  # four in one week, allowed by the cap of 4
+        sent(women, send_at=datetime.datetime(2026, 3, day, 9, tzinfo=SHANGHAI))
+    fifth = new_push(women, send_at=datetime.datetime(2026, 3, 20, 9, tzinfo=SHANGHAI))
+    assert push_audience(push=fifth).capped == 1
+    assert PushRecipient.objects.filter(member=member, status="sent").count() == 4
+    april = sent(women, send_at=datetime.datetime(2026, 4, 6, 9, tzinfo=SHANGHAI))
+    assert april.delivered_count == 1
+
+
+def test_failed_deliveries_do_not_use_up_the_cap(operator, women, monkeypatch):
+    follower()
+    two = [scheduled(women, send_at=datetime.datetime(2026, 3, day, 9, tzinfo=SHANGHAI)) for day in (2, 3)]
+    monkeypatch.setattr(pushes, "MAX_ATTEMPTS", 1)
+    monkeypatch.setattr(pushes, "news_send", refuse)
+    for push in two:
+        push_enqueue(push_id=push.pk, now=push.send_at)
+        push_send(push_id=push.pk)
+    assert set(PushRecipient.objects.values_list("status", flat=True)) == {"failed"}
+    assert push_audience(push=new_push(women)).capped == 0
+
+
+def refuse(**kwargs):
+    raise MassMessageError("微信返回错误 -1：system error", errcode=-1)
+
+
+def test_a_refused_batch_is_retried_with_backoff_then_failed(operator, women, monkeypatch):
+    follower(), follower()
+    push = scheduled(women)
+    push_enqueue(push_id=push.pk, now=WEDNESDAY)
+    monkeypatch.setattr(pushes, "news_send", refuse)
+    assert push_send_batch(push_id=push.pk, now=WEDNESDAY) == "failed"
+    row = PushRecipient.objects.filter(push=push).first()
+    assert (row.status, row.attempts, row.retry_at) == ("queued", 1, WEDNESDAY + datetime.timedelta(minutes=1))
+    assert "system error" in row.last_error
+    assert push_send_batch(push_id=push.pk, now=WEDNESDAY + datetime.timedelta(seconds=59)) == "none"  # backing off
+    moment = WEDNESDAY
+    for attempt in range(2, pushes.MAX_ATTEMPTS + 1):
+        moment += pushes.RETRY_BASE * 2 ** (attempt - 2)
+        assert push_send_batch(push_id=push.pk, now=moment) == "failed"
+    push.refresh_from_db()
+    assert set(PushRecipient.objects.filter(push=push).values_list("status", "attempts")) == {("failed", pushes.MAX_ATTEMPTS)}
+    assert (push.status, push.failed_count, push.queued_count, push.delivered_count) == ("sent", 2, 0, 0)
+    assert not MassMessage.objects.filter(preview=False).exists()
+
+
+def test_a_retry_that_goes_through_is_delivered(operator, women, monkeypatch):
+    follower()
+    push = scheduled(women)
+    push_enqueue(push_id=push.pk, now=WEDNESDAY)
+    with monkeypatch.context() as patched:
+        patched.setattr(pushes, "news_send", refuse)
+        push_send_batch(push_id=push.pk, now=WEDNESDAY)
+    assert push_send_batch(push_id=push.pk, now=WEDNESDAY + datetime.timedelta(minutes=1)) == "sent"
+    push.refresh_from_db()
+    row = PushRecipient.objects.get(push=push)
+    assert (row.status, row.attempts, row.last_error, push.status, push.delivered_count) == ("sent", 2, "", "sent", 1)
+
+
+def test_batches_of_a_given_size_and_the_last_one_alone(operator, women):
+    members = [follower() for _ in range(5)]
+    push = scheduled(women)
+    push_enqueue(push_id=push.pk, now=WEDNESDAY)
+    assert [push_send_batch(push_id=push.pk, now=WEDNESDAY, size=2) for _ in range(4)] == ["sent", "sent", "sent", "none"]
+    push.refresh_from_db()
+    assert (push.status, push.delivered_count, push.queued_count) == ("sent", 5, 0)
+    assert sorted(MassMessage.objects.filter(news__media_id=push.media_id).values_list("touser", flat=True)) == sorted(m.openid for m in members)
+    assert MassMessage.objects.filter(news__media_id=push.media_id).values("msg_id").distinct().count() == 3
+    assert MassNews.objects.count() == 2  # uploaded once for all batches (and once for the test)
+
+
+def test_an_expired_upload_is_uploaded_again(operator, women):
+    follower(), follower()
+    push = scheduled(women)
+    push_enqueue(push_id=push.pk, now=WEDNESDAY)
+    Push.objects.filter(pk=push.pk).update(media_id="expired-media")
+    assert push_send_batch(push_id=push.pk, now=WEDNESDAY) == "failed"
+    assert Push.objects.get(pk=push.pk).media_id == ""
+    assert push_send_batch(push_id=push.pk, now=WEDNESDAY + datetime.timedelta(minutes=1)) == "sent"
+
+
+def test_the_sweep_sends_what_no_task_picked_up(operator, women):
+    follower()
+    push = scheduled(women)
+    push_enqueue(push_id=push.pk, now=WEDNESDAY)  # the on_commit task never runs: the broker was down
+    assert pushes_send_pending(now=WEDNESDAY + datetime.timedelta(seconds=30)) == 0  # the task may still come
+    assert pushes_send_pending(now=WEDNESDAY + datetime.timedelta(minutes=2)) == 1
+    assert Push.objects.get(pk=push.pk).status == Push.Status.SENT
+
+
+def test_cancel_before_sending_only(operator, women):
+    follower()
+    push = scheduled(women)
+    push_cancel(push_id=push.pk)
+    assert push_enqueue(push_id=push.pk, now=WEDNESDAY) == 0 and not PushRecipient.objects.exists()
+    started = scheduled(women)
+    push_enqueue(push_id=started.pk, now=WEDNESDAY)
+    with pytest.raises(InvalidStatus):
+        push_cancel(push_id=started.pk)
+
+
+def test_a_segment_broken_before_its_time_cancels_the_push(operator, women):
+    follower()
+    push = scheduled(women)
+    Segment.objects.filter(pk=women.pk).update(rules={"match": "all", "rules": [{"field": "no_such_field", "op": "eq", "value": 1}]})
+    assert push_enqueue(push_id=push.pk, now=WEDNESDAY) == 0
+    assert Push.objects.get(pk=push.pk).status == Push.Status.CANCELLED and not PushRecipient.objects.exists()
+
+
+def test_nobody_reachable_at_send_time_finishes_at_once(operator, women):
+    member = follower()
+    push = scheduled(women)
+    member.__class__.objects.filter(pk=member.pk).update(is_subscribed=False)
+    assert push_enqueue(push_id=push.pk, now=WEDNESDAY) == 0
+    push.refresh_from_db()
+    assert (push.status, push.targeted_count, push.queued_count) == ("sent", 1, 0)

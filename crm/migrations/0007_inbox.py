@@ -1,9 +1,10 @@
+import django.contrib.auth.models
 import django.utils.timezone
 from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("crm", "0006_pushes")]
+    dependencies = [("crm", "0006_pushes"), ("members", "0002_points_ledger")]
 
     operations = [
         migrations.AlterField(
@@ -31,5 +32,19 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="followup",
             index=models.Index(fields=["member", "-created_at"], name="follow_up_member_latest"),
+        ),
+        migrations.CreateModel(
+            name="Conversation",
+            fields=[],
+            options={
+                "verbose_name": "客服会话",
+                "verbose_name_plural": "客服收件箱",
+                "proxy": True,
+                "default_permissions": ("view", "change"),
+                "indexes": [],
+                "constraints": [],
+            },
+            bases=("members.member",),
+            managers=[("objects", django.contrib.auth.models.UserManager())],
         ),
     ]

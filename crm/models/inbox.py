@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from members.models import Member
+
 
 class InboxMessage(models.Model):
     """The conversation with one member through the official account: what they sent, and
@@ -76,3 +78,15 @@ class FollowUp(models.Model):
 
     def __str__(self):
         return f"{self.get_channel_display()} {self.note[:20]}"
+
+
+class Conversation(Member):
+    """The customer-service inbox: a member seen as their conversation with the official
+    account (one row per member who wrote), with its own permissions — reading it, and
+    replying (change)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "客服会话"
+        verbose_name_plural = "客服收件箱"
+        default_permissions = ("view", "change")

@@ -163,3 +163,87 @@ def test_operators_replying_at_once_all_send_and_the_wait_is_counted_once(phone)
     assert [message.status for message in results] == ["sent"] * 6
     assert len(replies_on_phone()) == 6 and FollowUp.objects.count() == 6
     assert FollowUp.objects.filter(response_seconds__isnull=False).count() == 1
+
+
+# --- The back office: the inbox, the conversation page, follow-up records -------------
+
+
+def operator_in(group_name):
+    from django.contrib.auth.models import Group
+
+    account = MemberFactory(is_staff=True, openid=None, nickname=f"{group_name}的账号")
+    account.groups.add(Group.objects.get(name=group_name))
+    return account
+
+
+def test_the_inbox_lists_conversations_newest_first_and_filters_those_waiting(client, phone):
+    quiet, answered = MemberFactory(nickname="老客户"), MemberFactory(nickname="已答复")
+    InboxMessage.objects.create(member=quiet, direction="in", status="received", content="旧问题", created_at=timezone.now() - timedelta(hours=50))
+    InboxMessage.objects.create(member=answered, direction="in", status="received", content="问题", created_at=timezone.now() - timedelta(hours=2))
+    InboxMessage.objects.create(member=answered, direction="out", status="sent", content="答复", created_at=timezone.now() - timedelta(hours=1))
+    phone("刚刚的问题")
+    client.force_login(operator_in("订单客服"))
+    page = client.get("/admin/crm/conversation/").content.decode()
+    assert page.index("刚刚的问题") < page.index("已答复") < page.index("老客户")
+    waiting = client.get("/admin/crm/conversation/?state=waiting").content.decode()
+    assert "刚刚的问题" in waiting and "待回复，剩余 47 小时" in waiting and "老客户" not in waiting and "已答复" not in waiting
+    assert "老客户" in client.get("/admin/crm/conversation/?state=expired").content.decode()
+
+
+def test_an_operator_replies_on_the_conversation_page_and_the_phone_gets_it(client, phone):
+    phone("能开发票吗")
+    member = Member.objects.get(openid=OPENID)
+    client.force_login(operator_in("订单客服"))
+    url = f"/admin/crm/conversation/{member.pk}/change/"
+    page = client.get(url).content.decode()
+    assert "能开发票吗" in page and "可回复，剩余 47 小时" in page
+    response = client.post(url, {"content": "可以的，下单时填写抬头"}, follow=True)
+    assert "已回复" in response.content.decode()
+    assert replies_on_phone() == ["可以的，下单时填写抬头"]
+    assert FollowUp.objects.get().operator.nickname == "订单客服的账号"
+
+
+def test_a_reply_after_the_window_shows_the_error_and_sends_nothing(client, phone):
+    phone("在吗")
+    member = Member.objects.get(openid=OPENID)
+    age_inbound(member, hours=49)
+    client.force_login(operator_in("订单客服"))
+    url = f"/admin/crm/conversation/{member.pk}/change/"
+    assert "已超过 48 小时，无法回复" in client.get(url).content.decode()
+    response = client.post(url, {"content": "在的"}, follow=True)
+    assert response.status_code == 200 and "48 小时内没有发来消息" in response.content.decode()
+    assert replies_on_phone() == [] and not InboxMessage.objects.filter(direction="out").exists()
+
+
+def test_a_refused_reply_is_shown_to_the_operator(client, phone):
+    phone("在吗")
+    EmulatedUser.objects.filter(openid=OPENID).update(subscribed=False)
+    client.force_login(operator_in("订单客服"))
+    response = client.post(f"/admin/crm/conversation/{Member.objects.get(openid=OPENID).pk}/change/", {"content": "在的"}, follow=True)
+    assert "微信未送达" in response.content.decode() and "取消关注" in response.content.decode()
+
+
+def test_member_operators_read_the_inbox_but_do_not_reply(client, phone):
+    phone("在吗")
+    client.force_login(operator_in("会员运营"))
+    url = f"/admin/crm/conversation/{Member.objects.get(openid=OPENID).pk}/change/"
+    page = client.get(url).content.decode()
+    assert "在吗" in page and "发送回复" not in page
+    assert client.post(url, {"content": "在的"}).status_code == 403
+    assert replies_on_phone() == []
+
+
+def test_a_follow_up_added_in_the_admin_is_by_the_current_operator_and_read_only_after(client, phone):
+    phone("帮我改地址")
+    member = Member.objects.get(openid=OPENID)
+    age_inbound(member, hours=1)
+    operator = operator_in("会员运营")
+    client.force_login(operator)
+    response = client.post("/admin/crm/followup/add/", {"member": member.pk, "channel": "phone", "note": "电话确认新地址", "operator": ""})
+    assert response.status_code == 302
+    follow_up = FollowUp.objects.get()
+    assert (follow_up.operator, follow_up.channel) == (operator, "phone") and 3600 <= follow_up.response_seconds < 3660
+    listing = client.get("/admin/crm/followup/?channel=phone").content.decode()
+    assert "电话确认新地址" in listing and "1 小时" in listing
+    assert client.post(f"/admin/crm/followup/{follow_up.pk}/change/", {"member": member.pk, "channel": "sms", "note": "改了"}).status_code == 403
+    assert FollowUp.objects.get().note == "电话确认新地址"

@@ -159,5 +159,5 @@
     });
   }
 
-  window.Micromall = { api, toast, yuan, escapeHtml, setCartBadge, loginUrl, payOrder };
+  window.Micromall = { api, toast, yuan, escapeHtml, setCartBadge, loginUrl, payOrder, productCard };
 })();

@@ -159,3 +159,15 @@ def test_the_api_needs_a_login_and_refuses_bad_parameters(api, member_api):
 def test_an_unknown_product_still_gets_the_best_sellers(member_api, shop):
     response = member_api.get("/api/v1/recommendations?product=999999&limit=3")
     assert response.status_code == 200 and response.json()["count"] == 3
+
+
+@pytest.mark.parametrize("page, title", [("product", "经常一起买"), ("/cart/", "猜你喜欢")])
+def test_the_product_page_and_the_cart_carry_a_hidden_strip_filled_by_a_static_script(member, page, title):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(member)
+    path = f"/products/{product().pk}/" if page == "product" else page
+    html = client.get(path).content.decode()
+    assert "<section class=\"hidden\" data-recommendations" in html and f"<h2>{title}</h2>" in html
+    assert '/static/js/recommendations.js"' in html

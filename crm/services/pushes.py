@@ -282,10 +282,10 @@ def _batch_failed(*, push: Push, claimed: list[tuple[int, str, int]], error: str
         Push.objects.filter(pk=push.pk).update(failed_count=F("failed_count") + gave_up, queued_count=F("queued_count") - gave_up)
 
 
-def push_send_batch(*, push_id: int, now: datetime | None = None, size: int = BATCH_SIZE) -> str:
+def push_send_batch(*, push_id: int, now: datetime | None = None, size: int | None = None) -> str:
     """Send one batch of the push's queued recipients: "sent", "failed" (tried again
     later, or given up), or "none" (nothing to take now)."""
-    now = now or timezone.now()
+    now, size = now or timezone.now(), size or BATCH_SIZE
     push = Push.objects.filter(pk=push_id, status=Push.Status.SENDING).first()
     if push is None:
         return "none"

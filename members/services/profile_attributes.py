@@ -46,9 +46,9 @@ def _problem(attribute: ProfileAttribute, value) -> str:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or abs(value) > 1e12:
             return "请填写数字"
         if attribute.min_value is not None and Decimal(str(value)) < attribute.min_value:
-            return f"不能小于 {attribute.min_value.normalize()}{attribute.unit}"
+            return f"不能小于 {attribute.min_value.normalize():f}{attribute.unit}"
         if attribute.max_value is not None and Decimal(str(value)) > attribute.max_value:
-            return f"不能大于 {attribute.max_value.normalize()}{attribute.unit}"
+            return f"不能大于 {attribute.max_value.normalize():f}{attribute.unit}"
         return ""
     if kind == AttributeKind.CHOICE:
         return "" if isinstance(value, str) and value in attribute.choices else "请从选项中选择：" + "、".join(attribute.choices)

@@ -3,15 +3,18 @@ out who it should, AND/OR groups combine them, bad rules are refused naming the 
 segment is counted in one query."""
 
 import datetime
+import json
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.models import Campaign, Checkin, Participation, Play
 from crm.errors import SegmentRuleError
-from crm.models import Channel, MemberTag, PurchasedProduct, PurchaseStats, RfmGroup, Tag
+from crm.models import Channel, MemberTag, PurchasedProduct, PurchaseStats, RfmGroup, Segment, Tag
 from crm.segments import segment_count, segment_fields_schema, segment_members, segment_sample, validate_rules
 from distribution.models import Referral
 from members.models import AttributeKind, Gender, ProfileAttribute
@@ -348,3 +351,62 @@ def test_the_builder_schema_lists_every_field_with_its_ops_and_choices(attribute
     assert schema["paid_fen"]["ops"][0]["kind"] == "fen"
     assert schema["tags"]["choices"][0][1] == "VIP"
     assert "广东" in schema["province"]["suggest"]
+
+
+# --- The admin: live count and sample, save refusing bad rules, the member list by segment ----------
+
+
+@pytest.fixture
+def boss(client):
+    client.force_login(MemberFactory(is_staff=True, is_superuser=True, openid=None))
+    return client
+
+
+def preview(client, rules, **extra):
+    return client.post(reverse("admin:crm_segment_preview"), data=json.dumps({"rules": rules}), content_type="application/json", **extra)
+
+
+def test_the_builder_endpoint_answers_count_and_sample_or_a_chinese_error(boss):
+    woman = MemberFactory(gender=Gender.FEMALE, province="广东", city="深圳")
+    MemberFactory(gender=Gender.MALE)
+    answer = preview(boss, all_of(rule("gender", "eq", 2)))
+    assert answer.status_code == 200
+    assert answer.json() == {"count": 1, "sample": [{"id": woman.pk, "nickname": woman.nickname, "region": "广东 深圳", "last_paid_at": ""}]}
+    refused = preview(boss, all_of(rule("points", "between", [9, 1])))
+    assert refused.status_code == 400
+    assert refused.json() == {"code": "invalid_segment_rules", "detail": "第 1 条条件（积分）：最小值不能大于最大值"}
+    garbled = boss.post(reverse("admin:crm_segment_preview"), data="{", content_type="application/json")
+    assert garbled.status_code == 400 and garbled.json()["code"] == "validation_error"
+    assert "gender" in {f["key"] for f in boss.get(reverse("admin:crm_segment_preview")).json()["fields"]}
+
+
+def test_the_builder_endpoint_needs_the_segment_permission_and_the_csrf_token(client):
+    client.force_login(MemberFactory(is_staff=True, openid=None))
+    assert preview(client, all_of(rule("gender", "eq", 2))).status_code == 403
+    guarded = Client(enforce_csrf_checks=True)
+    guarded.force_login(MemberFactory(is_staff=True, is_superuser=True, openid=None))
+    assert preview(guarded, all_of(rule("gender", "eq", 2))).status_code == 403
+
+
+def test_saving_refuses_impossible_rules_and_a_good_save_counts(boss):
+    MemberFactory(gender=Gender.FEMALE)
+    form = {"name": "女性", "description": "", "rules": json.dumps(all_of(rule("gender", "eq", 5)))}
+    page = boss.post(reverse("admin:crm_segment_add"), form)
+    assert page.status_code == 200
+    assert "第 1 条条件（性别）：没有这个选项：5" in page.content.decode()
+    assert not Segment.objects.exists()
+    form["rules"] = json.dumps(all_of(rule("gender", "eq", 2)))
+    assert boss.post(reverse("admin:crm_segment_add"), form).status_code == 302
+    segment = Segment.objects.get()
+    assert segment.member_count == 1 and segment.counted_at is not None
+    change = boss.get(reverse("admin:crm_segment_change", args=[segment.pk])).content.decode()
+    assert 'id="segment-builder"' in change and "js/admin/segment_builder.js" in change
+
+
+def test_the_member_list_filters_by_segment(boss):
+    woman, man = MemberFactory(gender=Gender.FEMALE, nickname="小红"), MemberFactory(gender=Gender.MALE, nickname="小明")
+    segment = Segment.objects.create(name="女性", rules=all_of(rule("gender", "eq", 2)))
+    page = boss.get(reverse("admin:members_member_changelist"), {"segment": segment.pk})
+    assert [m.pk for m in page.context["cl"].result_list] == [woman.pk]
+    assert man.nickname not in page.content.decode()
+    assert f"?segment={segment.pk}" in boss.get(reverse("admin:crm_segment_changelist")).content.decode()

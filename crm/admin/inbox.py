@@ -229,6 +229,14 @@ class FollowUpAdmin(ModelAdmin):
         recorded = follow_up_record(member=obj.member, operator=request.user, channel=obj.channel, note=obj.note)
         obj.pk, obj.operator, obj.response_seconds, obj.created_at = recorded.pk, recorded.operator, recorded.response_seconds, recorded.created_at
 
+    def response_add(self, request, obj, post_url_continue=None):
+        # Added from the member's record: back to it.
+        back = request.POST.get("next", "")
+        if back.startswith("/admin/"):
+            messages.success(request, "已记录跟进")
+            return redirect(back)
+        return super().response_add(request, obj, post_url_continue)
+
     @admin.display(description="跟进内容")
     def short_note(self, follow_up):
         return follow_up.note[:60] + ("…" if len(follow_up.note) > 60 else "")

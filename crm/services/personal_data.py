@@ -5,6 +5,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
+from crm.models import FollowUp, InboxMessage
 from distribution.models import Distributor, DistributorStatus
 from mall.models import Address, CartItem, Order, Payment, Refund
 from members.models import Gender, Member
@@ -35,6 +36,10 @@ def member_erase_personal_data(*, member: Member) -> Member:
     Distributor.objects.update_or_create(member=member, defaults={"status": DistributorStatus.REVOKED})
     # The admin's change history names objects as they were.
     LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(Member), object_id=str(member.pk)).update(object_repr=ERASED_NICKNAME)
+    # What they wrote to customer service goes with the account events it came from; the
+    # follow-ups stay as the desk's record, without what was said.
+    InboxMessage.objects.filter(member=member).delete()
+    FollowUp.objects.filter(member=member).update(note=ERASED)
     if openid:
         AccountEvent.objects.filter(openid=openid).delete()
         TemplateMessage.objects.filter(openid=openid).update(openid="", data={})

@@ -247,3 +247,17 @@ def test_a_follow_up_added_in_the_admin_is_by_the_current_operator_and_read_only
     assert "电话确认新地址" in listing and "1 小时" in listing
     assert client.post(f"/admin/crm/followup/{follow_up.pk}/change/", {"member": member.pk, "channel": "sms", "note": "改了"}).status_code == 403
     assert FollowUp.objects.get().note == "电话确认新地址"
+
+
+def test_a_data_request_exports_the_conversation_and_erasure_removes_it(phone, operator):
+    from crm.selectors import member_personal_data
+    from crm.services.personal_data import member_erase_personal_data
+
+    phone("我的手机号是 13812345678")
+    member = Member.objects.get(openid=OPENID)
+    inbox_reply(member=member, operator=operator, content="收到，已为您登记")
+    exported = member_personal_data(member=member)["customer_service"]
+    assert [line["content"] for line in exported] == ["我的手机号是 13812345678", "收到，已为您登记"]
+    member_erase_personal_data(member=member)
+    assert not InboxMessage.objects.filter(member=member).exists()
+    assert FollowUp.objects.get(member=member).note == "（已注销）"

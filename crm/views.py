@@ -9,6 +9,8 @@ from crm.models import ShortLink
 from crm.services.links import link_click
 from distribution.selectors import member_is_distributor
 from mall.selectors import member_order_counts
+from members.models import Gender
+from members.selectors import active_attributes
 
 
 @login_required
@@ -19,6 +21,14 @@ def me(request):
         "crm/me.html",
         {"counts": counts, "is_distributor": member_is_distributor(member=request.user)},
     )
+
+
+@login_required
+def profile(request):
+    """The member's own profile: filled in here, saved through PATCH /api/v1/me."""
+    member = request.user
+    attributes = [(attribute, member.attributes.get(key)) for key, attribute in active_attributes().items()]
+    return render(request, "crm/profile.html", {"member": member, "attributes": attributes, "genders": Gender.choices})
 
 
 def _in_wechat(request) -> bool:

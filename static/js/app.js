@@ -28,7 +28,7 @@
     }
     if (response.status === 204) return null;
     const data = await response.json().catch(() => ({}));
-    if (!response.ok) throw { status: response.status, code: data.code || "error", detail: data.detail || "操作失败，请重试" };
+    if (!response.ok) throw { status: response.status, code: data.code || "error", detail: data.detail || "操作失败，请重试", fields: data.fields };
     return data;
   }
 

@@ -8,6 +8,12 @@ class CampaignNotActive(DomainError):
     message = "活动未开始或已结束"
 
 
+class NotInAudience(DomainError):
+    status = 403
+    code = "not_in_audience"
+    message = "这个活动只面向部分会员，你暂时不能参加"
+
+
 class AlreadyCheckedIn(DomainError):
     code = "already_checked_in"
     message = "今天已经签到过了"

@@ -1,6 +1,7 @@
 """Reads about campaigns."""
 
 from calendar import monthrange
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from fractions import Fraction
@@ -13,6 +14,7 @@ from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
 from campaigns.models import (
+    Audience,
     Campaign,
     CampaignType,
     Checkin,
@@ -199,9 +201,49 @@ def _span(start, end) -> str:
 GOOD_PARTICIPATION = Fraction(1, 5)
 
 
+# --- Audiences: who a campaign is for -------------------------------------------------------
+# "all" is every shopper. Apps above campaigns (the CRM's segments) register more kinds at
+# startup under a prefix ("segment:<id>"), so campaigns offers and checks them without
+# importing them.
+
+
+@dataclass(frozen=True)
+class AudienceSource:
+    choices: Callable[[], list[tuple[str, str]]]  # (audience value, label for operators)
+    size: Callable[[str], int]
+    includes: Callable[[str, int], bool]  # (audience value, member id)
+
+
+_AUDIENCE_SOURCES: dict[str, AudienceSource] = {}
+
+
+def audience_source_register(*, prefix: str, source: AudienceSource) -> None:
+    _AUDIENCE_SOURCES[prefix] = source
+
+
+def _audience_source(audience: str) -> AudienceSource | None:
+    return _AUDIENCE_SOURCES.get(audience.split(":", 1)[0])
+
+
+def audience_choices() -> list[tuple[str, str]]:
+    return [(Audience.ALL.value, Audience.ALL.label), *(choice for source in _AUDIENCE_SOURCES.values() for choice in source.choices())]
+
+
 def audience_size(*, campaign: Campaign) -> int:
-    """How many members the campaign targets (all shoppers, for now)."""
-    return get_user_model().objects.filter(is_active=True, is_staff=False).count()
+    """How many members the campaign targets (0 for an audience nobody provides any more)."""
+    if campaign.audience == Audience.ALL:
+        return get_user_model().objects.filter(is_active=True, is_staff=False).count()
+    source = _audience_source(campaign.audience)
+    return source.size(campaign.audience) if source else 0
+
+
+def audience_includes(*, campaign: Campaign, member) -> bool:
+    """Whether the member may play the campaign: no query at all for "all" (the plays' hot
+    paths), closed when the audience's provider is gone."""
+    if campaign.audience == Audience.ALL:
+        return True
+    source = _audience_source(campaign.audience)
+    return source is not None and source.includes(campaign.audience, member.pk)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign, Checkin, Participation
 from crm.errors import SegmentRuleError
-from crm.models import Channel, MemberTag, PurchasedProduct, PurchaseStats, RfmGroup, Tag
+from crm.models import Channel, MemberTag, PurchasedProduct, PurchaseStats, RfmGroup, Segment, Tag
 from distribution.models import Referral
 from distribution.selectors import live_bindings
 from mall.models import Category, Product
@@ -446,3 +446,29 @@ def segment_fields_schema() -> list[dict]:
         }
         for f in _fields().values()
     ]
+
+
+# --- Segments as campaign audiences ("segment:<id>", registered with campaigns at startup) ---
+
+
+def segment_audiences() -> list[tuple[str, str]]:
+    return [(f"segment:{pk}", f"分群：{name}") for pk, name in Segment.objects.order_by("name").values_list("pk", "name")]
+
+
+def _audience_members(audience: str) -> QuerySet[Member]:
+    """The members of the audience's segment; nobody when the segment is gone or its rules
+    no longer compile (a campaign for a group never opens to everyone by mistake)."""
+    pk = audience.partition(":")[2]
+    segment = Segment.objects.filter(pk=int(pk)).first() if pk.isdigit() else None
+    try:
+        return segment_members(segment.rules) if segment else Member.objects.none()
+    except SegmentRuleError:
+        return Member.objects.none()
+
+
+def segment_audience_size(audience: str) -> int:
+    return _audience_members(audience).count()
+
+
+def segment_audience_includes(audience: str, member_id: int) -> bool:
+    return _audience_members(audience).filter(pk=member_id).exists()

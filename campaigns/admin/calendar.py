@@ -43,6 +43,9 @@ class StepsField(forms.CharField):
 
 class CampaignForm(forms.ModelForm):
     rules = StepsField(label="规则（最多 3 步）", required=False, help_text="每行一步，会员在活动页看到")
+    # All members, or a group another app offers (the CRM's segments), read when the form is shown.
+    audience = forms.ChoiceField(label="参与对象", choices=selectors.audience_choices, initial="all",
+                                 help_text="选择分群后，不在分群里的会员参与时会被告知「仅限部分会员」")
 
     class Meta:
         model = Campaign
@@ -73,7 +76,7 @@ class CampaignAdmin(ModelAdmin):
         return super().get_queryset(request).annotate(participant_count=Count("participations", distinct=True))
 
     def changelist_view(self, request, extra_context=None):
-        self._audience = None  # counted once per page, on first use
+        self._audiences = {}  # each audience counted once per page, on first use
         extra_context = {**(extra_context or {}), "calendar_url": reverse("admin:campaigns_campaign_calendar")}
         return super().changelist_view(request, extra_context)
 
@@ -95,11 +98,12 @@ class CampaignAdmin(ModelAdmin):
 
     @admin.display(description="参与率（好活动 ≥ 20%）")
     def rate(self, campaign):
-        if getattr(self, "_audience", None) is None:
-            self._audience = selectors.audience_size(campaign=campaign)
-        if not self._audience:
+        audiences = getattr(self, "_audiences", {})
+        if campaign.audience not in audiences:
+            audiences[campaign.audience] = selectors.audience_size(campaign=campaign)
+        if not audiences[campaign.audience]:
             return "—"
-        share = campaign.participant_count / self._audience
+        share = campaign.participant_count / audiences[campaign.audience]
         colour = "#07a35a" if share >= float(selectors.GOOD_PARTICIPATION) else "#86909c"
         return format_html('<span style="color:{}">{}</span>', colour, f"{share * 100:.1f}%")
 

@@ -51,8 +51,9 @@ class Campaign(models.Model):
     starts_at = models.DateTimeField("开始时间")
     ends_at = models.DateTimeField("结束时间")
     is_active = models.BooleanField("上线", default=True)
-    # All members for now; the CRM's segments plug in here.
-    audience = models.CharField("参与对象", max_length=16, choices=Audience.choices, default=Audience.ALL)
+    # "all", or an audience another app registers (the CRM's "segment:<id>"): the choices
+    # come from campaigns.selectors.audience_choices, so the column carries none of its own.
+    audience = models.CharField("参与对象", max_length=32, default=Audience.ALL)
     rules = models.JSONField("规则（最多 3 步）", default=list, blank=True, help_text="会员看到的步骤，每步一句，最多 3 步")
     banner = models.ImageField("活动图", upload_to="campaigns/", blank=True)
     # The coupons this campaign hands out or features (a 领券 campaign's coupons; any

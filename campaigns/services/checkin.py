@@ -37,7 +37,7 @@ from campaigns.models import (
     StreakCycle,
 )
 from campaigns.selectors import campaign_is_running, checkin_setups_live
-from campaigns.services.participation import participation_record
+from campaigns.services.participation import audience_check, participation_record
 from campaigns.services.rewards import reward_give
 from members.models import Member, PointsReason
 from members.services.points import points_move
@@ -70,6 +70,7 @@ def checkin_today(*, member: Member, now=None) -> CheckinResult:
     today is taken; CampaignNotActive when none runs."""
     now = now or timezone.now()
     setup = checkin_setup_running(now=now)
+    audience_check(campaign=setup.campaign, member=member)
     day = timezone.localdate(now)
     with transaction.atomic():
         _hold(member.pk)

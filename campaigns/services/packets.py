@@ -28,7 +28,7 @@ from django.utils import timezone
 from campaigns.errors import AlreadyGrabbed, CampaignNotActive, PacketEmpty
 from campaigns.models import Campaign, PacketDelivery, PacketShare, PacketStatus, Play, RedPacket, SplitMode
 from campaigns.selectors import campaign_is_running, campaigns_running
-from campaigns.services.participation import participation_record
+from campaigns.services.participation import audience_check, participation_record
 from config.errors import InvalidInput
 from config.money import format_yuan
 from mall.errors import SoldOut
@@ -206,6 +206,8 @@ def red_packet_grab(*, packet: RedPacket, member, now=None) -> PacketShare:
         raise CampaignNotActive("红包已过期")
     if packet.campaign_id is not None and not campaign_is_running(packet.campaign, now=now):
         raise CampaignNotActive()
+    if packet.campaign_id is not None:
+        audience_check(campaign=packet.campaign, member=member)
     if packet.owner_id is not None and packet.owner_id == member.pk:
         raise AlreadyGrabbed("这是你分享给好友的红包，留给好友来领吧")
     try:

@@ -19,7 +19,7 @@ from django.utils import timezone
 from campaigns.errors import CampaignNotActive, DailyLimitReached
 from campaigns.models import Play, PrizeKind, PrizeShipment, ShipmentStatus, Spin, SpinCount, Wheel, WheelPrize
 from campaigns.selectors import campaign_is_running
-from campaigns.services.participation import participation_record
+from campaigns.services.participation import audience_check, participation_record
 from config.errors import InvalidStatus
 from mall.errors import SoldOut
 from mall.models import Address
@@ -50,6 +50,7 @@ def wheel_spin(*, wheel: Wheel, member, now=None) -> SpinOutcome:
     day = timezone.localdate(now)
     if wheel.campaign.play != Play.WHEEL or not campaign_is_running(wheel.campaign, now=now):
         raise CampaignNotActive()
+    audience_check(campaign=wheel.campaign, member=member)
     points = None
     with transaction.atomic():
         today = _quota_take(wheel=wheel, member_id=member.pk, day=day, limit=wheel.spins_per_day, message=None)

@@ -410,3 +410,42 @@ def test_the_member_list_filters_by_segment(boss):
     assert [m.pk for m in page.context["cl"].result_list] == [woman.pk]
     assert man.nickname not in page.content.decode()
     assert f"?segment={segment.pk}" in boss.get(reverse("admin:crm_segment_changelist")).content.decode()
+
+
+# --- Segments as campaign audiences ------------------------------------------------------------
+
+
+@pytest.fixture
+def women_only_checkin():
+    from tests.campaigns.test_checkin import checkin_campaign
+
+    women = Segment.objects.create(name="女性", rules=all_of(rule("gender", "eq", Gender.FEMALE)))
+    setup = checkin_campaign(starts=ago(1), ends=ago(-1))
+    Campaign.objects.filter(pk=setup.campaign_id).update(audience=f"segment:{women.pk}")
+    return Campaign.objects.get(pk=setup.campaign_id)
+
+
+def test_a_segment_campaign_lets_its_members_play_and_refuses_the_others_with_403(api_for, women_only_checkin):
+    woman, man = MemberFactory(gender=Gender.FEMALE), MemberFactory(gender=Gender.MALE)
+    assert api_for(woman).post("/api/v1/checkin").status_code == 201
+    refused = api_for(man).post("/api/v1/checkin")
+    assert refused.status_code == 403
+    assert refused.json() == {"code": "not_in_audience", "detail": "这个活动只面向部分会员，你暂时不能参加"}
+    assert not Checkin.objects.filter(member=man).exists()
+
+
+def test_a_segment_audience_is_counted_and_a_lost_segment_lets_nobody_in(api_for, women_only_checkin):
+    from campaigns.selectors import audience_includes, audience_size
+
+    MemberFactory(gender=Gender.FEMALE), MemberFactory(gender=Gender.MALE)
+    assert audience_size(campaign=women_only_checkin) == 1
+    Campaign.objects.filter(pk=women_only_checkin.pk).update(audience="segment:999999")
+    women_only_checkin.refresh_from_db()
+    assert audience_size(campaign=women_only_checkin) == 0
+    assert audience_includes(campaign=women_only_checkin, member=MemberFactory(gender=Gender.FEMALE)) is False
+
+
+def test_the_campaign_form_offers_the_segments(boss):
+    women = Segment.objects.create(name="女性", rules=all_of(rule("gender", "eq", Gender.FEMALE)))
+    page = boss.get(reverse("admin:campaigns_campaign_add")).content.decode()
+    assert f'value="segment:{women.pk}"' in page and "分群：女性" in page

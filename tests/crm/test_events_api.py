@@ -1,6 +1,6 @@
 """POST /api/v1/events: page views and other store events recorded (anonymous too), bad
 input refused with 400 and nothing stored, a member's page view marking the pushes they
-opened in the last day as visited."""
+opened within the funnel's window as visited."""
 
 from datetime import date, timedelta
 
@@ -9,6 +9,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from crm.models import Push, PushRecipient, Segment, TrackedEvent
+from crm.services.pushes import FUNNEL_WINDOW
 from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -67,10 +68,10 @@ def make_recipient(member, **fields):
     return PushRecipient.objects.create(push=push, member=member, openid=member.openid, week=date(2026, 11, 16), month=date(2026, 11, 1), **fields)
 
 
-def test_a_page_view_marks_the_pushes_opened_in_the_last_day_as_visited(member_api, member):
+def test_a_page_view_marks_the_pushes_opened_within_the_funnel_window_as_visited(member_api, member):
     now = timezone.now()
     fresh = make_recipient(member, opened_at=now - timedelta(hours=2))
-    stale = make_recipient(member, opened_at=now - timedelta(hours=25))
+    stale = make_recipient(member, opened_at=now - FUNNEL_WINDOW - timedelta(hours=1))
     unopened = make_recipient(member)
     visited_before = make_recipient(member, opened_at=now - timedelta(hours=3), visited_at=now - timedelta(hours=1))
     someone_elses = make_recipient(MemberFactory(), opened_at=now - timedelta(hours=1))

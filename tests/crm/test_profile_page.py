@@ -37,7 +37,7 @@ def test_the_page_shows_each_attribute_as_its_input(member_api, member, attribut
     assert re.search(r'<input id="a-height_cm" type="number"[^>]* min="100" max="230" value="168"', html)
     assert '<span class="unit">cm</span>' in html
     assert '<input id="a-birthday" type="date" value="1995-04-01">' in html
-    assert '<input id="a-vip" type="checkbox" checked>' in html
+    assert re.search(r'<label class="switch"><input id="a-vip" type="checkbox" checked>', html)
     assert 'value="广东"' in html and 'value="深圳"' in html
     assert "旧项" not in html
     # No inline script (django-csp): the page's behaviour is a static file.

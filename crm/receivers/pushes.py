@@ -8,5 +8,7 @@ from outbox.services import subscriber
 
 @subscriber(ORDER_PAID, name="crm.push_ordered")
 def push_ordered(event):
-    order = Order.objects.values("member_id", "paid_at").get(pk=event.payload["order_id"])
-    push_order_record(member_id=order["member_id"], at=order["paid_at"])
+    # When the shop recorded the payment (the event's time): WeChat's paid_at is whole
+    # seconds, and may fall before an open in the same second.
+    member_id = Order.objects.values_list("member_id", flat=True).get(pk=event.payload["order_id"])
+    push_order_record(member_id=member_id, at=event.created_at)

@@ -305,3 +305,63 @@ def test_nobody_reachable_at_send_time_finishes_at_once(operator, women):
     assert push_enqueue(push_id=push.pk, now=WEDNESDAY) == 0
     push.refresh_from_db()
     assert (push.status, push.targeted_count, push.queued_count) == ("sent", 1, 0)
+
+
+# --- The back office ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def back_office(operator):
+    from django.test import Client
+
+    operator.is_superuser = True
+    operator.save()
+    browser = Client()
+    browser.force_login(operator)
+    return browser
+
+
+def test_the_admin_walks_a_push_from_draft_to_sending(back_office, women):
+    from django.utils import timezone
+
+    follower(), follower()
+    send_at = timezone.localtime() + datetime.timedelta(hours=1)
+    response = back_office.post("/admin/crm/push/add/", {
+        "title": "春季上新", "cover_url": "", "summary": "补水", "target": "/products/1/", "segment": women.pk,
+        "send_at_0": send_at.strftime("%Y-%m-%d"), "send_at_1": send_at.strftime("%H:%M:%S"),
+    })
+    assert response.status_code == 302, response.content.decode()[:3000]
+    push = Push.objects.get()
+    step = f"/admin/crm/push/{push.pk}/step/"
+    page = back_office.post(f"{step}?do=schedule", follow=True).content.decode()
+    assert "请先「发送测试」" in page and Push.objects.get().status == "draft"
+    assert "发送测试" in back_office.get(f"{step}?do=test").content.decode()
+    back_office.post(f"{step}?do=test")
+    confirm = back_office.get(f"{step}?do=schedule").content.decode()
+    assert 'data-reachable>2<' in confirm
+    back_office.post(f"{step}?do=schedule")
+    assert Push.objects.get().status == "scheduled"
+    push_enqueue(push_id=push.pk, now=send_at)
+    sending = back_office.get(f"/admin/crm/push/{push.pk}/change/").content.decode()
+    assert '<meta http-equiv="refresh" content="5">' in sending and "待发 2，已送达 0，失败 0" in sending
+    push_send(push_id=push.pk)
+    done = back_office.get(f"/admin/crm/push/{push.pk}/change/").content.decode()
+    assert 'http-equiv="refresh"' not in done and "待发 0，已送达 2，失败 0" in done
+    listing = back_office.get("/admin/crm/push/").content.decode()
+    assert "2 / 2 / 0 / 0 / 0" in listing and "100%（基准 ≥ 40%）" in listing and "—（基准 ≥ 30%）" not in listing
+
+
+def test_a_sent_push_cannot_be_edited_or_cancelled_in_the_admin(back_office, women):
+    follower()
+    push = sent(women)
+    response = back_office.post(f"/admin/crm/push/{push.pk}/step/?do=cancel", follow=True)
+    assert "只有草稿或待发送的推送可以取消" in response.content.decode()
+    assert Push.objects.get(pk=push.pk).status == "sent"
+
+
+def test_the_weekly_cap_setting_refuses_more_than_the_monthly_ceiling(back_office):
+    response = back_office.post("/admin/crm/crmsettings/", {"weekly_push_cap": 5})
+    assert response.status_code == 200 and "每周上限须在 1 到 4 之间" in response.content.decode()
+    assert CrmSettings.get_solo().weekly_push_cap == 2
+    back_office.post("/admin/crm/crmsettings/", {"weekly_push_cap": 3})
+    assert CrmSettings.get_solo().weekly_push_cap == 3

@@ -5,15 +5,20 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 from unfold.admin import ModelAdmin
 
 from config.admin_tools import short_time
+from config.errors import DomainError
+from crm.admin.coupon_drops import CouponDropForm
 from crm.errors import SegmentRuleError
 from crm.models import Segment
 from crm.segments import segment_count, segment_fields_schema, segment_sample, validate_rules
+from crm.services.coupon_drops import coupon_drop_create
 from crm.services.segments import segment_recount
 
 logger = logging.getLogger(__name__)
@@ -49,7 +54,7 @@ class SegmentAdmin(ModelAdmin):
         ("规则 JSON（高级）", {"fields": ["rules"], "classes": ["collapse"]}),
         ("记录", {"fields": ["member_count", "counted_at", "created_by", "created_at", "updated_at"]}),
     ]
-    actions = ["recount"]
+    actions = ["recount", "drop_coupons"]
 
     class Media:
         js = ["js/admin/segment_builder.js"]
@@ -123,3 +128,35 @@ class SegmentAdmin(ModelAdmin):
             self.message_user(request, f"已重新计数 {counted} 个分群", messages.SUCCESS)
         for problem in broken:
             self.message_user(request, f"无法计数 {problem}", messages.ERROR)
+
+    def has_add_coupondrop_permission(self, request):
+        return request.user.has_perm("crm.add_coupondrop")
+
+    @admin.action(description="发优惠券…", permissions=["add_coupondrop"])
+    def drop_coupons(self, request, queryset):
+        """One segment, a template picked beside the segment's count and the stock left; the
+        drop then runs in the background (分群发券 shows its progress)."""
+        segments = list(queryset[:2])
+        if len(segments) != 1:
+            self.message_user(request, "请只选一个分群发优惠券", messages.WARNING)
+            return None
+        segment = segments[0]
+        form = CouponDropForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            try:
+                drop = coupon_drop_create(segment=segment, template=form.cleaned_data["template"], by=request.user)
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                self.message_user(request, f"已开始给分群「{segment.name}」的 {drop.targeted} 位会员每人发一张「{drop.template.title}」，进度见下表",
+                                  messages.SUCCESS)
+                return redirect("admin:crm_coupondrop_changelist")
+        try:
+            count, problem = segment_count(segment.rules), ""
+        except SegmentRuleError as error:
+            count, problem = None, error.message
+        context = {
+            **self.admin_site.each_context(request), "title": f"给分群「{segment.name}」发优惠券", "form": form, "segment": segment,
+            "count": count, "problem": problem, "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/crm/segment/drop_coupons.html", context)

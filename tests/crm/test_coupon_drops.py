@@ -137,6 +137,20 @@ def test_creating_a_drop_queues_it_and_a_worker_gives_it_after_commit(women, mem
     assert Coupon.objects.count() == 5
 
 
+def test_a_dead_broker_leaves_the_drop_queued_for_the_sweep(women, members, monkeypatch, django_capture_on_commit_callbacks):
+    def broker_down(drop_id):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr("crm.tasks.run_coupon_drop.delay", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        drop = coupon_drop_create(segment=women, template=template(), by=None)
+    drop.refresh_from_db()
+    assert drop.status == CouponDrop.Status.QUEUED
+    coupon_drops_run_pending()
+    drop.refresh_from_db()
+    assert (drop.status, drop.granted) == (CouponDrop.Status.DONE, 5)
+
+
 def test_a_run_gives_each_member_of_the_segment_one_coupon(women, members):
     coupon = template(total=5)
     drop = queued_drop(women, coupon)
@@ -231,6 +245,14 @@ def test_the_drop_page_shows_the_segment_count_and_the_stock_left(boss, women, m
     text = page.content.decode()
     assert page.status_code == 200
     assert "现有 <strong>5</strong> 位会员" in text and "满 50 减 10（剩余 20 张）" in text
+
+
+def test_the_drop_page_takes_one_segment_at_a_time(boss, women, members):
+    other = Segment.objects.create(name="女性 2", rules=WOMEN)
+    response = boss.post(reverse("admin:crm_segment_changelist"), {"action": "drop_coupons", "_selected_action": [women.pk, other.pk]},
+                         follow=True)
+    assert "请只选一个分群发优惠券" in response.content.decode()
+    assert not CouponDrop.objects.exists()
 
 
 def test_the_drop_page_starts_the_drop(boss, women, members, django_capture_on_commit_callbacks):

@@ -46,6 +46,7 @@ if not SECURE_HSTS_PRELOAD:
 
 INSTALLED_APPS = [
     "unfold",  # the operator back office's look; before the admin, whose templates it replaces
+    "unfold.contrib.import_export",  # unfold's look for the import/export pages; before import_export
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -59,6 +60,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "django_celery_beat",
+    "import_export",
     "csp",
     "axes",
     "config",
@@ -275,6 +277,14 @@ UNFOLD = {
             {"title": "会员", "items": [
                 _page("会员", "person", "members.member"),
                 _page("会员资料项", "badge", "members.profileattribute"),
+                _page("CRM 看板", "monitoring", "crm.crmdashboard"),
+                _page("会员分群", "filter_alt", "crm.segment"),
+                _page("分群发券", "redeem", "crm.coupondrop"),
+                _page("定向推送", "campaign", "crm.push"),
+                _page("CRM 设置", "tune", "crm.crmsettings"),
+                _page("标签", "sell", "crm.tag"),
+                _page("客服收件箱", "support_agent", "crm.conversation"),
+                _page("跟进记录", "contact_phone", "crm.followup"),
                 _page("余额流水", "account_balance", "members.balanceentry"),
                 _page("积分流水", "stars", "members.pointsentry"),
                 _page("公众号消息与事件", "forum", "wechat.accountevent"),

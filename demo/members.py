@@ -21,6 +21,7 @@ SHOPPERS = [
     ("o_emu_xiaoming", "小明", 1, "广东", "深圳"),
     ("o_emu_xiaohong", "小红", 2, "上海", "上海"),
     ("o_emu_laowang", "老王", 1, "北京", "北京"),
+    ("o_emu_afang", "阿芳", 2, "广东", "广州"),
 ]
 
 GRADES = [
@@ -52,7 +53,7 @@ def seed_members() -> None:
 
 
 def _referral_chain() -> None:
-    """小明 brought 小红, 小红 brought 老王: a team to look at in the sharer center."""
+    """小明 brought 小红, 小红 brought 老王, 老王 brought 阿芳: a team to look at in the sharer center."""
     for grade in GRADES:
         Grade.objects.get_or_create(rank=grade["rank"], defaults=grade)
     openids = [openid for openid, *_ in SHOPPERS]

@@ -69,3 +69,23 @@ def test_a_newcomer_can_play_every_demo_campaign_and_spend_the_coupon(settings):
     assert order.json()["discount_fen"] == 500
     newcomer.refresh_from_db()
     assert newcomer.points == newcomer.points_entries.aggregate(total=Sum("amount"))["total"]
+
+
+def test_the_demo_crowd_answers_the_readme_segment_and_afang_is_in_it():
+    """The walk-through's segment — 广东, 女, bought skincare, not in the last 30 days —
+    finds members on the demo data, 阿芳 (an emulator user who follows the account) among them."""
+    from crm.models import PurchaseStats
+    from crm.selectors.segments import segment_members
+
+    call_command("seed_demo", verbosity=0)
+    skincare = Category.objects.get(name="护肤")
+    rules = {"match": "all", "rules": [
+        {"field": "province", "op": "eq", "value": "广东"},
+        {"field": "gender", "op": "eq", "value": 2},
+        {"field": "categories", "op": "any", "value": [skincare.pk]},
+        {"field": "last_paid_days", "op": "gt", "value": 30},
+    ]}
+    found = segment_members(rules)
+    assert found.filter(openid="o_emu_afang", is_subscribed=True).exists()
+    assert found.count() >= 3
+    assert PurchaseStats.objects.exclude(rfm_group="").exists()  # RFM scored on the history

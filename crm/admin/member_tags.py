@@ -7,7 +7,7 @@ from django.utils.html import format_html, format_html_join
 from config.errors import InvalidInput
 from crm.errors import SegmentRuleError
 from crm.models import MemberTag, RfmGroup, Segment, Tag
-from crm.segments import segment_members
+from crm.selectors.segments import segment_members
 from crm.services.tags import member_tags_add, member_tags_remove
 
 

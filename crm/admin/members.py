@@ -9,7 +9,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from unfold.admin import ModelAdmin
 
-from config.admin_tools import exports_needing, thumbnail
+from config.admin_tools import thumbnail
 from config.money import format_yuan
 from crm.admin.member_import import MemberImportMixin
 from crm.admin.member_record import MemberRecordMixin
@@ -28,41 +28,29 @@ class MemberAdmin(MemberImportMixin, MemberTagsMixin, MemberRecordMixin, ModelAd
     """Shoppers and their marketing data. No account fields at all: staff and superuser
     flags, groups and passwords live in 运营账号, for superusers only."""
 
-    list_display = ["avatar", "nickname", "phone", "gender", "region", "source_channel", "points", "balance_yuan", "date_joined", "last_login"]
+    list_display = ["avatar", "nickname", "phone", "gender", "region", "source_channel", "tag_names", "rfm", "points", "balance_yuan", "date_joined",
+                    "last_login"]
     list_display_links = ["avatar", "nickname"]
     list_filter = ["is_subscribed", "is_active", "gender", "province", "source_channel", "date_joined"]
     search_fields = ["nickname", "phone", "openid", "unionid", "referral_code"]
     ordering = ["-date_joined"]
     formfield_overrides = {models.URLField: {"form_class": forms.URLField, "assume_scheme": "https"}}
     list_per_page = 50
-    # Members' phones and openids in bulk: only with the personal-data export permission.
-    actions = [*exports_needing("export"), "export_personal_data", "erase_personal_data"]
+    # The member list's export (phones and openids in bulk) is MemberImportMixin's, guarded
+    # by has_export_permission below like the personal-data export.
+    actions = ["tag_members", "untag_members", "export_personal_data", "erase_personal_data"]
     # Never typed here: points and balance move only with their ledgers; WeChat owns the
     # nickname and avatar (refreshed at each login); the source channel is where the member
     # came from, the base of channel statistics.
     readonly_fields = [
-        "nickname", "avatar_url", "source_channel", "openid", "unionid", "referral_code", "points", "balance_yuan", "date_joined", "last_login", "avatar_large", "profile",
+        "nickname", "avatar_url", "source_channel", "openid", "unionid", "referral_code", "points", "balance_yuan", "date_joined", "last_login", "avatar_large", "profile", "rfm",
         "is_subscribed", "subscribed_at", "unsubscribed_at", "erased_at",
     ]
     fieldsets = [
         ("微信资料", {"fields": ["avatar_large", "nickname", "openid", "unionid", "avatar_url", "gender", "province", "city"]}),
-        ("会员", {"fields": ["phone", "source_channel", "referral_code", "points", "balance_yuan", "profile"]}),
+        ("会员", {"fields": ["phone", "source_channel", "referral_code", "points", "balance_yuan", "profile", "rfm"]}),
         ("公众号", {"fields": ["is_subscribed", "subscribed_at", "unsubscribed_at"]}),
         ("时间", {"fields": ["date_joined", "last_login", "erased_at"]}),
-    ]
-    export_fields = [
-        ("ID", "id"),
-        ("昵称", "nickname"),
-        ("openid", "openid"),
-        ("手机号", "phone"),
-        ("性别", lambda m: m.get_gender_display()),
-        ("省份", "province"),
-        ("城市", "city"),
-        ("来源渠道", "source_channel"),
-        ("积分", "points"),
-        ("余额（元）", lambda m: format_yuan(m.balance_fen)),
-        ("推荐码", "referral_code"),
-        ("注册时间", "date_joined"),
     ]
 
     def get_queryset(self, request):

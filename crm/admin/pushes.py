@@ -16,8 +16,8 @@ from unfold.decorators import display
 
 from config.admin_tools import SettingsAdmin, short_time
 from config.errors import DomainError
-from crm.kpis import Verdict, push_funnel, with_push_funnel
 from crm.models import CrmSettings, Push, PushRecipient
+from crm.selectors.kpis import Verdict, push_funnel, with_push_funnel
 from crm.services.links import short_link_target_check
 from crm.services.pushes import EDITABLE, push_audience, push_cancel, push_create, push_schedule, push_test_send, push_update
 

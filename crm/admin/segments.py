@@ -17,7 +17,7 @@ from config.errors import DomainError
 from crm.admin.coupon_drops import CouponDropForm
 from crm.errors import SegmentRuleError
 from crm.models import Segment
-from crm.segments import segment_count, segment_fields_schema, segment_sample, validate_rules
+from crm.selectors.segments import segment_count, segment_fields_schema, segment_sample, validate_rules
 from crm.services.coupon_drops import coupon_drop_create
 from crm.services.segments import segment_recount
 

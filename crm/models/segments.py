@@ -4,7 +4,7 @@ from django.db import models
 
 class Segment(models.Model):
     """A saved set of rules over members, with AND/OR groups, compiled to one query
-    (crm.segments). `rules` is a group: {"match": "all"|"any", "rules": [rule or group, …]};
+    (crm.selectors.segments). `rules` is a group: {"match": "all"|"any", "rules": [rule or group, …]};
     a rule is {"field": …, "op": …, "value": …}."""
 
     name = models.CharField("名称", max_length=40, unique=True)

@@ -31,7 +31,7 @@ from crm.errors import (
     SegmentRuleError,
 )
 from crm.models import CouponDrop, Segment
-from crm.segments import segment_count, segment_members
+from crm.selectors.segments import segment_count, segment_members
 from mall.errors import SoldOut
 from mall.models import CouponTemplate, CouponValidity
 from mall.selectors import coupon_template_left

@@ -37,7 +37,7 @@ from crm.errors import (
     SegmentRuleError,
 )
 from crm.models import MONTHLY_PUSH_CEILING, CrmSettings, Push, PushRecipient
-from crm.segments import segment_members
+from crm.selectors.segments import segment_members
 from crm.services.links import short_link_create, short_link_target_check, short_link_url
 from members.models import Member
 from wechat.mass_messages import INVALID_MEDIA_ID, MassMessageError, News, news_send, news_upload

@@ -3,7 +3,7 @@
 from django.utils import timezone
 
 from crm.models import Segment
-from crm.segments import segment_count
+from crm.selectors.segments import segment_count
 
 
 def segment_recount(*, segment: Segment) -> Segment:

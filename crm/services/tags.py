@@ -13,7 +13,7 @@ from django.utils import timezone
 from config.errors import InvalidInput
 from crm.errors import SegmentRuleError
 from crm.models import MemberTag, Tag
-from crm.segments import segment_members
+from crm.selectors.segments import segment_members
 
 logger = logging.getLogger(__name__)
 

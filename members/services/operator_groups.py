@@ -33,6 +33,9 @@ GROUPS = {
         "mall.sku": VIEW,
         "wechat.templatemessage": VIEW,
         "members.member": VIEW,
+        # The customer-service desk: the inbox (change = reply) and follow-up records.
+        "crm.conversation": EDIT,
+        "crm.followup": ("add", "view"),
     },
     # Money out: refunds, withdrawals and payouts; every ledger, read only.
     "财务": {
@@ -78,6 +81,13 @@ GROUPS = {
         "crm.linkclick": VIEW,
         "crm.trackedevent": VIEW,
         "crm.recommendation": VIEW,
+        "crm.segment": ALL,  # the audiences of pushes, coupon drops and campaigns
+        "crm.crmdashboard": VIEW,
+        "crm.push": ("add", "change", "view"),  # a push is cancelled, never deleted: what was sent stays
+        "crm.coupondrop": ("add", "view", "cancel"),  # what was given stays: cancelled, never changed or deleted
+        "crm.pushrecipient": VIEW,
+        "crm.crmsettings": EDIT,  # the weekly cap
+        "crm.tag": VIEW,
         "mall.product": VIEW,
         "mall.category": VIEW,
         "members.member": VIEW,
@@ -86,11 +96,17 @@ GROUPS = {
     "会员运营": {
         "members.member": EDIT,
         "members.profileattribute": ALL,
+        "crm.segment": ALL,
+        "crm.tag": ALL,
+        "crm.crmdashboard": VIEW,
         "crm.channel": VIEW,
         "crm.shortlink": VIEW,
         "crm.linkclick": VIEW,
         "crm.trackedevent": VIEW,
         "crm.recommendation": VIEW,
+        "crm.conversation": VIEW,
+        "crm.followup": ("add", "view"),  # calls and visits are follow-ups too; never edited afterwards
+        "crm.coupondrop": VIEW,
         "wechat.accountevent": VIEW,
     },
     "分销运营": {

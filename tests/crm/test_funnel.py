@@ -6,8 +6,18 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from crm.kpis import AT_BAND, BENCHMARKS, Funnel, Verdict, fan_growth_rate, participation_rate, push_funnel, rate_bp, verdict
 from crm.models import Push, PushRecipient, Segment, ShortLink
+from crm.selectors.kpis import (
+    AT_BAND,
+    BENCHMARKS,
+    Funnel,
+    Verdict,
+    fan_growth_rate,
+    participation_rate,
+    push_funnel,
+    rate_bp,
+    verdict,
+)
 from crm.services.links import link_click
 from crm.services.pushes import push_order_record, push_visit_record
 from tests.factories import MemberFactory, SKUFactory

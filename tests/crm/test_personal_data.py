@@ -87,12 +87,3 @@ def test_only_the_manager_answers_data_requests(client, shopper, job):
     response = client.post("/admin/members/member/", {"action": "export_personal_data", "_selected_action": [member.pk]})
     assert response.get("Content-Disposition") is None
     assert Member.objects.get(pk=member.pk).phone == "13812345678"
-
-
-def test_bulk_member_lists_with_phones_need_the_export_permission(client, shopper):
-    member, _ = shopper
-    account = MemberFactory(is_staff=True, openid=None)
-    account.groups.add(Group.objects.get(name="会员运营"))
-    client.force_login(account)
-    response = client.post("/admin/members/member/", {"action": "export_csv", "_selected_action": [member.pk]})
-    assert response.get("Content-Disposition") is None

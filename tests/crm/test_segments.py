@@ -15,7 +15,7 @@ from django.utils import timezone
 from campaigns.models import Campaign, Checkin, Participation, Play
 from crm.errors import SegmentRuleError
 from crm.models import Channel, MemberTag, PurchasedProduct, PurchaseStats, RfmGroup, Segment, Tag
-from crm.segments import segment_count, segment_fields_schema, segment_members, segment_sample, validate_rules
+from crm.selectors.segments import segment_count, segment_fields_schema, segment_members, segment_sample, validate_rules
 from distribution.models import Referral
 from members.models import AttributeKind, Gender, ProfileAttribute
 from tests.factories import CategoryFactory, MemberFactory, ProductFactory

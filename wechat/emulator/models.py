@@ -182,3 +182,48 @@ class MchRedPack(models.Model):
 
     class Meta:
         ordering = ["-id"]
+
+
+class MassNews(models.Model):
+    """A news message uploaded for mass sending (`media/uploadnews`): its articles as sent."""
+
+    media_id = models.CharField(max_length=64, unique=True, default=new_token)
+    articles = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+
+class MassMessage(models.Model):
+    """One user's copy of a mass message (`message/mass/send` or `/preview`), what their
+    phone shows."""
+
+    msg_id = models.BigIntegerField(db_index=True)
+    news = models.ForeignKey(MassNews, on_delete=models.PROTECT, related_name="messages")
+    touser = models.CharField(max_length=64)
+    preview = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["touser", "created_at"], name="emulator_mass_by_user")]
+
+
+class CustomMessage(models.Model):
+    """One line of a user's chat with the official account: a text the user sent, or a
+    customer-service message the shop sent back (`message/custom/send`)."""
+
+    class Sender(models.TextChoices):
+        USER = "user", "用户"
+        ACCOUNT = "account", "公众号"
+
+    openid = models.CharField(max_length=64)
+    sender = models.CharField(max_length=8, choices=Sender.choices)
+    msgtype = models.CharField(max_length=16, default="text")
+    content = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["openid", "sender", "created_at"], name="emulator_chat_by_user")]

@@ -16,6 +16,7 @@ DEFAULT_USERS = [
     ("o_emu_zhangayi", "张阿姨", 2, "浙江", "杭州"),
     ("o_emu_lili", "莉莉", 2, "四川", "成都"),
     ("o_emu_dachuan", "大川", 1, "湖北", "武汉"),
+    ("o_emu_afang", "阿芳", 2, "广东", "广州"),
 ]
 
 

@@ -1,6 +1,6 @@
 /* The segment rule builder: nested groups (全部满足 / 任一满足) of rows field → op → value,
    written into the `rules` JSON field as they change, with a live count and a sample from
-   the admin's preview endpoint. The field registry comes from the server (crm.segments), so
+   the admin's preview endpoint. The field registry comes from the server (crm.selectors.segments), so
    the builder offers exactly what the validation accepts. No inline script: the CSP. */
 (function () {
   "use strict";

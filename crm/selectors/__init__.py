@@ -6,7 +6,7 @@ from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, Su
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from crm.models import Channel, PurchasedProduct, PurchaseStats, Recommendation, ShortLink
+from crm.models import Channel, InboxMessage, PurchasedProduct, PurchaseStats, Recommendation, ShortLink
 from distribution.models import Commission, Referral, Withdrawal, WithdrawalStatus
 from distribution.selectors import balances
 from mall.models import Address, Order, OrderStatus, Product, Refund, RefundStatus
@@ -86,6 +86,10 @@ def member_personal_data(*, member: Member) -> dict:
             {"template_id": message.template_id, "data": message.data, "status": message.get_status_display(), "created_at": _when(message.created_at)}
             for message in TemplateMessage.objects.filter(openid=member.openid).order_by("id")
         ] if member.openid else [],
+        "customer_service": [
+            {"direction": message.get_direction_display(), "content": message.content, "at": _when(message.created_at)}
+            for message in InboxMessage.objects.filter(member=member).order_by("id")
+        ],
         "official_account_events": [
             {"kind": event.kind, "content": event.content, "received_at": _when(event.received_at)}
             for event in AccountEvent.objects.filter(openid=member.openid).order_by("id")

@@ -1,6 +1,7 @@
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
 
 from mall.models import ShopSettings
 from mall.selectors import cart_count
@@ -17,7 +18,17 @@ def shop(request):
         query["ref"] = member.referral_code
     return {
         "shop": ShopSettings.get_solo(),
-        "cart_count": cart_count(member=member) if logged_in else 0,
+        "cart_count": SimpleLazyObject(lambda: _cart_count_once(request)) if logged_in else 0,
         "site_url": settings.SITE_URL,
         "share_link": f"{settings.SITE_URL}{request.path}" + (f"?{urlencode(query)}" if query else ""),
     }
+
+
+def _cart_count_once(request) -> int:
+    """Counted when a template shows the badge, once a request. Context processors run for
+    every template rendered with the request, and unfold renders each admin component
+    (cards, buttons, tabs) that way: counting eagerly cost the admin home 35 queries for a
+    badge no admin page shows."""
+    if not hasattr(request, "_cart_count"):
+        request._cart_count = cart_count(member=request.user)
+    return request._cart_count

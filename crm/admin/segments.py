@@ -89,12 +89,16 @@ class SegmentAdmin(ModelAdmin):
 
     @admin.display(description="规则编辑器")
     def builder(self, segment):
-        return format_html(
-            '<div id="segment-builder" data-fields="{}" data-preview-url="{}" data-members-url="{}">'
-            '<noscript>规则编辑器需要浏览器开启 JavaScript；也可以在下方「规则 JSON」中直接编辑。</noscript></div>',
-            json.dumps(segment_fields_schema(), ensure_ascii=False), reverse("admin:crm_segment_preview"),
-            reverse("admin:members_member_changelist"),
-        )
+        # Kept on the object: unfold reads a read-only field's contents up to five times
+        # while rendering it, and the schema costs a query per choice list.
+        if not hasattr(segment, "_builder_html"):
+            segment._builder_html = format_html(
+                '<div id="segment-builder" data-fields="{}" data-preview-url="{}" data-members-url="{}">'
+                '<noscript>规则编辑器需要浏览器开启 JavaScript；也可以在下方「规则 JSON」中直接编辑。</noscript></div>',
+                json.dumps(segment_fields_schema(), ensure_ascii=False), reverse("admin:crm_segment_preview"),
+                reverse("admin:members_member_changelist"),
+            )
+        return segment._builder_html
 
     @admin.display(description="人数", ordering="member_count")
     def count(self, segment):

@@ -11,10 +11,14 @@ from members.models import BalanceKind, Member, PointsReason, ProfileAttribute
 from members.services.balance import balance_move_once
 from members.services.points import points_move_once
 from wechat.client import emulator_url
-from wechat.emulator.users import ensure_default_users
+from wechat.emulator.users import ensure_default_users, user_upsert
 
 OPERATOR_USERNAME = "operator"
 OPERATOR_PASSWORD = "micromall"
+# The shop manager's own WeChat in the emulator: 发送测试 goes to the operators who have one,
+# so without it the README's walk-through stops at step 3. A staff account in no job group:
+# logging in to the store with it through the emulator opens nothing in the back office.
+OPERATOR_WECHAT = ("o_emu_dianzhang", "店长的微信")
 
 # openid (the same as the WeChat emulator's test users), nickname, gender, province, city
 SHOPPERS = [
@@ -39,6 +43,7 @@ PROFILE_ATTRIBUTES = [
 def seed_members() -> None:
     if not Member.objects.filter(username=OPERATOR_USERNAME).exists():
         Member.objects.create_superuser(username=OPERATOR_USERNAME, password=OPERATOR_PASSWORD, email="", nickname="店长")
+    _operator_wechat()
     for position, (key, label, kind, choices, unit, low, high) in enumerate(PROFILE_ATTRIBUTES):
         ProfileAttribute.objects.get_or_create(
             key=key,
@@ -50,6 +55,15 @@ def seed_members() -> None:
     for openid, nickname, gender, province, city in SHOPPERS:
         _shopper(openid, nickname, gender, province, city)
     _referral_chain()
+
+
+def _operator_wechat() -> None:
+    openid, nickname = OPERATOR_WECHAT
+    user_upsert(openid=openid, nickname=nickname)
+    if not Member.objects.filter(openid=openid).exists():
+        account = Member.objects.create(username=f"wx_{openid}", openid=openid, nickname=nickname, is_staff=True)
+        account.set_unusable_password()
+        account.save(update_fields=["password"])
 
 
 def _referral_chain() -> None:

@@ -4,6 +4,7 @@ import logging
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms.fields import InvalidJSONInput
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -24,10 +25,28 @@ from crm.services.segments import segment_recount
 logger = logging.getLogger(__name__)
 
 
+class RulesJSONField(forms.JSONField):
+    """Django's JSON field minus a 500: JSON nested a thousand levels deep makes the json
+    module raise RecursionError, which Django catches no more than DRF does."""
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except RecursionError:
+            raise ValidationError("规则 JSON 嵌套太深", code="invalid") from None
+
+    def bound_data(self, data, initial):
+        try:
+            return super().bound_data(data, initial)
+        except RecursionError:
+            return InvalidJSONInput(data)
+
+
 class SegmentForm(forms.ModelForm):
     class Meta:
         model = Segment
         fields = ["name", "description", "rules"]
+        field_classes = {"rules": RulesJSONField}
         help_texts = {"rules": "由上方的规则编辑器生成；熟悉格式的运营也可以直接修改 JSON"}
 
     def clean_rules(self):
@@ -74,7 +93,7 @@ class SegmentAdmin(ModelAdmin):
             return JsonResponse({"fields": segment_fields_schema()})
         try:
             rules = json.loads(request.body or b"{}").get("rules")
-        except (ValueError, AttributeError):
+        except (ValueError, AttributeError, RecursionError):  # not JSON, not an object, nested too deep for the json module
             return JsonResponse({"code": "validation_error", "detail": "请求格式不对"}, status=400)
         try:
             return JsonResponse({"count": segment_count(rules), "sample": segment_sample(rules)})

@@ -22,6 +22,7 @@ from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from campaigns.models import Campaign, Checkin, Participation
+from config.validators import control_character_problem
 from crm.errors import SegmentRuleError
 from crm.models import Channel, MemberTag, PurchasedProduct, PurchaseStats, RfmGroup, Segment, Tag
 from distribution.models import Referral
@@ -303,6 +304,9 @@ def _days(value):
 def _text(value):
     if not isinstance(value, str) or not value.strip() or len(value.strip()) > MAX_TEXT:
         raise ValueError(f"请填写 1–{MAX_TEXT} 个字")
+    # PostgreSQL refuses NUL in text and a lone surrogate in any string: a 500 otherwise.
+    if any("\ud800" <= char <= "\udfff" for char in value) or control_character_problem(value):
+        raise ValueError("不能包含控制字符或无法识别的字符")
     return value.strip()
 
 
@@ -377,12 +381,12 @@ class _Compiler:
             raise SegmentRuleError(f"条件最多 {MAX_RULES} 条")
         if not isinstance(rule, dict):
             raise SegmentRuleError(f"第 {n} 条条件：格式不对，需要 field、op 和 value")
-        f = self.fields.get(rule.get("field"))
+        f = self.fields.get(rule.get("field")) if isinstance(rule.get("field"), str) else None
         if f is None:
             raise SegmentRuleError(f"第 {n} 条条件：没有「{rule.get('field')}」这个字段（资料项可能已停用）")
         if set(rule) - {"field", "op", "value"} or "value" not in rule:
             raise SegmentRuleError(f"第 {n} 条条件（{f.label}）：格式不对，需要 field、op 和 value")
-        spec = f.ops.get(rule.get("op"))
+        spec = f.ops.get(rule.get("op")) if isinstance(rule.get("op"), str) else None
         if spec is None:
             raise SegmentRuleError(f"第 {n} 条条件（{f.label}）：不支持「{rule.get('op')}」这种比较")
         try:

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from unfold.admin import ModelAdmin
 
+from config.money import format_percent
 from crm.models import CrmDashboard, Push
 from crm.selectors import dashboard
 from crm.selectors.kpis import BENCHMARKS, Rate, fan_growth_rate, participation_rate, push_funnel, with_push_funnel
@@ -43,7 +44,7 @@ def dashboard_context(*, days: int) -> dict:
         ],
         "sharers": [(row, Rate("购买率", row.buyers, row.friends)) for row in dashboard.sharer_rows()],
         "rfm_chart": _chart([label for label, _ in rfm], ("会员数", [count for _, count in rfm])),
-        "benchmarks": {name: f"{value // 100}%" for name, value in BENCHMARKS.items()},
+        "benchmarks": {name: f"{format_percent(value)}%" for name, value in BENCHMARKS.items()},
     }
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from unfold.admin import ModelAdmin
 
-from config.admin_tools import thumbnail
+from config.admin_tools import short_time, thumbnail
 from config.errors import DomainError
 from crm.models import FollowUp, InboxMessage
 from crm.models.inbox import Conversation
@@ -148,7 +148,7 @@ class ConversationAdmin(ModelAdmin):
 
     @admin.display(description="时间", ordering="last_message_at")
     def last_message_at(self, member):
-        return timezone.localtime(member.last_message_at).strftime("%Y-%m-%d %H:%M")
+        return short_time(member.last_message_at)
 
     @admin.display(description="状态")
     def state(self, member):

@@ -22,6 +22,7 @@ from config.exports import FORMULA_STARTS, safe_cell
 from config.money import format_yuan
 from crm.api.me import ProfileUpdateSerializer
 from crm.models import MemberTag, Tag
+from crm.selectors import shoppers
 from members.models import AttributeKind, Gender, Member, ProfileAttribute
 from members.selectors import active_attributes
 from members.services.profile_attributes import clean_attribute_values
@@ -190,18 +191,18 @@ class MemberProfileResource(ModelResource):
         return member, False
 
     def _find_member(self, row) -> Member:
-        shoppers = Member.objects.filter(is_staff=False, is_superuser=False).select_related("purchase_stats").prefetch_related("member_tags__tag")
+        candidates = shoppers().select_related("purchase_stats").prefetch_related("member_tags__tag")
         member_id, openid, phone = cell(row.get(ID)), cell(row.get(OPENID)), cell(row.get(PHONE))
         if member_id != "":
             if not re.fullmatch(r"[0-9]+(\.0+)?", str(member_id)):
                 raise ValidationError({ID: "ID 应为数字"})
-            found = shoppers.filter(pk=int(Decimal(str(member_id))))
+            found = candidates.filter(pk=int(Decimal(str(member_id))))
             if openid != "":
                 found = found.filter(openid=openid)
         elif openid != "":
-            found = shoppers.filter(openid=openid)
+            found = candidates.filter(openid=openid)
         elif phone != "":
-            found = shoppers.filter(phone=phone)
+            found = candidates.filter(phone=phone)
         else:
             raise ValidationError("找不到会员：这一行的 ID、openid 和 手机号 都是空的")
         members = list(found[:2])

@@ -2,7 +2,7 @@
 the first channel winning."""
 
 from crm.models import CHANNEL_SCENE_PREFIX, Channel
-from members.models import Member
+from crm.services.members import member_for_openid, member_source_set
 from outbox.services import subscriber
 from wechat.models import ACCOUNT_EVENT
 
@@ -15,5 +15,4 @@ def channel_source(event):
     channel = Channel.objects.filter(code=scene[len(CHANNEL_SCENE_PREFIX):]).first()
     if channel is None:
         return
-    member, _ = Member.objects.get_or_create(openid=openid, defaults={"username": f"wx_{openid}"[:150]})
-    Member.objects.filter(pk=member.pk, source_channel="").update(source_channel=channel.code)
+    member_source_set(member_id=member_for_openid(openid=openid).pk, channel_code=channel.code)

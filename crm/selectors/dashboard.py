@@ -12,15 +12,11 @@ from django.utils import timezone
 from campaigns.models import Campaign
 from campaigns.selectors import campaign_stats
 from crm.models import Channel, LinkClick, PurchaseStats, RfmGroup, TrackedEvent
+from crm.selectors import shoppers
 from distribution.models import Referral
-from members.models import Member
 from wechat.models import AccountEvent
 
 SUBSCRIBE, UNSUBSCRIBE = "subscribe", "unsubscribe"
-
-
-def _shoppers():
-    return Member.objects.filter(is_staff=False, is_superuser=False)
 
 
 def _start_of(day: date) -> datetime:
@@ -47,7 +43,7 @@ def fan_days(*, days: int, today: date | None = None) -> list[FanDay]:
         .values("day")
         .annotate(gained=Count("id", filter=Q(kind=SUBSCRIBE)), lost=Count("id", filter=Q(kind=UNSUBSCRIBE)))
     }
-    followers = _shoppers().filter(is_subscribed=True).count()
+    followers = shoppers().filter(is_subscribed=True).count()
     result = []
     for offset in range(days):  # newest first, undoing each day's moves to reach the day before
         day = today - timedelta(days=offset)
@@ -71,7 +67,7 @@ def fan_growth_during(*, start: datetime, end: datetime) -> tuple[int, int]:
         for row in AccountEvent.objects.filter(kind__in=[SUBSCRIBE, UNSUBSCRIBE], received_at__gte=end)
         .values("kind").annotate(n=Count("id"))
     }
-    followers_now = _shoppers().filter(is_subscribed=True).count()
+    followers_now = shoppers().filter(is_subscribed=True).count()
     at_start = followers_now - (net.get(SUBSCRIBE, 0) - net.get(UNSUBSCRIBE, 0))
     during = (net.get(SUBSCRIBE, 0) - net.get(UNSUBSCRIBE, 0)) - (net_after_end.get(SUBSCRIBE, 0) - net_after_end.get(UNSUBSCRIBE, 0))
     return max(at_start, 0), during
@@ -114,7 +110,7 @@ def channel_rows() -> list[ChannelRow]:
     """Per channel: clicks on its links, members it brought, of them followers and buyers,
     and what they paid (net of refunds)."""
     brought = (
-        _shoppers().exclude(source_channel="").values("source_channel")
+        shoppers().exclude(source_channel="").values("source_channel")
         .annotate(members=Count("id"), followers=Count("id", filter=Q(is_subscribed=True)),
                   buyers=Count("id", filter=Q(purchase_stats__order_count__gt=0)), sales=Sum("purchase_stats__paid_fen"))
     )
@@ -166,7 +162,7 @@ def rfm_groups() -> list[tuple[str, int]]:
 
 def members_overview() -> dict:
     """Members, followers, buyers, and members seen in the store in the last 7 days."""
-    overview = _shoppers().aggregate(
+    overview = shoppers().aggregate(
         members=Count("id"), followers=Count("id", filter=Q(is_subscribed=True)), buyers=Count("id", filter=Q(purchase_stats__order_count__gt=0)),
     )
     since = timezone.now() - timedelta(days=7)

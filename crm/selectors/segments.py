@@ -25,6 +25,7 @@ from campaigns.models import Campaign, Checkin, Participation
 from config.validators import control_character_problem
 from crm.errors import SegmentRuleError
 from crm.models import Channel, MemberTag, PurchasedProduct, PurchaseStats, RfmGroup, Segment, Tag
+from crm.selectors import shoppers
 from distribution.models import Referral
 from distribution.selectors import live_bindings
 from mall.models import Category, Product
@@ -409,13 +410,9 @@ def validate_rules(rules) -> None:
     _compile(rules)
 
 
-def shoppers() -> QuerySet[Member]:
-    """Who segments choose among: shoppers, not operators, not closed, not erased."""
-    return Member.objects.filter(is_staff=False, is_superuser=False, is_active=True, erased_at__isnull=True)
-
-
 def segment_members(rules) -> QuerySet[Member]:
-    return shoppers().filter(_compile(rules))
+    """Segments choose among shoppers still reachable: not closed, not erased."""
+    return shoppers().filter(is_active=True, erased_at__isnull=True).filter(_compile(rules))
 
 
 def segment_count(rules) -> int:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from config.errors import InvalidInput
 from crm.errors import ReplyWindowClosed
 from crm.models import FollowUp, InboxMessage
+from crm.services.members import member_for_openid
 from members.models import Member
 from wechat.customer_service import TEXT_MAX_BYTES, CustomerServiceError, send_custom_text
 
@@ -22,7 +23,7 @@ REPLY_WINDOW = timedelta(hours=48)
 
 def inbox_receive(*, openid: str, content: str, received_at: datetime, dedup_key: str) -> InboxMessage:
     """Keep one text a member sent; the same dedup_key again is the same message."""
-    member, _ = Member.objects.get_or_create(openid=openid, defaults={"username": f"wx_{openid}"[:150]})
+    member = member_for_openid(openid=openid)
     message, _ = InboxMessage.objects.get_or_create(
         dedup_key=dedup_key,
         defaults={"member": member, "direction": InboxMessage.Direction.IN, "content": content,

@@ -1,9 +1,8 @@
 """Short links (/s/<code>) for channels and pushes: made with an unguessable code, and a
 click recorded, counted and attributed before the visitor is sent on.
 
-Attribution is first touch: a member's source channel is written by one guarded UPDATE
-(`WHERE source_channel = ''`), so two clicks racing on two channels' links set it once
-and never overwrite it; the QR-code subscriber (crm.receivers.channels) guards the same way."""
+Attribution is first touch (crm.services.members.member_source_set), for clicks here as
+for QR-code scans (crm.receivers.channels)."""
 
 import secrets
 
@@ -16,6 +15,7 @@ from django.utils import timezone
 from config.validators import control_character_problem, site_path_validator
 from crm.errors import LinkTargetInvalid
 from crm.models import Channel, LinkClick, Push, PushRecipient, ShortLink
+from crm.services.members import member_source_set
 from members.models import Member
 
 # No 0/o/1/i/l: a code may be read off a poster. 31 symbols × 10 ≈ 2^49 codes, so codes
@@ -68,7 +68,7 @@ def link_click(*, link: ShortLink, member: Member | None) -> str:
         LinkClick.objects.create(link=link, member=member)
         ShortLink.objects.filter(pk=link.pk).update(click_count=F("click_count") + 1)
         if member is not None and link.channel_id:
-            Member.objects.filter(pk=member.pk, source_channel="").update(source_channel=link.channel.code)
+            member_source_set(member_id=member.pk, channel_code=link.channel.code)
         if member is not None and link.push_id:
             PushRecipient.objects.filter(push_id=link.push_id, member=member, opened_at__isnull=True).update(opened_at=timezone.now())
     return link.target

@@ -130,16 +130,17 @@ class PushAdmin(ModelAdmin):
         funnel = push_funnel(push)
         return f"{funnel.targeted} / {funnel.delivered} / {funnel.opened} / {funnel.visited} / {funnel.ordered}"
 
-    def _rate(self, rate):
+    def _rate_label(self, rate):
+        """(verdict, text) for unfold's coloured label: the rate beside its benchmark."""
         return (rate.verdict or "", f"{rate.percent}（基准 {rate.benchmark_percent}）")
 
     @display(description="到达率", label=VERDICT_COLOURS)
     def reach_rate(self, push):
-        return self._rate(push_funnel(push).reach)
+        return self._rate_label(push_funnel(push).reach)
 
     @display(description="阅读率", label=VERDICT_COLOURS)
     def read_rate(self, push):
-        return self._rate(push_funnel(push).read)
+        return self._rate_label(push_funnel(push).read)
 
     @admin.display(description="漏斗")
     def funnel(self, push):

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import reduce
 
-from django.db.models import Case, Count, DecimalField, Exists, Func, OuterRef, Q, QuerySet, TextField, When
-from django.db.models.fields.json import KeyTextTransform, KeyTransform
+from django.db.models import Case, Count, DecimalField, Exists, Func, JSONField, OuterRef, Q, QuerySet, TextField, Value, When
+from django.db.models.fields.json import KeyTextTransform, KeyTransform, compile_json_path
+from django.db.models.functions import Cast
 from django.db.models.lookups import Exact
 from django.utils import timezone
 
@@ -165,8 +166,18 @@ def _checkin_count(op, value):
 
 
 class _JsonType(Func):
+    """The JSON type of one key of a JSON column, by PostgreSQL's names ('number', …)."""
+
     function = "jsonb_typeof"
     output_field = TextField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        # SQLite's json_type() calls a number 'integer' or 'real'.
+        key = self.source_expressions[0]
+        column, params = compiler.compile(key.lhs)
+        path = compile_json_path([key.key_name])
+        sql = f"CASE WHEN json_type({column}, %s) IN ('integer', 'real') THEN 'number' ELSE json_type({column}, %s) END"
+        return sql, (*params, path, *params, path)
 
 
 class _Numeric(Func):
@@ -175,12 +186,19 @@ class _Numeric(Func):
     template = "(%(expressions)s)::numeric"
     output_field = DecimalField()
 
+    def as_sqlite(self, compiler, connection, **extra_context):
+        # NUMERIC affinity makes SQLite compare the decimal parameter as a number.
+        return super().as_sql(compiler, connection, template="CAST(%(expressions)s AS NUMERIC)", **extra_context)
+
 
 def _attribute_build(key: str, kind: str):
     """Values in Member.attributes, compared by their kind: numbers as numbers (a value of
     another JSON type never reaches the cast), dates as ISO text, choices as JSON values."""
     as_json = KeyTransform(key, "attributes")
     as_text = KeyTextTransform(key, "attributes")
+    # A plain text, so its lookups are text ones on every database (a JSON key's own
+    # lookups would read the operand as JSON on SQLite).
+    text = Cast(as_text, TextField())
 
     def lookup(expression, op, value):
         return Q(expression.get_lookup(_LOOKUPS.get(op, op))(expression, value))
@@ -192,17 +210,17 @@ def _attribute_build(key: str, kind: str):
                 return lookup(number, op, (Decimal(str(value[0])), Decimal(str(value[1]))))
             return lookup(number, op, Decimal(str(value)))
         if kind == AttributeKind.BOOLEAN:
-            said_yes = lookup(as_text, "exact", "true")  # ->> gives JSON's true as the text 'true'
-            return said_yes if value else ~said_yes | lookup(as_text, "isnull", True)  # never said counts as no
+            said_yes = Q(as_json.get_lookup("exact")(as_json, Value(True, output_field=JSONField())))  # JSON's true, as JSON
+            return said_yes if value else ~said_yes | lookup(as_json, "isnull", True)  # never said counts as no
         if kind == AttributeKind.CHOICE:
-            return lookup(as_text, op, value)
+            return lookup(text, op, value)
         if op == "contains":
-            return lookup(as_text, "icontains", value)
+            return lookup(text, "icontains", value)
         if op == "before":
-            return lookup(as_text, "lt", value)
+            return lookup(text, "lt", value)
         if op == "after":
-            return lookup(as_text, "gt", value)
-        return lookup(as_text, "exact", value)
+            return lookup(text, "gt", value)
+        return lookup(text, "exact", value)
 
     return build
 

@@ -221,7 +221,8 @@ def push_enqueue(*, push_id: int, now: datetime | None = None) -> int:
         cursor.execute(
             f"INSERT INTO {table} (push_id, member_id, openid, week, month, status, attempts, last_error) "
             f"SELECT %s, chosen.chosen_id, chosen.chosen_openid, %s, %s, %s, 0, '' FROM ({select_sql}) AS chosen "
-            f"ON CONFLICT (push_id, member_id) DO NOTHING",
+            # WHERE true: SQLite would read ON CONFLICT after a bare FROM as a join's ON.
+            f"WHERE true ON CONFLICT (push_id, member_id) DO NOTHING",
             [push.pk, week, month, PushRecipient.Status.QUEUED, *params],
         )
         queued = cursor.rowcount

@@ -35,6 +35,15 @@ def _score(rank: str, peers: str) -> str:
     return f"(5 * (2 * ({rank} - 1) + {peers}) + 2 * n - 1) / (2 * n)"
 
 
+def _shop_day(column: str) -> tuple[str, str]:
+    """SQL for the shop's calendar day of a timestamp column, and its parameter."""
+    if connection.vendor == "postgresql":
+        return f"({column} AT TIME ZONE %s)::date", settings.TIME_ZONE
+    # SQLite keeps UTC text; the shop's zone (Asia/Shanghai) keeps one offset all year.
+    offset = int(timezone.localtime().utcoffset().total_seconds()) // 60
+    return f"date({column}, %s)", f"{offset:+d} minutes"
+
+
 def rfm_recompute() -> int:
     """Score every member with a counted purchase, and clear the scores of members who no
     longer have one (refunded in full). Safe to run twice or at once: each run writes what
@@ -45,28 +54,31 @@ def rfm_recompute() -> int:
     )
     group_params = [value for (r, f, m), group in GROUPS.items() for value in (r, f, m, group.value)]
     now = connection.ops.adapt_datetimefield_value(timezone.now())
+    last_day, last_day_param = _shop_day("last_paid_at")
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
+            # Nested subqueries rather than WITH: Python's sqlite3 reports no row count for a
+            # statement that does not start with UPDATE.
             f"""
-            WITH ranked AS (
-                SELECT member_id,
-                       rank() OVER (ORDER BY last_day) AS r_rank, count(*) OVER (PARTITION BY last_day) AS r_peers,
-                       rank() OVER (ORDER BY order_count) AS f_rank, count(*) OVER (PARTITION BY order_count) AS f_peers,
-                       rank() OVER (ORDER BY paid_fen) AS m_rank, count(*) OVER (PARTITION BY paid_fen) AS m_peers,
-                       count(*) OVER () AS n
-                FROM (SELECT member_id, order_count, paid_fen, (last_paid_at AT TIME ZONE %s)::date AS last_day
-                      FROM {table} WHERE order_count > 0) bought
-            ), scored AS (
-                SELECT member_id, {_score("r_rank", "r_peers")} AS r, {_score("f_rank", "f_peers")} AS f,
-                       {_score("m_rank", "m_peers")} AS m
-                FROM ranked
-            )
             UPDATE {table} AS stats
             SET r_score = scored.r, f_score = scored.f, m_score = scored.m, rfm_at = %s,
                 rfm_group = CASE {group_case} END
-            FROM scored WHERE stats.member_id = scored.member_id
+            FROM (
+                SELECT member_id, {_score("r_rank", "r_peers")} AS r, {_score("f_rank", "f_peers")} AS f,
+                       {_score("m_rank", "m_peers")} AS m
+                FROM (
+                    SELECT member_id,
+                           rank() OVER (ORDER BY last_day) AS r_rank, count(*) OVER (PARTITION BY last_day) AS r_peers,
+                           rank() OVER (ORDER BY order_count) AS f_rank, count(*) OVER (PARTITION BY order_count) AS f_peers,
+                           rank() OVER (ORDER BY paid_fen) AS m_rank, count(*) OVER (PARTITION BY paid_fen) AS m_peers,
+                           count(*) OVER () AS n
+                    FROM (SELECT member_id, order_count, paid_fen, {last_day} AS last_day
+                          FROM {table} WHERE order_count > 0) bought
+                ) ranked
+            ) scored
+            WHERE stats.member_id = scored.member_id
             """,
-            [settings.TIME_ZONE, now, *group_params],
+            [now, *group_params, last_day_param],
         )
         scored = cursor.rowcount
         cursor.execute(

@@ -7,7 +7,7 @@ DELETE takes off only what is there, so a repeat changes nothing."""
 import logging
 
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from config.errors import InvalidInput
@@ -19,12 +19,13 @@ logger = logging.getLogger(__name__)
 
 
 def _insert_missing(*, tag: Tag, members: QuerySet) -> int:
-    sql, params = members.order_by().values("pk").query.sql_with_params()
+    sql, params = members.order_by().annotate(chosen_id=F("pk")).values("chosen_id").query.sql_with_params()
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {MemberTag._meta.db_table} (member_id, tag_id, added_at) SELECT chosen.member_id, %s, %s FROM ({sql}) AS chosen (member_id) "
-            "ON CONFLICT (tag_id, member_id) DO NOTHING",
+            f"INSERT INTO {MemberTag._meta.db_table} (member_id, tag_id, added_at) SELECT chosen.chosen_id, %s, %s FROM ({sql}) AS chosen "
+            # WHERE true: SQLite would read ON CONFLICT after a bare FROM as a join's ON.
+            "WHERE true ON CONFLICT (tag_id, member_id) DO NOTHING",
             [tag.pk, now, *params],
         )
         return cursor.rowcount

@@ -51,7 +51,7 @@ class PushSendTimePast(InvalidInput):
 
 class PushNoTestRecipient(DomainError):
     code = "push_no_test_recipient"
-    message = "没有绑定微信的运营账号，无法测试发送：请运营人员先用微信登录一次商城，再在账号上勾选「职员状态」"
+    message = "没有可以接收测试的微信：请运营人员先用自己的微信登录一次商城，再在「CRM 设置 → 测试接收人」中选中自己的会员账号"
 
 
 class PushWeChatFailed(DomainError):

@@ -24,7 +24,7 @@ from crm.services.pushes import EDITABLE, push_audience, push_cancel, push_creat
 VERDICT_COLOURS = {Verdict.BELOW: "danger", Verdict.AT: "warning", Verdict.ABOVE: "success"}
 STATUS_COLOURS = {Push.Status.DRAFT: "info", Push.Status.SCHEDULED: "warning", Push.Status.SENDING: "primary", Push.Status.SENT: "success"}
 STEPS = {
-    "test": ("发送测试", "把这条推送按会员收到的样子发到所有绑定微信的运营人员，确认无误后才能确认发送。", "发送测试"),
+    "test": ("发送测试", "把这条推送按会员收到的样子发给测试接收人（CRM 设置）和绑定微信的运营账号，确认无误后才能确认发送。", "发送测试"),
     "schedule": ("确认发送", "确认后到发送时间自动按频控发出；发出前仍可取消。", "确认发送"),
     "cancel": ("取消推送", "取消后这条推送不会发出，也不能再恢复。", "取消推送"),
 }
@@ -213,9 +213,10 @@ class PushAdmin(ModelAdmin):
 class CrmSettingsForm(forms.ModelForm):
     class Meta:
         model = CrmSettings
-        fields = ["weekly_push_cap"]
+        fields = ["weekly_push_cap", "test_members"]
 
 
 @admin.register(CrmSettings)
 class CrmSettingsAdmin(SettingsAdmin):
     form = CrmSettingsForm
+    autocomplete_fields = ["test_members"]

@@ -11,6 +11,10 @@ class CrmSettings(SingletonModel):
     weekly_push_cap = models.PositiveSmallIntegerField(
         "每周推送上限", default=2, help_text=f"同一会员每个自然周最多收到的推送条数；每月另有微信的硬上限 {MONTHLY_PUSH_CEILING} 条"
     )
+    test_members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name="测试接收人", blank=True, related_name="+",
+        help_text="「发送测试」发给这些会员账号（运营人员先用自己的微信登录一次商城，再在这里选中自己），以及绑定了微信的运营账号",
+    )
 
     class Meta:
         verbose_name = "CRM 设置"

@@ -135,14 +135,14 @@ def push_news(*, push: Push) -> News:
 
 
 def push_test_send(*, push_id: int, now: datetime | None = None) -> int:
-    """Send the draft to every operator with a WeChat openid, the way members will get it;
-    how many operators. Marks the test only if nobody edited the push meanwhile."""
+    """Send the draft, the way members will get it, to the test recipients of the CRM
+    settings and every operator account with a WeChat openid; how many got it. Marks the test only if nobody edited the push meanwhile."""
     now = now or timezone.now()
     push = Push.objects.get(pk=push_id)
     if push.status != Push.Status.DRAFT:
         raise InvalidStatus("只有草稿可以测试发送")
-    operators = Member.objects.filter(is_staff=True, is_active=True, openid__isnull=False).exclude(openid="")
-    openids = sorted(operators.values_list("openid", flat=True))
+    testers = Member.objects.filter(Q(is_staff=True) | Q(pk__in=CrmSettings.get_solo().test_members.values("pk")), is_active=True)
+    openids = sorted(set(testers.filter(openid__isnull=False).exclude(openid="").values_list("openid", flat=True)))
     if not openids:
         raise PushNoTestRecipient()
     try:

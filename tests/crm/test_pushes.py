@@ -145,6 +145,17 @@ def test_a_test_send_needs_an_operator_with_wechat(women):
     assert Push.objects.get(pk=push.pk).test_sent_at is None and not MassMessage.objects.exists()
 
 
+def test_a_test_send_reaches_the_test_recipients_chosen_in_the_crm_settings(women):
+    """An operator's own WeChat is usually a shopper account: the settings name it."""
+    own_wechat, other = follower(), follower()
+    settings = CrmSettings.get_solo()
+    settings.test_members.add(own_wechat)
+    push = new_push(women)
+    assert push_test_send(push_id=push.pk, now=WEDNESDAY - datetime.timedelta(hours=2)) == 1
+    assert list(MassMessage.objects.values_list("touser", flat=True)) == [own_wechat.openid]
+    assert other.openid not in MassMessage.objects.values_list("touser", flat=True)
+
+
 @pytest.mark.parametrize(("setup", "error"), [
     ("past", PushSendTimePast), ("empty", PushSegmentEmpty), ("no_followers", PushNoFollowers), ("all_capped", PushAllCapped),
 ])

@@ -16,8 +16,10 @@ from unfold.decorators import display
 
 from config.admin_tools import SettingsAdmin, short_time
 from config.errors import DomainError
+from crm.errors import SegmentRuleError
 from crm.models import CrmSettings, Push, PushRecipient
 from crm.selectors.kpis import Verdict, push_funnel, with_push_funnel
+from crm.selectors.segments import segment_recommended_products
 from crm.services.links import short_link_target_check
 from crm.services.pushes import EDITABLE, push_audience, push_cancel, push_create, push_schedule, push_test_send, push_update
 
@@ -79,7 +81,7 @@ class PushAdmin(ModelAdmin):
     list_select_related = ["segment"]
     date_hierarchy = "send_at"
     inlines = [PushRecipientInline]
-    info_fields = ["status", "steps", "progress", "funnel", "test_sent_at", "targeted_count", "capped_count", "started_at", "finished_at",
+    info_fields = ["suggested_products", "status", "steps", "progress", "funnel", "test_sent_at", "targeted_count", "capped_count", "started_at", "finished_at",
                    "created_by", "created_at"]
 
     def get_queryset(self, request):
@@ -148,6 +150,19 @@ class PushAdmin(ModelAdmin):
         return format_html_join(
             "", '<div>{}：{} <span class="text-font-subtle-light">{} {}</span></div>',
             ((rate.label, rate.percent, rate.benchmark_percent, rate.verdict.label if rate.verdict else "") for rate in rates),
+        )
+
+    @admin.display(description="推荐内容")
+    def suggested_products(self, push):
+        """What goes best with what the segment bought: a target for the news to link to."""
+        try:
+            products = segment_recommended_products(push.segment.rules)
+        except SegmentRuleError as error:
+            return error.message
+        if not products:
+            return "分群会员的购买记录还不足以推荐商品（商品推荐每晚计算）"
+        return format_html_join(
+            "", '<div>{}：<code>{}</code></div>', ((product.title, reverse("mall:product_detail", args=[product.pk])) for product in products)
         )
 
     @admin.display(description="发送进度")

@@ -16,7 +16,21 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import reduce
 
-from django.db.models import Case, Count, DecimalField, Exists, Func, JSONField, OuterRef, Q, QuerySet, TextField, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    Func,
+    JSONField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    TextField,
+    Value,
+    When,
+)
 from django.db.models.fields.json import KeyTextTransform, KeyTransform, compile_json_path
 from django.db.models.functions import Cast
 from django.db.models.lookups import Exact
@@ -25,7 +39,7 @@ from django.utils import timezone
 from campaigns.models import Campaign, Checkin, Participation
 from config.validators import control_character_problem
 from crm.errors import SegmentRuleError
-from crm.models import Channel, MemberTag, PurchasedProduct, PurchaseStats, RfmGroup, Segment, Tag
+from crm.models import Channel, MemberTag, PurchasedProduct, PurchaseStats, Recommendation, RfmGroup, Segment, Tag
 from crm.selectors import shoppers
 from distribution.models import Referral
 from distribution.selectors import live_bindings
@@ -491,3 +505,20 @@ def segment_audience_size(audience: str) -> int:
 
 def segment_audience_includes(audience: str, member_id: int) -> bool:
     return _audience_members(audience).filter(pk=member_id).exists()
+
+
+# --- What to push to a segment ---------------------------------------------------------------
+
+
+def segment_recommended_products(rules, *, limit: int = 5) -> list[Product]:
+    """Products on sale that go best with what the segment's members bought (the nightly
+    recommendations, their scores summed over the products the members hold), for a push's
+    content. One query besides the segment's own subquery."""
+    bought = PurchasedProduct.objects.filter(member__in=segment_members(rules)).values("product_id")
+    ranked = (
+        Recommendation.objects.filter(product_id__in=bought).values("recommended_id")
+        .annotate(weight=Sum("score")).order_by("-weight", "recommended_id").values("recommended_id")
+    )
+    by_weight = {pk: place for place, pk in enumerate(r["recommended_id"] for r in ranked[: limit * 4])}
+    products = Product.objects.filter(pk__in=by_weight, is_on_sale=True)
+    return sorted(products, key=lambda product: by_weight[product.pk])[:limit]

@@ -171,3 +171,20 @@ def test_the_product_page_and_the_cart_carry_a_hidden_strip_filled_by_a_static_s
     html = client.get(path).content.decode()
     assert "<section class=\"hidden\" data-recommendations" in html and f"<h2>{title}</h2>" in html
     assert '/static/js/recommendations.js"' in html
+
+
+def test_a_push_page_suggests_what_goes_best_with_what_its_segment_bought(client, shop):
+    """Recommendations as push content: the push page lists, for its segment, the products
+    that go with what those members bought, heaviest first, each with the path to link to."""
+    from crm.models import Push, Segment
+    from crm.selectors.segments import segment_recommended_products
+
+    recommendations_recompute()
+    mask_buyers = {"match": "all", "rules": [{"field": "products", "op": "any", "value": [shop["面膜"].pk]}]}
+    suggested = segment_recommended_products(mask_buyers)
+    assert [item.title for item in suggested][:2] == ["面霜", "精华"]  # skincare's best sellers by buyers
+    segment = Segment.objects.create(name="买过面膜的", rules=mask_buyers)
+    push = Push.objects.create(title="上新", target="/", segment=segment, send_at=timezone.now())
+    client.force_login(MemberFactory(is_staff=True, is_superuser=True))
+    page = client.get(f"/admin/crm/push/{push.pk}/change/").content.decode()
+    assert "推荐内容" in page and f"/products/{shop['面霜'].pk}/" in page

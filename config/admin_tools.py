@@ -9,7 +9,7 @@ from functools import wraps
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -167,6 +167,42 @@ class SettingsAdmin(SingletonModelAdmin, ModelAdmin):
 
     change_form_template = None
     object_history_template = None
+
+
+class DashboardAdmin(ModelAdmin):
+    """A page of figures in the sidebar instead of a list: its proxy model's view
+    permission opens it, ?days= picks the period. Subclasses name the title and template
+    and give the figures."""
+
+    PERIODS = [(7, "近 7 天"), (30, "近 30 天"), (90, "近 90 天")]
+    dashboard_title = ""
+    dashboard_template = ""
+
+    def dashboard_figures(self, *, days: int) -> dict:
+        raise NotImplementedError
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm(f"{self.opts.app_label}.view_{self.opts.model_name}")
+
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        choices = {str(value) for value, _ in self.PERIODS}
+        days = int(request.GET["days"]) if request.GET.get("days") in choices else 30
+        context = {
+            **self.admin_site.each_context(request), "title": self.dashboard_title, "opts": self.opts, "periods": self.PERIODS,
+            "days": days, **self.dashboard_figures(days=days),
+        }
+        return TemplateResponse(request, self.dashboard_template, context)
 
 
 # --- Money actions: a confirmation page first ------------------------------------------

@@ -4,16 +4,12 @@ campaign, per channel and per sharer — with the RFM groups' sizes."""
 import json
 
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
-from django.template.response import TemplateResponse
-from unfold.admin import ModelAdmin
 
+from config.admin_tools import DashboardAdmin
 from config.money import format_percent
 from crm.models import CrmDashboard, Push
 from crm.selectors import dashboard
 from crm.selectors.kpis import BENCHMARKS, Rate, fan_growth_rate, participation_rate, push_funnel, with_push_funnel
-
-PERIODS = [(7, "近 7 天"), (30, "近 30 天"), (90, "近 90 天")]
 
 
 def _chart(labels: list, *datasets: tuple[str, list]) -> str:
@@ -49,25 +45,9 @@ def dashboard_context(*, days: int) -> dict:
 
 
 @admin.register(CrmDashboard)
-class CrmDashboardAdmin(ModelAdmin):
-    def has_add_permission(self, request):
-        return False
+class CrmDashboardAdmin(DashboardAdmin):
+    dashboard_title = "CRM 看板"
+    dashboard_template = "admin/crm/dashboard.html"
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.has_perm("crm.view_crmdashboard")
-
-    def changelist_view(self, request, extra_context=None):
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        days = int(request.GET["days"]) if request.GET.get("days") in {"7", "30", "90"} else 30
-        context = {
-            **self.admin_site.each_context(request), "title": "CRM 看板", "opts": self.model._meta, "periods": PERIODS, "days": days,
-            **dashboard_context(days=days),
-        }
-        return TemplateResponse(request, "admin/crm/dashboard.html", context)
+    def dashboard_figures(self, *, days: int) -> dict:
+        return dashboard_context(days=days)

@@ -4,17 +4,13 @@ commission cost, the top sharers, and the withdrawal queue."""
 from datetime import timedelta
 
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncDate
-from django.template.response import TemplateResponse
 from django.utils import timezone
-from unfold.admin import ModelAdmin
 
+from config.admin_tools import DashboardAdmin
 from distribution.models import Commission, CommissionStatus, DistributionDashboard, Withdrawal, WithdrawalStatus
 from mall.models import Order
-
-PERIODS = [(7, "近 7 天"), (30, "近 30 天"), (90, "近 90 天")]
 
 
 def dashboard_figures(*, days: int) -> dict:
@@ -48,29 +44,9 @@ def dashboard_figures(*, days: int) -> dict:
 
 
 @admin.register(DistributionDashboard)
-class DistributionDashboardAdmin(ModelAdmin):
-    def has_add_permission(self, request):
-        return False
+class DistributionDashboardAdmin(DashboardAdmin):
+    dashboard_title = "分销看板"
+    dashboard_template = "admin/distribution/dashboard.html"
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.has_perm("distribution.view_distributiondashboard")
-
-    def changelist_view(self, request, extra_context=None):
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        days = int(request.GET.get("days", 30)) if request.GET.get("days", "30") in {"7", "30", "90"} else 30
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "分销看板",
-            "opts": self.model._meta,
-            "periods": PERIODS,
-            "days": days,
-            **dashboard_figures(days=days),
-        }
-        return TemplateResponse(request, "admin/distribution/dashboard.html", context)
+    def dashboard_figures(self, *, days: int) -> dict:
+        return dashboard_figures(days=days)

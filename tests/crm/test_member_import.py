@@ -13,7 +13,7 @@ from openpyxl import Workbook, load_workbook
 
 from crm.admin.member_resources import MAX_IMPORT_ROWS
 from crm.models import MemberTag, Tag
-from members.models import Gender, Member, ProfileAttribute
+from members.models import Gender, Member
 from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -22,14 +22,6 @@ IMPORT_URL = "/admin/members/member/import/"
 CONFIRM_URL = "/admin/members/member/process_import/"
 EXPORT_URL = "/admin/members/member/export/"
 CSV_FORMAT, XLSX_FORMAT = "0", "1"
-
-
-@pytest.fixture
-def attributes(db):
-    ProfileAttribute.objects.create(key="skin_type", label="肤质", kind="choice", choices=["干性", "油性"], position=1)
-    ProfileAttribute.objects.create(key="height_cm", label="身高", kind="number", unit="cm", min_value=100, max_value=230, position=2)
-    ProfileAttribute.objects.create(key="birthday", label="生日", kind="date", position=3)
-    ProfileAttribute.objects.create(key="vip", label="会员卡", kind="boolean", position=4)
 
 
 def operator(client, job):

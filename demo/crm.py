@@ -1,6 +1,7 @@
-"""Demo CRM: a crowd of members with profiles and a purchase history worth segmenting —
-women in 广东 who bought skincare months ago among them, 阿芳 (an emulator test user) one
-of them — and the CRM's figures worked out from it (purchase stats, RFM, recommendations).
+"""Demo CRM: a crowd of members (each an emulator user too) with profiles and a purchase
+history worth segmenting — women in 广东 who bought skincare months ago among them, 阿芳
+one of them — and the CRM's figures worked out from it (purchase stats, RFM,
+recommendations).
 The operator builds segments and pushes on top, as in the README's walk-through."""
 
 import random
@@ -17,10 +18,12 @@ from mall.models import SKU, Order
 from mall.services.orders import Destination, LineRequest, order_create
 from members.models import BalanceKind, Member
 from members.services.balance import balance_move_once
+from wechat.emulator.models import EmulatedUser
+from wechat.emulator.users import user_upsert
 
 CROWD = 40
 PROVINCES = [("广东", "广州"), ("广东", "深圳"), ("广东", "佛山"), ("上海", "上海"), ("浙江", "杭州"), ("江苏", "南京"), ("四川", "成都")]
-NAMES = "阿敏 小雅 晓琳 思思 婷婷 佳佳 小玉 慧慧 阿珍 静静 小燕 丽娜 阿强 小军 大伟 志明 建华 阿杰 小龙 浩然".split()
+NAMES = {2: "阿敏 小雅 晓琳 思思 婷婷 佳佳 小玉 慧慧 阿珍 静静 小燕 丽娜".split(), 1: "阿强 小军 大伟 志明 建华 阿杰 小龙 浩然".split()}
 SKIN = ["干性", "油性", "混合", "敏感"]
 ADDRESS = {"name": "演示会员", "phone": "13800138000", "district": "", "detail": "演示路 1 号"}
 # The emulator's 阿芳: a follower in 广东 who last bought skincare 45 days ago.
@@ -36,12 +39,18 @@ def seed_crm() -> None:
         province, city = rng.choice(PROVINCES)
         gender = 2 if rng.random() < 0.65 else 1
         member = Member.objects.create(
-            username=f"demo_crowd_{n:03d}", openid=f"o_demo_{n:03d}", nickname=f"{NAMES[n % len(NAMES)]}{n // len(NAMES) or ''}",
+            username=f"demo_crowd_{n:03d}", openid=f"o_demo_{n:03d}", nickname=f"{rng.choice(NAMES[gender])}{n:02d}",
             gender=gender, province=province, city=city, is_subscribed=rng.random() < 0.8, source_channel="store_poster" if n % 3 == 0 else "",
             attributes={"skin_type": rng.choice(SKIN), "height_cm": rng.randint(150, 185)},
         )
         member.set_unusable_password()
         member.save(update_fields=["password"])
+        # Also a WeChat user of the emulator: its messages and pushes reach a phone there,
+        # and the authorize page lets you log in as them to open a push and buy.
+        user_upsert(openid=member.openid, nickname=member.nickname)
+        EmulatedUser.objects.filter(openid=member.openid).update(
+            sex=gender, province=province, city=city, subscribed=member.is_subscribed
+        )
         for _ in range(rng.choice([0, 1, 1, 2, 3])):
             kind = "skincare" if gender == 2 and rng.random() < 0.7 else "other"
             _bought(member, rng.choice(skus[kind]), days_ago=rng.randint(1, 150))

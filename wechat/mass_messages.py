@@ -1,5 +1,6 @@
-"""Mass messages (群发) by openid list through wechatpy: a news message uploaded once
-(`media/uploadnews`), then sent to lists of followers (`message/mass/send`, msgtype
+"""Mass messages (群发) by openid list through wechatpy: the cover uploaded as a thumb
+(`media/upload?type=thumb`, a JPEG of at most 64 KB, kept three days), a news message
+carrying it uploaded once (`media/uploadnews`), then sent to lists of followers (`message/mass/send`, msgtype
 mpnews). WeChat takes 2–10,000 openids a call; a list of one goes through the preview
 call (`message/mass/preview`), WeChat's way of sending a mass message to a single user.
 """
@@ -13,7 +14,8 @@ from wechatpy.exceptions import WeChatException
 from wechat.client import OfficialAccountClient
 
 MAX_OPENIDS = 10_000
-INVALID_MEDIA_ID = 40007  # the uploaded news expired (WeChat keeps it three days) or never was
+MAX_THUMB_BYTES = 64 * 1024  # WeChat's limit for a thumb, JPEG only
+INVALID_MEDIA_ID = 40007  # the uploaded news or thumb expired (WeChat keeps them three days) or never was
 
 
 class MassMessageError(Exception):
@@ -28,7 +30,6 @@ class MassMessageError(Exception):
 class News:
     title: str
     summary: str
-    cover_url: str
     url: str  # where 阅读原文 and the link in the text lead: the tracking short link
 
 
@@ -41,15 +42,25 @@ def _call(method, *args, **kwargs) -> dict:
         raise MassMessageError(f"微信接口无响应：{exc}") from exc
 
 
-def news_upload(news: News) -> str:
-    """Upload the news for mass sending; its media_id."""
-    cover = f'<p><img src="{escape(news.cover_url)}"></p>' if news.cover_url else ""
-    content = f'{cover}<p>{escape(news.summary)}</p><p><a href="{escape(news.url)}">{escape(news.title)}</a></p>'
+def thumb_upload(jpeg: bytes) -> str:
+    """Upload a cover (a JPEG of at most MAX_THUMB_BYTES) as a temporary thumb; its
+    thumb_media_id, good for three days."""
+    result = _call(OfficialAccountClient().media.upload, "thumb", ("cover.jpg", jpeg, "image/jpeg"))
+    # WeChat answers a thumb with thumb_media_id where other types have media_id.
+    media_id = result.get("thumb_media_id") or result.get("media_id")
+    if not media_id:
+        raise MassMessageError(f"微信未返回缩略图 media_id：{result}")
+    return str(media_id)
+
+
+def news_upload(news: News, *, thumb_media_id: str) -> str:
+    """Upload the news for mass sending, its cover the uploaded thumb; its media_id."""
+    content = f'<p>{escape(news.summary)}</p><p><a href="{escape(news.url)}">{escape(news.title)}</a></p>'
     article = {
-        # WeChat wants the cover as uploaded material; the shop keeps covers as URLs, so the
-        # cover travels in the text (see README: real accounts upload a thumb first).
-        "thumb_media_id": "", "title": news.title, "content": content, "digest": news.summary,
-        "content_source_url": news.url, "show_cover_pic": 1 if news.cover_url else 0,
+        # WeChat shows the thumb as the card's cover and, with show_cover_pic, atop the text
+        # (it drops <img> links to other hosts from the content).
+        "thumb_media_id": thumb_media_id, "title": news.title, "content": content, "digest": news.summary,
+        "content_source_url": news.url, "show_cover_pic": 1,
     }
     return str(_call(OfficialAccountClient().media.upload_articles, [article])["media_id"])
 

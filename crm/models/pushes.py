@@ -52,6 +52,9 @@ class Push(models.Model):
     failed_count = models.PositiveIntegerField("失败", default=0)
     test_sent_at = models.DateTimeField("测试发送时间", null=True, blank=True, help_text="确认发送须在最后一次修改之后测试发送过")
     media_id = models.CharField("图文素材 media_id", max_length=128, blank=True, help_text="开始发送时上传一次，各批次共用")
+    thumb_media_id = models.CharField(
+        "封面缩略图 media_id", max_length=128, blank=True, help_text="封面压成 64 KB 内的 JPEG 上传一次（微信保留三天），测试发送与各批次共用"
+    )
     started_at = models.DateTimeField("开始发送", null=True, blank=True)
     finished_at = models.DateTimeField("发送完成", null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="创建人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

@@ -14,16 +14,28 @@ Sending takes queued rows in batches (FOR UPDATE SKIP LOCKED, so workers and the
 share the work), sends each batch as one mass message and marks it in the same
 transaction; a refused batch is tried again after a backoff, and given up as failed
 after MAX_ATTEMPTS. A worker dying mid-batch rolls its rows back to queued for the next
-one."""
+one.
 
+WeChat shows a news message's cover only as an uploaded thumb (a JPEG of at most 64 KB,
+kept three days): the push's cover (a media or static path) is shrunk to one and
+uploaded once per push, for the test send and every batch; a push without a readable
+cover gets the shop's share image."""
+
+import functools
+import io
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.core.exceptions import SuspiciousFileOperation
+from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from config.errors import InvalidStatus
 from crm.errors import (
@@ -40,7 +52,7 @@ from crm.models import MONTHLY_PUSH_CEILING, CrmSettings, Push, PushRecipient
 from crm.selectors.segments import segment_members
 from crm.services.links import short_link_create, short_link_target_check, short_link_url
 from members.models import Member
-from wechat.mass_messages import INVALID_MEDIA_ID, MassMessageError, News, news_send, news_upload
+from wechat.mass_messages import INVALID_MEDIA_ID, MAX_THUMB_BYTES, MassMessageError, News, news_send, news_upload, thumb_upload
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +65,10 @@ FUNNEL_WINDOW = timedelta(days=7)  # an order or a visit counts for a push opene
 # pg_advisory_xact_lock key that serialises enqueues (any fixed bigint no other lock uses)
 ENQUEUE_LOCK = 0x43524D_50555348  # "CRM" "PUSH"
 EDITABLE = ("title", "cover_url", "summary", "target", "segment", "send_at")
+THUMB_BOX = (900, 500)  # a cover at most this big (WeChat shows it about 2:1 across the card)
+MAX_COVER_BYTES = 20 * 1024 * 1024  # a cover file bigger than this is not read
+DEFAULT_COVER = "img/share.png"  # the shop's share image: its bag on the brand red
+BRAND_RED = (229, 57, 53)  # the default cover if even that image cannot be read
 
 
 @dataclass(frozen=True)
@@ -119,19 +135,120 @@ def push_update(*, push_id: int, **changes) -> None:
         raise ValueError(f"not editable: {unknown}")
     if "target" in changes:
         changes["target"] = short_link_target_check(changes["target"])
-    if not Push.objects.filter(pk=push_id, status=Push.Status.DRAFT).update(**changes, test_sent_at=None, media_id=""):
+    if not Push.objects.filter(pk=push_id, status=Push.Status.DRAFT).update(**changes, test_sent_at=None, media_id="", thumb_media_id=""):
         raise InvalidStatus("只有草稿可以修改")
-
-
-def _absolute(url: str) -> str:
-    return f"{settings.SITE_URL}{url}" if url.startswith("/") else url
 
 
 def push_news(*, push: Push) -> News:
     """The news as members get it: its link goes through the push's tracking short link,
     made once per target."""
     link = push.links.filter(target=push.target).order_by("pk").first() or short_link_create(target=push.target, push=push)
-    return News(title=push.title, summary=push.summary, cover_url=_absolute(push.cover_url), url=short_link_url(link=link))
+    return News(title=push.title, summary=push.summary, url=short_link_url(link=link))
+
+
+# --- The cover as WeChat's thumb ---------------------------------------------------------
+
+
+def _jpeg(image: Image.Image, quality: int) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=quality, optimize=True)
+    return buffer.getvalue()
+
+
+def thumb_jpeg(data: bytes) -> bytes | None:
+    """An image as WeChat's thumb: RGB JPEG within THUMB_BOX and MAX_THUMB_BYTES, lowering
+    the quality, then the size, until it fits; None if it is no image Pillow reads."""
+    try:
+        with Image.open(io.BytesIO(data)) as source:
+            source.draft("RGB", THUMB_BOX)  # a JPEG decodes straight at a fraction of its size
+            image = ImageOps.exif_transpose(source)
+            image.thumbnail(THUMB_BOX)
+            if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+                image = image.convert("RGBA")
+                flat = Image.new("RGB", image.size, (255, 255, 255))
+                flat.paste(image, mask=image.getchannel("A"))
+                image = flat
+            else:
+                image = image.convert("RGB")
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return None
+    while True:
+        for quality in (85, 75, 65, 55, 45, 35):
+            jpeg = _jpeg(image, quality)
+            if len(jpeg) <= MAX_THUMB_BYTES:
+                return jpeg
+        image = image.resize((max(1, image.width * 3 // 4), max(1, image.height * 3 // 4)), Image.Resampling.LANCZOS)
+
+
+def _cover_file(cover_url: str) -> bytes | None:
+    """The bytes of a cover under MEDIA_URL (default storage) or STATIC_URL (the static
+    finders), given as a path or a URL on this site; None for anything else or unreadable."""
+    url = cover_url.strip()
+    if url.startswith(f"{settings.SITE_URL}/"):
+        url = url[len(settings.SITE_URL) :]
+    path = unquote(urlsplit(url).path)
+    try:
+        if path.startswith(settings.MEDIA_URL):
+            with default_storage.open(path.removeprefix(settings.MEDIA_URL)) as file:
+                return file.read(MAX_COVER_BYTES + 1)
+        if path.startswith(settings.STATIC_URL):
+            found = finders.find(path.removeprefix(settings.STATIC_URL))
+            if isinstance(found, str):
+                with open(found, "rb") as file:
+                    return file.read(MAX_COVER_BYTES + 1)
+    except (OSError, SuspiciousFileOperation, ValueError):
+        return None
+    return None
+
+
+@functools.cache
+def default_cover() -> bytes:
+    """The cover of a push without one of its own, made once per process."""
+    found = finders.find(DEFAULT_COVER)
+    try:
+        with open(found if isinstance(found, str) else "", "rb") as file:
+            jpeg = thumb_jpeg(file.read())
+    except OSError:
+        jpeg = None
+    return jpeg or _jpeg(Image.new("RGB", (300, 300), BRAND_RED), 85)
+
+
+def push_cover(cover_url: str) -> bytes:
+    """The push's cover as a thumb JPEG: its own, or the default one when it has none or
+    it cannot be read as an image."""
+    data = _cover_file(cover_url) if cover_url.strip() else None
+    jpeg = thumb_jpeg(data) if data and len(data) <= MAX_COVER_BYTES else None
+    if jpeg is None and cover_url.strip():
+        logger.warning("push cover %r is not a readable image under MEDIA_URL or STATIC_URL: the default cover goes instead", cover_url)
+    return jpeg or default_cover()
+
+
+def _thumb_media_id(push: Push, *, stale: str = "") -> tuple[str, bool]:
+    """The push's cover as an uploaded thumb, and whether it was uploaded just now. Uploaded
+    once per push: the first caller uploads holding the push's row (until its transaction
+    ends), callers meanwhile wait for it and reuse its id. `stale` is a stored id WeChat no
+    longer knows (it keeps thumbs three days), uploaded again."""
+    with transaction.atomic():
+        # The locked row's cover, not the caller's copy: an edit meanwhile has cleared the id.
+        stored, cover_url = Push.objects.select_for_update().values_list("thumb_media_id", "cover_url").get(pk=push.pk)
+        if stored and stored != stale:
+            return stored, False
+        thumb = thumb_upload(push_cover(cover_url))
+        Push.objects.filter(pk=push.pk).update(thumb_media_id=thumb)
+    return thumb, True
+
+
+def _news_upload(push: Push) -> str:
+    """Upload the push's news with its thumb; a stored thumb WeChat no longer knows (40007)
+    is uploaded again, once."""
+    thumb, fresh = _thumb_media_id(push)
+    try:
+        return news_upload(push_news(push=push), thumb_media_id=thumb)
+    except MassMessageError as exc:
+        if exc.errcode != INVALID_MEDIA_ID or fresh:
+            raise
+    thumb, _ = _thumb_media_id(push, stale=thumb)
+    return news_upload(push_news(push=push), thumb_media_id=thumb)
 
 
 def push_test_send(*, push_id: int, now: datetime | None = None) -> int:
@@ -146,7 +263,7 @@ def push_test_send(*, push_id: int, now: datetime | None = None) -> int:
     if not openids:
         raise PushNoTestRecipient()
     try:
-        news_send(media_id=news_upload(push_news(push=push)), openids=openids)
+        news_send(media_id=_news_upload(push), openids=openids)
     except MassMessageError as exc:
         raise PushWeChatFailed(f"测试发送失败：{exc}") from exc
     as_sent = {name if name != "segment" else "segment_id": getattr(push, name if name != "segment" else "segment_id") for name in EDITABLE}
@@ -258,12 +375,17 @@ def push_finish(*, push_id: int, now: datetime | None = None) -> bool:
 
 
 def _media_id(push: Push) -> str:
-    """The push's news, uploaded by the first batch; later batches reuse it. Two batches
-    uploading at once is harmless: the first stored id wins and both ids work."""
+    """The push's news (and its thumb), uploaded by the first batch; later batches reuse
+    it. Called in the batch's transaction: the first batch uploads holding the push's row
+    until it commits, so batches starting with it wait and take its ids rather than upload
+    again; batches after it read the id without the lock."""
     if push.media_id:
         return push.media_id
-    media_id = news_upload(push_news(push=push))
-    Push.objects.filter(pk=push.pk, media_id="").update(media_id=media_id)
+    stored = Push.objects.select_for_update().values_list("media_id", flat=True).get(pk=push.pk)
+    if stored:
+        return stored
+    media_id = _news_upload(push)
+    Push.objects.filter(pk=push.pk).update(media_id=media_id)
     return media_id
 
 

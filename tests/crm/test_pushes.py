@@ -3,9 +3,16 @@ weekly cap and WeChat's monthly ceiling, sending in batches through the emulator
 bounded retries and the sweep."""
 
 import datetime
+import io
+import logging
+import os
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
+from PIL import Image
 
 from config.errors import InvalidStatus
 from crm.errors import PushAllCapped, PushNoFollowers, PushNoTestRecipient, PushNotTested, PushSegmentEmpty, PushSendTimePast
@@ -26,10 +33,11 @@ from crm.services.pushes import (
     pushes_send_pending,
 )
 from members.models import Gender
+from tests.concurrency.racing import race
 from tests.factories import MemberFactory
-from tests.helpers import operator_settings
-from wechat.emulator.models import EmulatedUser, MassMessage, MassNews
-from wechat.mass_messages import MassMessageError
+from tests.helpers import operator_settings, requires_postgres
+from wechat.emulator.models import EmulatedUser, MassMessage, MassNews, MassThumb
+from wechat.mass_messages import MAX_THUMB_BYTES, MassMessageError
 
 pytestmark = pytest.mark.django_db
 
@@ -54,8 +62,8 @@ def women():
     return Segment.objects.create(name="女性", rules=WOMEN)
 
 
-def new_push(segment, *, send_at=WEDNESDAY, title="春季上新"):
-    return push_create(title=title, cover_url="/media/cover.jpg", summary="补水三件套", target="/products/12/", segment=segment,
+def new_push(segment, *, send_at=WEDNESDAY, title="春季上新", cover_url="/media/cover.jpg"):
+    return push_create(title=title, cover_url=cover_url, summary="补水三件套", target="/products/12/", segment=segment,
                        send_at=send_at, by=None)
 
 
@@ -376,3 +384,122 @@ def test_the_weekly_cap_setting_refuses_more_than_the_monthly_ceiling(back_offic
     assert CrmSettings.get_solo().weekly_push_cap == 2
     back_office.post("/admin/crm/crmsettings/", {"weekly_push_cap": 3})
     assert CrmSettings.get_solo().weekly_push_cap == 3
+
+
+# --- The cover as WeChat's thumb ------------------------------------------------------------
+
+BLUE = (30, 90, 200)
+
+
+def media_cover(name="pushes/cover.png", *, size=(1200, 800), data: bytes | None = None) -> str:
+    """A cover in the media storage; its URL path. (storages, not default_storage: pytest
+    reads a test module's names when collecting, and the lazy default_storage would then be
+    set up before the test settings.)"""
+    if data is None:
+        buffer = io.BytesIO()
+        Image.new("RGBA", size, (*BLUE, 255)).save(buffer, format="PNG")
+        data = buffer.getvalue()
+    return settings.MEDIA_URL + storages["default"].save(name, ContentFile(data))
+
+
+def uploaded(thumb_media_id: str) -> Image.Image:
+    data = bytes(MassThumb.objects.get(media_id=thumb_media_id).image)
+    assert len(data) <= MAX_THUMB_BYTES
+    image = Image.open(io.BytesIO(data))
+    assert image.format == "JPEG"
+    return image
+
+
+def close_to(pixel, colour) -> bool:
+    return all(abs(a - b) <= 8 for a, b in zip(pixel, colour, strict=True))
+
+
+@pytest.mark.parametrize("absolute", [False, True])
+def test_a_media_cover_goes_up_as_a_thumb_once_per_push(operator, women, monkeypatch, absolute):
+    members = [follower() for _ in range(3)]
+    cover = media_cover()
+    push = new_push(women, cover_url=f"{settings.SITE_URL}{cover}" if absolute else cover)
+    monkeypatch.setattr(pushes, "BATCH_SIZE", 2)
+    push_test_send(push_id=push.pk, now=WEDNESDAY - datetime.timedelta(hours=2))
+    push.refresh_from_db()
+    image = uploaded(push.thumb_media_id)
+    assert image.size == (750, 500) and close_to(image.getpixel((375, 250)), BLUE)  # within 900×500, the cover's own colour
+    push_schedule(push_id=push.pk, now=WEDNESDAY - datetime.timedelta(hours=1))
+    push_enqueue(push_id=push.pk, now=WEDNESDAY)
+    assert push_send(push_id=push.pk) == 2  # two batches
+    assert MassThumb.objects.count() == 1  # the test send's upload serves every batch
+    assert {news.articles[0]["thumb_media_id"] for news in MassNews.objects.all()} == {push.thumb_media_id}
+    assert MassMessage.objects.exclude(touser=operator.openid).count() == len(members)  # the last batch of one as a preview
+
+
+def test_a_static_cover_is_read_from_the_static_files(operator, women, caplog):
+    push = new_push(women, cover_url="/static/img/share.png")
+    with caplog.at_level(logging.WARNING, logger="crm.services.pushes"):
+        push_test_send(push_id=push.pk, now=WEDNESDAY)
+    assert not caplog.records
+    push.refresh_from_db()
+    assert uploaded(push.thumb_media_id).size == (300, 300)
+
+
+@pytest.mark.parametrize("cover_url", ["", "/media/missing.jpg", "/media/../../etc/passwd", "https://elsewhere.example/a.jpg", "TEXT"])
+def test_a_push_without_a_readable_cover_gets_the_default_one(operator, women, caplog, cover_url):
+    if cover_url == "TEXT":
+        cover_url = media_cover("pushes/not-an-image.jpg", data=b"just text")
+    push = new_push(women, cover_url=cover_url)
+    with caplog.at_level(logging.WARNING, logger="crm.services.pushes"):
+        push_test_send(push_id=push.pk, now=WEDNESDAY)
+    push.refresh_from_db()
+    assert bytes(MassThumb.objects.get(media_id=push.thumb_media_id).image) == pushes.default_cover()
+    assert close_to(uploaded(push.thumb_media_id).getpixel((5, 5)), (229, 57, 53))  # the shop's share image, its brand red
+    assert bool(caplog.records) == bool(cover_url)  # an operator's cover that could not be used is logged
+
+
+def test_a_too_large_cover_still_fits_wechats_limit(operator, women):
+    noise = Image.frombytes("RGB", (2400, 1600), os.urandom(2400 * 1600 * 3))
+    buffer = io.BytesIO()
+    noise.save(buffer, format="JPEG", quality=95)
+    assert len(buffer.getvalue()) > 20 * MAX_THUMB_BYTES
+    push = new_push(women, cover_url=media_cover("pushes/huge.jpg", data=buffer.getvalue()))
+    push_test_send(push_id=push.pk, now=WEDNESDAY)
+    push.refresh_from_db()
+    width, height = uploaded(push.thumb_media_id).size  # noise hardly compresses: smaller than 900×500 to fit
+    assert width <= 750 and height <= 500 and abs(width / height - 1.5) < 0.02
+
+
+def test_an_edit_uploads_the_new_cover(operator, women):
+    push = new_push(women)
+    push_test_send(push_id=push.pk, now=WEDNESDAY - datetime.timedelta(hours=3))
+    first = Push.objects.get(pk=push.pk).thumb_media_id
+    push_update(push_id=push.pk, cover_url=media_cover())
+    assert Push.objects.get(pk=push.pk).thumb_media_id == ""
+    push_test_send(push_id=push.pk, now=WEDNESDAY - datetime.timedelta(hours=2))
+    second = Push.objects.get(pk=push.pk).thumb_media_id
+    assert second != first and close_to(uploaded(second).getpixel((10, 10)), BLUE)
+
+
+def test_a_thumb_wechat_no_longer_keeps_is_uploaded_again_in_the_same_batch(operator, women):
+    follower(), follower()
+    push = scheduled(women)  # its test send uploaded the thumb
+    first = Push.objects.get(pk=push.pk).thumb_media_id
+    MassThumb.objects.update(created_at=datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=4))  # three days went by
+    push_enqueue(push_id=push.pk, now=WEDNESDAY)
+    assert push_send_batch(push_id=push.pk, now=WEDNESDAY) == "sent"
+    push.refresh_from_db()
+    assert push.thumb_media_id != first and MassThumb.objects.count() == 2
+    assert MassNews.objects.get(media_id=push.media_id).articles[0]["thumb_media_id"] == push.thumb_media_id
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_workers_sending_one_push_at_once_upload_its_thumb_and_news_once(operator, women, monkeypatch):
+    members = [follower() for _ in range(12)]
+    monkeypatch.setattr(pushes, "BATCH_SIZE", 2)
+    monkeypatch.setattr(pushes, "PARALLEL_SENDERS", 0)  # no task from the enqueue: the racing workers below send it
+    push = scheduled(women)
+    Push.objects.filter(pk=push.pk).update(thumb_media_id="")  # as if the test send's thumb had expired
+    push_enqueue(push_id=push.pk, now=WEDNESDAY)
+    thumbs_before, news_before = MassThumb.objects.count(), MassNews.objects.count()
+    results, errors = race([lambda: push_send(push_id=push.pk) for _ in range(4)])
+    assert not errors and sum(results) == 6
+    assert (MassThumb.objects.count() - thumbs_before, MassNews.objects.count() - news_before) == (1, 1)
+    assert MassMessage.objects.filter(preview=False).count() == len(members)

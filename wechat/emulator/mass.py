@@ -1,25 +1,71 @@
-"""Mass messages (群发) as the emulator answers them: `media/uploadnews`, then
-`message/mass/send` by openid list or `message/mass/preview` to one user; and the phone's
-view of what each test user received."""
+"""Mass messages (群发) as the emulator answers them: the cover as a thumb
+(`media/upload?type=thumb`), `media/uploadnews` naming it, then `message/mass/send` by
+openid list or `message/mass/preview` to one user; and the phone's view of what each
+test user received."""
 
+import io
 import re
 import secrets
-from html import unescape
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.contrib.admin.views.decorators import staff_member_required
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
+from PIL import Image, UnidentifiedImageError
 
 from wechat.emulator.common import wx_error, wx_json
-from wechat.emulator.models import EmulatedUser, MassMessage, MassNews
+from wechat.emulator.models import EmulatedUser, MassMessage, MassNews, MassThumb
 from wechat.emulator.mp import _json_body, _token_problem
 from wechat.emulator.users import ensure_default_users
 
 MAX_ARTICLES = 8
 MAX_OPENIDS = 10_000
 LOCAL_PATH = re.compile(r"https?://[^/]+(/[^\s\"'<>]*)")
+MAX_THUMB_BYTES = 64 * 1024  # a thumb: JPEG, at most 64 KB
+MEDIA_LIFETIME = timedelta(days=3)  # temporary media
+
+
+def _is_jpeg(data: bytes) -> bool:
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+            return image.format == "JPEG"
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return False
+
+
+@csrf_exempt
+@require_POST
+def upload_media(request):
+    """`media/upload`, the thumb only (the shop uploads nothing else): a JPEG of at most
+    64 KB, kept three days; WeChat answers a thumb with thumb_media_id."""
+    problem = _token_problem(request)
+    if problem:
+        return problem
+    # image, voice and video are WeChat's too; the emulator answers them as it would an unknown type.
+    if request.GET.get("type") != "thumb":
+        return wx_error(40004, "invalid media type")
+    upload = request.FILES.get("media")
+    if upload is None:
+        return wx_error(41005, "media data missing")
+    if upload.size > MAX_THUMB_BYTES:
+        return wx_error(40009, "invalid image size")
+    data = upload.read()
+    if not _is_jpeg(data):
+        return wx_error(40005, "invalid file type")
+    thumb = MassThumb.objects.create(image=data)
+    return wx_json({"type": "thumb", "thumb_media_id": thumb.media_id, "created_at": int(thumb.created_at.timestamp()), "item": []})
+
+
+def _live_thumb(media_id) -> MassThumb | None:
+    if not isinstance(media_id, str) or not media_id:
+        return None
+    return MassThumb.objects.filter(media_id=media_id, created_at__gte=timezone.now() - MEDIA_LIFETIME).first()
 
 
 @csrf_exempt
@@ -41,6 +87,9 @@ def upload_news(request):
             return wx_error(45003, "title size out of limit" if article["title"].strip() else "empty title")
         if not article["content"].strip():
             return wx_error(44004, "empty content")
+        # Every article's cover is an uploaded thumb, still within its three days.
+        if _live_thumb(article.get("thumb_media_id")) is None:
+            return wx_error(40007, "invalid media_id")
     news = MassNews.objects.create(articles=articles)
     return wx_json({"type": "news", "media_id": news.media_id, "created_at": int(news.created_at.timestamp())})
 
@@ -110,10 +159,18 @@ def inbox(request):
     return render(request, "wx_emulator/mass_inbox.html", {"users": users, "current": user, "cards": cards})
 
 
+@staff_member_required
+@require_GET
+def thumb(request, media_id: str):
+    """A thumb as uploaded, for the inbox's cards."""
+    return HttpResponse(get_object_or_404(MassThumb, media_id=media_id).image, content_type="image/jpeg")
+
+
 def _card(article: dict) -> dict:
-    cover = re.search(r'<img src="([^"]+)"', article.get("content", ""))
+    thumb_id = article.get("thumb_media_id")
+    has_thumb = isinstance(thumb_id, str) and MassThumb.objects.filter(media_id=thumb_id).exists()
     link = LOCAL_PATH.fullmatch(article.get("content_source_url") or "")
     # The phone opens the link signed in as whoever the authorize page is told to be.
     opened = "/wechat/login/?" + urlencode({"next": link.group(1)}) if link else ""
-    return {"title": article.get("title", ""), "summary": article.get("digest", ""), "cover": unescape(cover.group(1)) if cover else "",
-            "open_url": opened}
+    cover = reverse("wx_emulator:mass_thumb", args=[thumb_id]) if has_thumb else ""
+    return {"title": article.get("title", ""), "summary": article.get("digest", ""), "cover": cover, "open_url": opened}

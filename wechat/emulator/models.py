@@ -184,6 +184,18 @@ class MchRedPack(models.Model):
         ordering = ["-id"]
 
 
+class MassThumb(models.Model):
+    """A cover uploaded as a temporary thumb (`media/upload?type=thumb`): the JPEG as sent.
+    WeChat keeps temporary media three days."""
+
+    media_id = models.CharField(max_length=64, unique=True, default=new_token)
+    image = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+
 class MassNews(models.Model):
     """A news message uploaded for mass sending (`media/uploadnews`): its articles as sent."""
 

@@ -10,9 +10,8 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from wechat.emulator.common import wx_error, wx_json
+from wechat.emulator.common import api_body, wx_error, wx_json
 from wechat.emulator.models import CustomMessage, EmulatedUser
-from wechat.emulator.mp import _json_body, _token_problem
 from wechat.emulator.pages import _send_event
 
 WINDOW = timedelta(hours=48)
@@ -23,12 +22,9 @@ TEXT_MAX_BYTES = 2048
 @csrf_exempt
 @require_POST
 def custom_send(request):
-    problem = _token_problem(request)
+    body, problem = api_body(request)
     if problem:
         return problem
-    body = _json_body(request)
-    if body is None:
-        return wx_error(47001, "data format error")
     user = EmulatedUser.objects.filter(openid=str(body.get("touser", ""))[:64]).first()
     if user is None:
         return wx_error(40003, "invalid openid")

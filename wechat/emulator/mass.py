@@ -18,9 +18,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from PIL import Image, UnidentifiedImageError
 
-from wechat.emulator.common import wx_error, wx_json
+from wechat.emulator.common import api_body, token_problem, wx_error, wx_json
 from wechat.emulator.models import EmulatedUser, MassMessage, MassNews, MassThumb
-from wechat.emulator.mp import _json_body, _token_problem
 from wechat.emulator.users import ensure_default_users
 
 MAX_ARTICLES = 8
@@ -44,7 +43,7 @@ def _is_jpeg(data: bytes) -> bool:
 def upload_media(request):
     """`media/upload`, the thumb only (the shop uploads nothing else): a JPEG of at most
     64 KB, kept three days; WeChat answers a thumb with thumb_media_id."""
-    problem = _token_problem(request)
+    problem = token_problem(request)
     if problem:
         return problem
     # image, voice and video are WeChat's too; the emulator answers them as it would an unknown type.
@@ -71,11 +70,10 @@ def _live_thumb(media_id) -> MassThumb | None:
 @csrf_exempt
 @require_POST
 def upload_news(request):
-    problem = _token_problem(request)
+    body, problem = api_body(request)
     if problem:
         return problem
-    body = _json_body(request)
-    articles = body.get("articles") if body else None
+    articles = body.get("articles")
     if not isinstance(articles, list) or not articles:
         return wx_error(44003, "empty news data")
     if len(articles) > MAX_ARTICLES:
@@ -96,12 +94,9 @@ def upload_news(request):
 
 def _news_and_openids(request, *, preview: bool):
     """The body's news and openids, or WeChat's error answer."""
-    problem = _token_problem(request)
+    body, problem = api_body(request)
     if problem:
         return None, None, problem
-    body = _json_body(request)
-    if body is None:
-        return None, None, wx_error(47001, "data format error")
     if body.get("msgtype") != "mpnews":
         return None, None, wx_error(40008, "invalid message type")
     mpnews = body.get("mpnews")

@@ -2,7 +2,6 @@
 access token, JS-SDK ticket, template messages, parametric QR codes."""
 
 import io
-import json
 import re
 import secrets
 from datetime import timedelta
@@ -14,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from wechat.emulator.common import wx_error, wx_json
+from wechat.emulator.common import api_body, token_problem, wx_error, wx_json
 from wechat.emulator.models import EmulatedUser, IssuedToken, QrTicket, SentTemplateMessage
 
 LIFETIME = timedelta(hours=2)
@@ -36,30 +35,9 @@ def token(request):
     return wx_json({"access_token": issued.value, "expires_in": int(LIFETIME.total_seconds())})
 
 
-def _token_problem(request):
-    value = request.GET.get("access_token", "")
-    if not value:
-        return wx_error(41001, "access_token missing")
-    issued = IssuedToken.objects.filter(kind=IssuedToken.Kind.ACCESS_TOKEN, value=value).first() if TOKEN.fullmatch(value) else None
-    if issued is None:
-        return wx_error(40001, "invalid credential, access_token is invalid or not latest")
-    if issued.expires_at < timezone.now():
-        return wx_error(42001, "access_token expired")
-    return None
-
-
-def _json_body(request) -> dict | None:
-    try:
-        body = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        return None
-    # PostgreSQL's JSON cannot hold \u0000, and WeChat would refuse it as data format error.
-    return body if isinstance(body, dict) and "\\u0000" not in json.dumps(body) else None
-
-
 @require_GET
 def ticket(request):
-    problem = _token_problem(request)
+    problem = token_problem(request)
     if problem:
         return problem
     if request.GET.get("type") != "jsapi":
@@ -71,12 +49,9 @@ def ticket(request):
 @csrf_exempt
 @require_POST
 def send_template(request):
-    problem = _token_problem(request)
+    body, problem = api_body(request)
     if problem:
         return problem
-    body = _json_body(request)
-    if body is None:
-        return wx_error(47001, "data format error")
     user = EmulatedUser.objects.filter(openid=str(body.get("touser", ""))[:64]).first()
     if user is None:
         return wx_error(40003, "invalid openid")
@@ -96,11 +71,10 @@ def send_template(request):
 @csrf_exempt
 @require_POST
 def create_qrcode(request):
-    problem = _token_problem(request)
+    body, problem = api_body(request)
     if problem:
         return problem
-    body = _json_body(request)
-    action = body.get("action_name") if body else None
+    action = body.get("action_name")
     if not isinstance(action, str) or action not in QR_ACTIONS:
         return wx_error(40053, "invalid action_name")
     info = body.get("action_info")

@@ -32,7 +32,9 @@ class PageNumberPagination(pagination.PageNumberPagination):
 class StrictIntegerField(serializers.IntegerField):
     """A JSON integer and nothing else: DRF's own field would take true, "3" and 3.0."""
 
-    default_error_messages = {"invalid": "请输入整数。"}
+    # DRF's own min/max texts (「请确保该值……」) read like the framework talking; a
+    # field a shopper fills gets its business rule from the service instead.
+    default_error_messages = {"invalid": "请输入整数。", "min_value": "不能小于 {min_value}", "max_value": "不能大于 {max_value}"}
 
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, int):

@@ -138,3 +138,22 @@ def test_docs_page_has_no_inline_script(api):
     assert scripts and all("src=" in attrs and not body.strip() for attrs, body in scripts)
     script = api.get("/api/docs/", {"script": ""})
     assert script.status_code == 200 and "SwaggerUIBundle" in script.content.decode()
+
+
+OUT_OF_RANGE = [
+    ("post", "/api/v1/cart/items", {"sku_id": 0, "quantity": 0}),
+    ("post", "/api/v1/cart/items", {"sku_id": 2**64, "quantity": 10**12}),
+    ("post", "/api/v1/orders", {"lines": [{"sku_id": 1, "quantity": 0}], "address_id": 0, "coupon_id": 0}),
+    ("post", "/api/v1/orders", {"lines": [{"sku_id": 1, "quantity": 10**12}], "address_id": 2**64}),
+    ("post", "/api/v1/distribution/withdrawals", {"amount_fen": 0, "channel": "wechat"}),
+    ("post", "/api/v1/distribution/withdrawals", {"amount_fen": 10**13, "channel": "wechat"}),
+    ("post", "/api/v1/wheels/spins/1/address", {"address_id": 0}),
+    ("get", "/api/v1/products?category=0", None),
+]
+
+
+@pytest.mark.parametrize("method, path, body", OUT_OF_RANGE)
+def test_out_of_range_numbers_get_the_shops_words_not_the_frameworks(member_api, method, path, body):
+    response = getattr(member_api, method)(path, body, format="json") if body is not None else member_api.get(path)
+    assert 400 <= response.status_code < 500
+    assert "请确保" not in response.content.decode()

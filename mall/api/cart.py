@@ -4,9 +4,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.media import absolute_media_url
-from config.rest import StrictIntegerField
 from mall import selectors
-from mall.api.catalog import SkuLineSerializer
+from mall.api.catalog import QuantitySerializer, SkuLineSerializer
 from mall.services.cart import (
     cart_item_add,
     cart_item_remove,
@@ -58,10 +57,6 @@ class CartItemCreateApi(APIView):
         line.is_valid(raise_exception=True)
         item = cart_item_add(member=request.user, **line.validated_data)
         return Response(CartItemSerializer(item).data, status=status.HTTP_201_CREATED)
-
-
-class QuantitySerializer(serializers.Serializer):
-    quantity = StrictIntegerField(min_value=1, max_value=999)
 
 
 class CartItemApi(APIView):

@@ -10,6 +10,7 @@ from config.rest import StrictIntegerField
 from config.rich_text import clean_rich_text
 from mall import selectors
 from mall.api.filters import ProductFilter
+from mall.services.cart import MAX_LINE_QUANTITY
 
 
 class CategorySerializer(serializers.Serializer):
@@ -98,8 +99,15 @@ class ProductDetailApi(APIView):
         return Response(ProductDetailSerializer(selectors.product_detail(product_id=product_id)).data)
 
 
-class SkuLineSerializer(serializers.Serializer):
+class QuantitySerializer(serializers.Serializer):
+    # No business cap here: the services answer a quantity with the purchase limit or
+    # the stock left; this bound only keeps a hostile number out of the database.
+    quantity = StrictIntegerField(
+        min_value=1, max_value=2**31 - 1, error_messages={"min_value": "数量至少为 1", "max_value": f"单次最多购买 {MAX_LINE_QUANTITY} 件"},
+    )
+
+
+class SkuLineSerializer(QuantitySerializer):
     """One SKU and how many: the unit of the cart and of an order."""
 
     sku_id = StrictIntegerField(min_value=1, max_value=2**63 - 1)
-    quantity = StrictIntegerField(min_value=1, max_value=999)

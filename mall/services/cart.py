@@ -21,12 +21,20 @@ def sellable_sku(sku_id: int) -> SKU:
     return sku
 
 
-def _check_quantity(sku: SKU, quantity: int) -> None:
-    limit = line_quantity_limit(sku.product)
-    if quantity > limit:
-        raise InvalidInput(f"每人最多购买 {limit} 件", fields={"quantity": [f"数量不能超过 {limit}"]})
+def line_quantity_check(sku: SKU, quantity: int) -> None:
+    """The shop's own answer to a quantity: the purchase limit, then the stock (what the
+    shopper can act on), then the line cap that only a typo reaches."""
+    limit = sku.product.purchase_limit
+    if limit and quantity > limit:
+        raise InvalidInput(f"每人限购 {limit} 件", fields={"quantity": [f"每人限购 {limit} 件"]})
     if quantity > sku.stock:
-        raise OutOfStock(f"库存不足，仅剩 {sku.stock} 件" if sku.stock else "该规格已售罄")
+        raise OutOfStock(f"库存仅剩 {sku.stock} 件" if sku.stock else "该规格已售罄")
+    line_cap_check(quantity)
+
+
+def line_cap_check(quantity: int) -> None:
+    if quantity > MAX_LINE_QUANTITY:
+        raise InvalidInput(f"单次最多购买 {MAX_LINE_QUANTITY} 件", fields={"quantity": [f"单次最多购买 {MAX_LINE_QUANTITY} 件"]})
 
 
 @transaction.atomic
@@ -36,7 +44,7 @@ def cart_item_add(*, member, sku_id: int, quantity: int) -> CartItem:
     lock_member(member)
     item = CartItem.objects.filter(member=member, sku=sku).first()
     total = quantity + (item.quantity if item else 0)
-    _check_quantity(sku, total)
+    line_quantity_check(sku, total)
     if item is None:
         return CartItem.objects.create(member=member, sku=sku, quantity=total)
     item.quantity = total
@@ -50,7 +58,7 @@ def cart_item_set_quantity(*, member, item_id: int, quantity: int) -> CartItem:
     item = CartItem.objects.select_related("sku__product").filter(member=member, pk=item_id).first()
     if item is None:
         raise NotFound("购物车里没有这件商品")
-    _check_quantity(item.sku, quantity)
+    line_quantity_check(item.sku, quantity)
     item.quantity = quantity
     item.save(update_fields=["quantity"])
     return item

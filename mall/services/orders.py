@@ -25,6 +25,7 @@ from mall.models import (
     ShopSettings,
 )
 from mall.selectors import PricedLine
+from mall.services.cart import line_cap_check
 from mall.services.coupons import coupon_for_order, coupon_take
 from mall.services.locks import lock_member
 from mall.services.transitions import (
@@ -85,6 +86,8 @@ def order_create(
         wanted[line.sku_id] += line.quantity
     skus = _sellable_skus(wanted)
     _check_purchase_limits(member, skus, wanted)
+    for quantity in wanted.values():
+        line_cap_check(quantity)
     ordered = sorted(skus.values(), key=lambda sku: sku.pk)
     coupon, discounts = None, [0] * len(ordered)
     if coupon_id is not None:

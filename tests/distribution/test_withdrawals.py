@@ -47,7 +47,7 @@ def test_a_withdrawal_holds_the_money(sharer):
 
 @pytest.mark.parametrize(
     "amount, code, status",
-    [(1001, "insufficient_balance", 409), (99, "below_minimum", 409), (0, "validation_error", 400), (-5, "validation_error", 400),
+    [(1001, "insufficient_balance", 409), (99, "below_minimum", 409), (0, "below_minimum", 409), (-5, "below_minimum", 409),
      (1.5, "validation_error", 400), ("100", "validation_error", 400), (None, "validation_error", 400)],
 )
 def test_bad_amounts_hold_nothing(sharer, amount, code, status):
@@ -55,6 +55,11 @@ def test_bad_amounts_hold_nothing(sharer, amount, code, status):
     response = ask(api, amount)
     assert (response.status_code, response.json()["code"]) == (status, code)
     assert balances(member=b)["available_fen"] == 1000 and not Withdrawal.objects.exists()
+
+
+def test_withdrawing_zero_is_answered_with_the_shops_minimum(sharer):
+    _, api = sharer
+    assert ask(api, 0).json() == {"code": "below_minimum", "detail": "最低提现 1.00 元"}
 
 
 def test_frozen_money_cannot_be_withdrawn(sharer):

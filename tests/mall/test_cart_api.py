@@ -34,7 +34,7 @@ def test_adding_the_same_sku_again_adds_to_its_quantity(member_api, member):
     assert CartItem.objects.filter(member=member).count() == 1
 
 
-@pytest.mark.parametrize("quantity", [0, -1, 1.5, "2", True, None, 10**30, 1000])
+@pytest.mark.parametrize("quantity", [0, -1, 1.5, "2", True, None, 10**30])
 def test_bad_quantities_are_refused_and_change_nothing(member_api, member, quantity):
     sku = SKUFactory()
     response = member_api.post("/api/v1/cart/items", {"sku_id": sku.pk, "quantity": quantity}, format="json")
@@ -90,6 +90,25 @@ def test_quantity_over_stock_is_409_out_of_stock(member_api):
     response = member_api.post("/api/v1/cart/items", {"sku_id": sku.pk, "quantity": 4}, format="json")
     assert response.status_code == 409
     assert response.json()["code"] == "out_of_stock"
+
+
+def test_a_quantity_far_over_the_stock_is_answered_with_the_stock_left(member_api):
+    sku = SKUFactory(stock=117)
+    response = member_api.post("/api/v1/cart/items", {"sku_id": sku.pk, "quantity": 9999}, format="json")
+    assert (response.status_code, response.json()) == (409, {"code": "out_of_stock", "detail": "库存仅剩 117 件"})
+
+
+def test_a_quantity_over_the_purchase_limit_names_the_limit(member_api, member):
+    item = CartItemFactory(member=member, sku=SKUFactory(stock=117, product=ProductFactory(purchase_limit=5)), quantity=1)
+    response = member_api.patch(f"/api/v1/cart/items/{item.pk}", {"quantity": 9999}, format="json")
+    assert (response.status_code, response.json()["detail"]) == (400, "每人限购 5 件")
+
+
+def test_a_quantity_over_the_line_cap_with_stock_to_spare_names_the_cap(member_api):
+    sku = SKUFactory(stock=5000)
+    response = member_api.post("/api/v1/cart/items", {"sku_id": sku.pk, "quantity": 1000}, format="json")
+    assert (response.status_code, response.json()["detail"]) == (400, "单次最多购买 999 件")
+    assert not CartItem.objects.exists()
 
 
 def test_cart_lists_items_with_availability_and_a_total_of_what_can_be_bought(member_api, member):

@@ -185,6 +185,21 @@ class ActorKind(models.TextChoices):
     WECHAT = "wechat", "微信支付"
 
 
+_SHOPPER_TEXT = {
+    OrderStatus.PENDING_PAYMENT: "订单已提交，等待付款",
+    OrderStatus.PAID: "已付款，等待发货",
+    OrderStatus.SHIPPED: "商家已发货",
+    OrderStatus.COMPLETED: "已确认收货，交易完成",
+    OrderStatus.REFUNDING: "已申请退款，等待商家处理",
+    OrderStatus.REFUNDED: "退款成功",
+}
+_CANCELLED_BY = {
+    ActorKind.SHOPPER: "你已取消订单",
+    ActorKind.SYSTEM: "超时未支付，订单已自动取消",
+    ActorKind.OPERATOR: "商家已取消订单",
+}
+
+
 class OrderEvent(models.Model):
     """One row per status change: who, when, from, to, why. Never edited."""
 
@@ -205,3 +220,13 @@ class OrderEvent(models.Model):
 
     def __str__(self):
         return f"{self.order_id}: {self.from_status or '—'} → {self.to_status}"
+
+    @property
+    def shopper_text(self) -> str:
+        """What the shopper's timeline says. `reason` is for operators: it carries WeChat
+        transaction ids, tracking details and internal notes a shopper must not see."""
+        if self.from_status == OrderStatus.REFUNDING and self.to_status != OrderStatus.REFUNDED:
+            return f"售后处理完毕，订单回到「{self.get_to_status_display()}」"
+        if self.to_status == OrderStatus.CANCELLED:
+            return _CANCELLED_BY.get(self.actor_kind, "订单已取消")
+        return _SHOPPER_TEXT[self.to_status]

@@ -1,11 +1,15 @@
 import pytest
+from django.db import transaction
+from django.utils import timezone
 
-from mall.models import ShopSettings
+from mall.models import ActorKind, OrderStatus, ShopSettings
 from mall.services.orders import Destination, LineRequest, order_cancel, order_create
+from mall.services.transitions import order_transition
 from tests.factories import (
     AddressFactory,
     CartItemFactory,
     CategoryFactory,
+    MemberFactory,
     ProductImageFactory,
     SKUFactory,
 )
@@ -65,7 +69,32 @@ def test_a_cancelled_order_page_says_why(client, member):
     order_cancel(order=order, actor=member, reason="买家取消订单")
     page = client.get(f"/orders/{order.number}/")
     assert page.status_code == 200
-    assert "买家取消订单" in page.content.decode()
+    assert "你已取消订单" in page.content.decode()
+
+
+WECHAT_REASON = "微信支付成功（通知，4200020261202866666006227452）"
+
+
+def paid_order(member):
+    order = order_create(member=member, destination=Destination(name="a", phone="13800138000", province="p", city="c", district="", detail="d"),
+                         lines=[LineRequest(sku_id=SKUFactory().pk, quantity=1)])
+    with transaction.atomic():  # the reason payments.py writes when WeChat's notification lands
+        order_transition(order=order, to=OrderStatus.PAID, actor=None, actor_kind=ActorKind.WECHAT, reason=WECHAT_REASON, paid_at=timezone.now())
+    return order
+
+
+def test_the_shoppers_timeline_is_plain_words_without_wechat_ids(client, member):
+    client.force_login(member)
+    order = paid_order(member)
+    html = client.get(f"/orders/{order.number}/").content.decode()
+    assert "订单已提交，等待付款" in html and "已付款，等待发货" in html
+    assert "4200020261202866666006227452" not in html and "微信支付成功" not in html
+
+
+def test_operators_keep_the_full_reason_in_the_admin(client, member):
+    order = paid_order(member)
+    client.force_login(MemberFactory(is_staff=True, is_superuser=True))
+    assert WECHAT_REASON in client.get(f"/admin/mall/order/{order.pk}/change/").content.decode()
 
 
 def test_another_members_order_page_is_not_found(client, member):

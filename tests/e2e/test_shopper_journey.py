@@ -64,13 +64,14 @@ def test_a_shopper_logs_in_buys_and_the_operator_sees_the_order(phone, live_serv
     page.get_by_text("添加收货地址").click()
     page.fill("#f-name", "小明")
     page.fill("#f-phone", "13800138000")
-    page.fill("input[name=province]", "广东")
-    page.fill("input[name=city]", "深圳")
-    page.fill("input[name=district]", "南山区")
+    # The region comes from the picker: each choice offers the next level's names.
+    page.get_by_label("省份").select_option("广东省")
+    page.get_by_label("城市").select_option("深圳市")
+    page.get_by_label("区县").select_option("南山区")
     page.fill("#f-detail", "科技园 1 号")
     page.get_by_role("button", name="保存").click()
     expect(page).to_have_url(re.compile(r"/checkout/\?from=cart.*address=\d+"))
-    expect(page.locator(".addr-card .where")).to_contain_text("广东深圳南山区科技园 1 号")
+    expect(page.locator(".addr-card .where")).to_contain_text("广东省深圳市南山区科技园 1 号")
     expect(page.locator(".actionbar .price")).to_have_text("¥158.00")  # free shipping from 99
 
     # Submitting the order opens WeChat Pay: in emulator mode, the emulator's cashier.
@@ -114,9 +115,10 @@ def test_a_shopper_can_cancel_a_pending_order(phone, live_server, shirt):
     page.locator("[data-confirm]").click()
     expect(page).to_have_url(re.compile(r"/checkout/\?sku=\d+&qty=1"))
     page.get_by_text("添加收货地址").click()
-    for selector, value in (("#f-name", "取消者"), ("#f-phone", "13912345678"), ("input[name=province]", "北京"),
-                            ("input[name=city]", "北京"), ("#f-detail", "长安街 1 号")):
+    for selector, value in (("#f-name", "取消者"), ("#f-phone", "13912345678"), ("#f-detail", "长安街 1 号")):
         page.fill(selector, value)
+    page.get_by_label("省份").select_option("北京市")
+    page.get_by_label("城市").select_option("北京市")
     page.get_by_role("button", name="保存").click()
     page.get_by_role("button", name="提交订单").click()
     page.get_by_role("button", name="取消").click()  # at the cashier: changed my mind

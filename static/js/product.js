@@ -43,7 +43,7 @@
     old.textContent = oldFen && oldFen > sku.price_fen ? "¥" + yuan(oldFen) : "";
     const stock = document.querySelector("[data-stock]");
     stock.textContent = sku ? (sku.stock > 0 ? `库存 ${sku.stock} 件` : "该规格已售罄") : `共 ${data.skus.reduce((n, s) => n + s.stock, 0)} 件`;
-    const label = specNames.length ? (sku ? Object.values(sku.spec).join(" / ") : "请选择 " + specNames.filter((n) => !chosen[n]).join(" ")) : "";
+    const label = specNames.length ? (sku ? specNames.map((name) => sku.spec[name]).join(" / ") : "请选择 " + specNames.filter((n) => !chosen[n]).join(" ")) : "";
     document.querySelectorAll("[data-chosen], [data-chosen-short]").forEach((el) => (el.textContent = label));
     if (sku && sku.image_url) document.querySelector("[data-sheet-image]").src = sku.image_url;
     qtyInput.value = Math.min(Number(qtyInput.value) || 1, maxQuantity(sku));
@@ -73,7 +73,36 @@
     el.addEventListener("click", (event) => { event.preventDefault(); openSheet(el.dataset.openSheet); }));
   document.querySelectorAll("[data-close-sheet]").forEach((el) => el.addEventListener("click", closeSheet));
 
-  document.querySelector("[data-confirm]").addEventListener("click", async (event) => {
+  /* WeChat login is a round trip through another site that reloads this page empty, so
+     the pick waiting to go into the cart travels in the URL login comes back to (a 401
+     from the cart API sends the shopper there with location.search as `next`). */
+  function setPickInUrl(sku, quantity) {
+    const url = new URL(location.href);
+    ["sku", "qty", "add"].forEach((name) => url.searchParams.delete(name));
+    if (sku) { url.searchParams.set("sku", sku.id); url.searchParams.set("qty", quantity); url.searchParams.set("add", "cart"); }
+    history.replaceState(history.state, "", url);
+  }
+
+  /* Resolves false when the shopper is on the way to login (the page is being left). */
+  async function addToCart(sku, quantity, button) {
+    button.disabled = true;
+    try {
+      await api("POST", "/api/v1/cart/items", { sku_id: sku.id, quantity });
+      const cart = await api("GET", "/api/v1/cart");
+      setCartBadge(cart.items.length);
+      closeSheet();
+      toast("已加入购物车");
+    } catch (e) {
+      if (e.status === 401) return false;
+      toast(e.detail);
+    } finally {
+      button.disabled = false;
+    }
+    return true;
+  }
+
+  const confirmButton = document.querySelector("[data-confirm]");
+  confirmButton.addEventListener("click", () => {
     const sku = currentSku();
     if (!sku) return toast("请选择" + specNames.filter((n) => !chosen[n]).join("、"));
     if (sku.stock <= 0) return toast("该规格已售罄");
@@ -82,21 +111,23 @@
       location.href = `/checkout/?sku=${sku.id}&qty=${quantity}`;
       return;
     }
-    event.target.disabled = true;
-    try {
-      await api("POST", "/api/v1/cart/items", { sku_id: sku.id, quantity });
-      const cart = await api("GET", "/api/v1/cart");
-      setCartBadge(cart.items.length);
-      closeSheet();
-      toast("已加入购物车");
-    } catch (e) {
-      toast(e.detail);
-    } finally {
-      event.target.disabled = false;
-    }
+    setPickInUrl(sku, quantity);
+    addToCart(sku, quantity, confirmButton).then((stayed) => stayed && setPickInUrl(null));
   });
 
   // A spec with a single value needs no choosing.
   data.specs.forEach((spec) => { if (spec.values.length === 1) chosen[spec.name] = spec.values[0]; });
+  const params = new URLSearchParams(location.search);
+  const picked = data.skus.find((sku) => String(sku.id) === params.get("sku"));
+  if (picked) {
+    Object.assign(chosen, picked.spec);
+    qtyInput.value = Number(params.get("qty")) || 1;
+  }
   render();
+  if (picked && params.get("add") === "cart") {
+    // Taken out of the URL first: a login that did not stick must not bring us back here in a loop.
+    setPickInUrl(null);
+    openSheet("cart");
+    addToCart(picked, Number(qtyInput.value), confirmButton);
+  }
 })();

@@ -1,0 +1,78 @@
+"""The store's rough edges on a 390×844 phone: a pick kept through the WeChat login round
+trip, a cart that fails gracefully, tap targets and layout."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from mall.models import CartItem
+from tests.factories import ProductFactory, ProductImageFactory, SKUFactory
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def shirt():
+    product = ProductFactory(title="纯棉短袖T恤", sales=2295, specs=[
+        {"name": "颜色", "values": ["白", "黑"]}, {"name": "尺码", "values": ["M", "L"]},
+    ])
+    for colour in ("白", "黑"):
+        for size in ("M", "L"):
+            SKUFactory(product=product, spec={"颜色": colour, "尺码": size}, price_fen=7900, stock=5)
+    ProductImageFactory(product=product)
+    return product
+
+
+def log_in(page, live_server, path):
+    page.goto(live_server.url + f"/wechat/login/?next={path}")
+    page.goto(page.url + "&openid=o_e2e_phone&nickname=手机用户")
+    expect(page).to_have_url(live_server.url + path)
+
+
+def test_add_to_cart_survives_the_wechat_login_round_trip(phone, live_server, shirt):
+    page = phone
+    page.goto(live_server.url + f"/products/{shirt.pk}/")
+    page.get_by_role("button", name="加入购物车").click()
+    page.locator(".spec-values button[data-value='黑']").click()
+    page.locator(".spec-values button[data-value='L']").click()
+    page.locator(".sheet [data-step='1']").click()
+    page.locator("[data-confirm]").click()
+
+    expect(page).to_have_url(re.compile(r"/wx-emulator/oauth/authorize\?"))
+    page.get_by_role("button", name=re.compile("小明")).click()
+
+    expect(page.locator("#toast")).to_have_text("已加入购物车")
+    expect(page).to_have_url(live_server.url + f"/products/{shirt.pk}/")  # no pick left to add twice
+    expect(page.locator("[data-chosen]")).to_have_text("黑 / L")
+    item = CartItem.objects.get(member__openid="o_emu_xiaoming")
+    assert item.sku.spec == {"颜色": "黑", "尺码": "L"} and item.quantity == 2
+
+
+def test_a_failing_cart_says_why_and_retries(phone, live_server, shirt):
+    page = phone
+    log_in(page, live_server, f"/products/{shirt.pk}/")
+    page.get_by_role("button", name="加入购物车").click()
+    page.locator(".spec-values button[data-value='白']").click()
+    page.locator(".spec-values button[data-value='M']").click()
+    page.locator("[data-confirm]").click()
+    expect(page.locator("#toast")).to_have_text("已加入购物车")
+
+    failing = {"on": True}
+
+    def cart_api(route):
+        if failing["on"]:
+            route.fulfill(status=503, content_type="application/json", body='{"code": "busy", "detail": "服务繁忙"}')
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/cart", cart_api)
+    page.goto(live_server.url + "/cart/")
+    expect(page.locator("#cart-items")).to_contain_text("购物车加载失败：服务繁忙")
+    expect(page.locator("#cart-bar")).to_be_hidden()  # nothing to total or check out yet
+
+    failing["on"] = False
+    page.get_by_role("button", name="重试").click()
+    expect(page.locator(".cart-item .title")).to_have_text("纯棉短袖T恤")
+    expect(page.locator("#cart-total")).to_have_text("79.00")
+    expect(page.get_by_role("link", name="去结算")).to_be_visible()

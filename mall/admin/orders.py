@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.text import Truncator
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import display
 from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
@@ -89,6 +90,21 @@ class ShipForm(forms.Form):
     )
 
 
+class OperatorNoteFilter(admin.SimpleListFilter):
+    title = "商家备注"
+    parameter_name = "noted"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "有备注"), ("no", "无备注")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(operator_note="")
+        if self.value() == "no":
+            return queryset.filter(operator_note="")
+        return queryset
+
+
 def ship_page(modeladmin, request, orders, *, post_url: str):
     """One form per paid order. Nothing ships until every row is valid."""
     submitted = "apply" in request.POST
@@ -118,10 +134,11 @@ def ship_page(modeladmin, request, orders, *, post_url: str):
 @admin.register(Order)
 class OrderAdmin(ModelAdmin):
     # Narrow enough for a 1280 px screen: who, what state, how much, where to, when.
-    list_display = ["number", "member_link", "status_badge", "pay_yuan", "receiver", "placed_at", "ship_link"]
-    list_filter = ["status", "created_at", "paid_at"]
+    list_display = ["number", "member_link", "status_badge", "pay_yuan", "receiver", "placed_at", "note_preview", "ship_link"]
+    list_filter = ["status", OperatorNoteFilter, "created_at", "paid_at"]
     date_hierarchy = "created_at"
-    search_fields = ["=number", "=tracking_number", "receiver_phone", "receiver_name", "member__nickname", "member__phone"]
+    # number without "=": operators read out the tail of a number (the last 6 digits) as often as all of it.
+    search_fields = ["number", "=tracking_number", "receiver_phone", "receiver_name", "member__nickname", "member__phone"]
     list_select_related = ["member"]
     list_per_page = 50
     inlines = [OrderLineInline, PaymentInline, RefundInline, OrderEventInline]
@@ -188,6 +205,12 @@ class OrderAdmin(ModelAdmin):
     def placed_at(self, order):
         return short_time(order.created_at)
 
+    @admin.display(description="商家备注")
+    def note_preview(self, order):
+        if not order.operator_note:
+            return ""
+        return format_html('<span title="{}">{}</span>', order.operator_note, Truncator(order.operator_note).chars(16))
+
     @admin.display(description="商品金额")
     def goods_yuan(self, order):
         return format_yuan(order.goods_fen)
@@ -230,12 +253,12 @@ class OrderAdmin(ModelAdmin):
     def ship_view(self, request, order_id):
         if not self.has_change_permission(request):
             raise PermissionDenied
-        order = get_object_or_404(Order, pk=order_id, status=OrderStatus.PAID)
+        order = get_object_or_404(Order.objects.prefetch_related("lines"), pk=order_id, status=OrderStatus.PAID)
         return ship_page(self, request, [order], post_url=request.path)
 
     @admin.action(description="发货（填写快递公司与单号）", permissions=["change"])
     def ship_orders(self, request, queryset):
-        orders = list(queryset.filter(status=OrderStatus.PAID).order_by("id"))
+        orders = list(queryset.filter(status=OrderStatus.PAID).prefetch_related("lines").order_by("id"))
         if not orders:
             self.message_user(request, "所选订单中没有待发货的订单", messages.WARNING)
             return None

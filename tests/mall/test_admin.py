@@ -163,6 +163,31 @@ def test_order_search_by_number_phone_and_nickname(client, boss):
         assert first.number in page and second.number not in page
 
 
+def test_order_search_finds_the_last_six_digits_of_a_number(client, boss):
+    first, second = make_orders()
+    Order.objects.filter(pk=first.pk).update(number="202612031200000000123456")
+    Order.objects.filter(pk=second.pk).update(number="202612031200000000654321")
+    page = client.get("/admin/mall/order/", {"q": "123456"}).content.decode()
+    assert "202612031200000000123456" in page and "202612031200000000654321" not in page
+
+
+def test_merchant_notes_show_in_the_list_and_filter_it(client, boss):
+    noted, plain = make_orders()
+    Order.objects.filter(pk=noted.pk).update(operator_note="买家来电：周末再发货")
+    page = client.get("/admin/mall/order/", {"noted": "yes"}).content.decode()
+    assert noted.number in page and plain.number not in page and "买家来电：周末" in page
+    page = client.get("/admin/mall/order/", {"noted": "no"}).content.decode()
+    assert plain.number in page and noted.number not in page
+
+
+def test_merchant_notes_never_reach_the_shopper(client):
+    order = make_orders(1)[0]
+    Order.objects.filter(pk=order.pk).update(operator_note="内部：此人常退货")
+    client.force_login(order.member)
+    for url in (f"/api/v1/orders/{order.number}", "/api/v1/orders", f"/orders/{order.number}/", "/orders/"):
+        assert "此人常退货" not in client.get(url).content.decode(), url
+
+
 def test_orders_cannot_be_added_or_deleted_in_the_admin(client, boss):
     order = make_orders(1)[0]
     assert client.get("/admin/mall/order/add/").status_code == 403

@@ -93,3 +93,14 @@ def test_admin_ships_one_order_from_its_row(client, paid_order, operator):
     response = client.post(url, {"apply": "1", f"o{paid_order.pk}-carrier": "JD", f"o{paid_order.pk}-tracking_number": "JD0001234567"})
     assert response.status_code == 302
     assert Order.objects.get(pk=paid_order.pk).status == OrderStatus.SHIPPED
+
+
+def test_the_ship_form_shows_the_items_the_buyers_note_and_the_merchant_note(client, paid_order, operator):
+    line = paid_order.lines.get()
+    Order.objects.filter(pk=paid_order.pk).update(note="请用纸箱包装，不要放发票", operator_note="老客户，送小样")
+    client.force_login(operator)
+    page = client.get(f"/admin/mall/order/{paid_order.pk}/ship/").content.decode()
+    for text in (line.title, f"× <strong>{line.quantity}</strong>", "买家留言：</strong>请用纸箱包装，不要放发票", "商家备注：</strong>老客户，送小样"):
+        assert text in page
+    if line.spec_label:
+        assert line.spec_label in page

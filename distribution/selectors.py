@@ -105,3 +105,15 @@ def sharer_summary(*, member) -> dict:
         **balances(member=member),
         "application_status": application if application != DistributorStatus.ACTIVE else None,
     }
+
+
+def sharers_earning_without_row(*, limit: int = 50) -> tuple[int, list[Account]]:
+    """In "everyone" mode members earn without a Distributor row (rows come only from
+    applications, appointments, grades and revocations): the operators' distributor list
+    shows these beside it. (how many, the top `limit` by commission earned)."""
+    earners = (
+        Account.objects.filter(member__distributor__isnull=True)
+        .annotate(earned_fen=F("frozen_fen") + F("available_fen") + F("withdrawing_fen") + F("withdrawn_fen"))
+        .filter(earned_fen__gt=0)
+    )
+    return earners.count(), list(earners.select_related("member").order_by("-earned_fen", "member_id")[:limit])

@@ -16,7 +16,16 @@ from config.admin_tools import ReadOnlyAdmin, export_csv, export_xlsx
 from config.errors import DomainError, InvalidStatus
 from config.money import format_yuan
 from distribution import selectors
-from distribution.models import Account, Distributor, DistributorStatus, Grade, Referral, ReferralChange
+from distribution.models import (
+    Account,
+    DistributionSettings,
+    Distributor,
+    DistributorStatus,
+    Eligibility,
+    Grade,
+    Referral,
+    ReferralChange,
+)
 from distribution.services.binding import binding_set
 from distribution.services.distributors import distributor_review, distributor_revoke
 
@@ -28,6 +37,7 @@ class GradeChoiceForm(forms.Form):
 
 @admin.register(Distributor)
 class DistributorAdmin(ModelAdmin):
+    list_before_template = "admin/distribution/distributor/list_before.html"
     list_display = ["member", "status", "grade", "team_size", "available", "frozen", "team_link", "created_at"]
     list_filter = ["status", "grade", "created_at"]
     search_fields = ["member__nickname", "member__phone", "=member__referral_code", "=member__openid"]
@@ -47,6 +57,13 @@ class DistributorAdmin(ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "member"] if obj else self.readonly_fields
+
+    def changelist_view(self, request, extra_context=None):
+        # In "everyone" mode a list of rows alone reads as "no sharers" while members earn.
+        if DistributionSettings.get_solo().eligibility == Eligibility.EVERYONE:
+            unlisted, earners = selectors.sharers_earning_without_row()
+            extra_context = {**(extra_context or {}), "everyone_mode": True, "unlisted_count": unlisted, "unlisted_earners": earners}
+        return super().changelist_view(request, extra_context)
 
     def get_queryset(self, request):
         account = Account.objects.filter(member=OuterRef("member"))

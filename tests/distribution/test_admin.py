@@ -127,3 +127,19 @@ def test_recording_a_manual_transfer_shows_the_amount_to_transfer_first(client, 
     assert manual.number in html and balance.number not in html  # only manual transfers are recorded by hand
     assert 'data-total-fen="600"' in html and "打款凭证" in html
     assert Withdrawal.objects.get(pk=manual.pk).status == WithdrawalStatus.PENDING
+
+
+def test_in_everyone_mode_the_distributor_list_shows_the_members_who_earn(client, boss, abc):
+    a, b, c = abc
+    buy(c, SKUFactory(price_fen=10000))  # B earns 10.00 at level 1, A 5.00 at level 2, neither with a Distributor row
+    Distributor.objects.create(member=MemberFactory(nickname="申请者"), status=DistributorStatus.PENDING)
+    page = client.get("/admin/distribution/distributor/").content.decode()
+    assert "所有会员" in page and "另有 <strong>2</strong> 位会员正在赚佣金" in page
+    assert page.index(">B<") < page.index(">A<")  # most earned first
+    assert "10.00" in page and "5.00" in page and "申请者" in page
+
+
+def test_outside_everyone_mode_the_list_is_only_its_rows(client, boss, abc):
+    configure(eligibility="apply")
+    page = client.get("/admin/distribution/distributor/").content.decode()
+    assert "正在赚佣金" not in page and "所有会员」" not in page

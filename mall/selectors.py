@@ -136,14 +136,14 @@ def cart_count(*, member) -> int:
 
 
 def member_orders(*, member, status: str | None = None) -> QuerySet[Order]:
-    orders = Order.objects.filter(member=member).prefetch_related("lines", "refunds")
+    orders = Order.objects.filter(member=member).prefetch_related("lines", "refunds__lines", "refunds__photos")
     if status:
         orders = orders.filter(status=status)
     return orders.order_by("-created_at", "-id")
 
 
 def member_order(*, member, number: str) -> Order:
-    order = Order.objects.filter(member=member, number=number).prefetch_related("lines", "events", "refunds").first()
+    order = Order.objects.filter(member=member, number=number).prefetch_related("lines", "events", "refunds__lines", "refunds__photos").first()
     if order is None:
         raise NotFound("订单不存在")
     return order

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from unfold.admin import ModelAdmin
 from unfold.decorators import display
 from unfold.widgets import UnfoldAdminTextareaWidget
@@ -11,10 +11,11 @@ from config.admin_tools import MoneyLine, ReadOnlyAdmin, export_csv, export_xlsx
 from config.errors import InvalidStatus
 from config.money import format_yuan
 from mall.models import Payment, Refund, RefundStatus, RefusedNotice
-from mall.services.aftersales import refund_approve, refund_reject, refund_retry
+from mall.services.aftersales import refund_approve, refund_receive_return, refund_reject, refund_retry
 
 REFUND_LABELS = {
     RefundStatus.REQUESTED: "warning",
+    RefundStatus.RETURNING: "warning",
     RefundStatus.APPROVED: "info",
     RefundStatus.PROCESSING: "info",
     RefundStatus.REFUNDED: "success",
@@ -26,6 +27,10 @@ class RejectForm(forms.Form):
     reason = forms.CharField(label="拒绝原因（买家可见）", max_length=200, widget=UnfoldAdminTextareaWidget(attrs={"rows": 3}))
 
 
+class ReturnReceivedForm(forms.Form):
+    tracking_number = forms.CharField(label="退货快递单号（选填）", max_length=40, required=False)
+
+
 @admin.register(Refund)
 class RefundAdmin(ModelAdmin):
     """The after-sales queue: approve (the refund goes out through WeChat Pay), reject
@@ -33,23 +38,25 @@ class RefundAdmin(ModelAdmin):
 
     # What the queue is decided on, narrow enough for a 1280 px screen; the refund number,
     # reviewer and times are on each request's page (and searchable).
-    list_display = ["order_link", "member", "amount_yuan", "short_reason", "kind", "status_label", "requested_at"]
-    list_filter = ["status", "kind", "created_at"]
+    list_display = ["order_link", "member", "amount_yuan", "short_reason", "refund_type", "status_label", "requested_at"]
+    list_filter = ["status", "refund_type", "kind", "created_at"]
     search_fields = ["=out_refund_no", "=order__number", "order__member__nickname", "order__receiver_phone"]
     list_select_related = ["order__member", "reviewed_by"]
     date_hierarchy = "created_at"
-    actions = ["approve", "reject", "retry", export_csv, export_xlsx]
+    actions = ["approve", "receive_return", "reject", "retry", export_csv, export_xlsx]
     readonly_fields = [
-        "out_refund_no", "order_link", "kind", "amount_yuan", "reason", "status", "order_status_before", "restock",
-        "requested_by", "reviewed_by", "reviewed_at", "reject_reason", "wechat_refund_id", "submitted_at", "refunded_at",
-        "failure_reason", "created_at",
+        "out_refund_no", "order_link", "kind", "refund_type", "amount_yuan", "items", "reason", "note", "photos", "status",
+        "order_status_before", "restock", "requested_by", "reviewed_by", "reviewed_at", "reject_reason", "return_tracking_number",
+        "wechat_refund_id", "submitted_at", "refunded_at", "failure_reason", "created_at",
     ]
     fields = readonly_fields
     export_fields = [
         ("退款单号", "out_refund_no"),
         ("订单号", "order__number"),
         ("金额（元）", lambda r: format_yuan(r.amount_fen)),
+        ("类型", lambda r: r.get_refund_type_display()),
         ("原因", "reason"),
+        ("补充说明", "note"),
         ("状态", lambda r: r.get_status_display()),
         ("申请时间", "created_at"),
         ("到账时间", "refunded_at"),
@@ -78,6 +85,19 @@ class RefundAdmin(ModelAdmin):
     @admin.display(description="金额（元）", ordering="amount_fen")
     def amount_yuan(self, refund):
         return format_yuan(refund.amount_fen)
+
+    @admin.display(description="售后商品")
+    def items(self, refund):
+        lines = refund.lines.select_related("order_line")
+        return format_html_join("", "<div>{} {} × {}</div>", ((line.order_line.title, line.order_line.spec_label, line.quantity) for line in lines)) or "按金额申请"
+
+    @admin.display(description="凭证图片")
+    def photos(self, refund):
+        # Links open the full picture; thumbnails are the same file, shown small.
+        return format_html_join(
+            "", '<a href="{0}" target="_blank" rel="noopener"><img src="{0}" alt="凭证图片 {1}" style="height:96px;margin:0 8px 8px 0;border-radius:4px"></a>',
+            ((photo.image.url, position) for position, photo in enumerate(refund.photos.all(), 1)),
+        ) or "无"
 
     @admin.display(description="原因")
     def short_reason(self, refund):
@@ -117,10 +137,33 @@ class RefundAdmin(ModelAdmin):
         ]
         return money_confirmation(
             self, request, action="approve", title="确认同意退款",
-            intro="同意后，退款立即通过微信支付原路退回（订单用余额支付的部分退回买家余额），不能撤回。",
+            intro="同意后，退款立即通过微信支付原路退回（订单用余额支付的部分退回买家余额），不能撤回；退货退款的申请等收到退货后再退款。",
             headers=["订单号", "买家", "原因", "其中退回余额（元）"], lines=lines, total_label="退款合计",
             button=f"确认退款 ¥{format_yuan(sum(line.amount_fen for line in lines))}", skipped=queryset.count() - len(waiting),
         )
+
+    @admin.action(description="确认收到退货并退款…", permissions=["approve"])
+    def receive_return(self, request, queryset):
+        form = ReturnReceivedForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            tracking_number = form.cleaned_data["tracking_number"]
+            self._each(
+                request, queryset, [RefundStatus.RETURNING],
+                lambda refund: refund_receive_return(refund=refund, by=request.user, tracking_number=tracking_number), "已确认收货并退款",
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "确认收到退货",
+            "form": form,
+            "refunds": queryset.filter(status=RefundStatus.RETURNING),
+            "opts": self.model._meta,
+            "action": "receive_return",
+            "intro": "确认已收到以下申请退回的商品，退款随即通过微信支付原路退回，不能撤回：",
+            "button": "确认收货并退款",
+            "variant": "primary",
+        }
+        return TemplateResponse(request, "admin/mall/refund/decision.html", context)
 
     @admin.action(description="重新提交失败的退款", permissions=["approve"])
     def retry(self, request, queryset):
@@ -142,8 +185,12 @@ class RefundAdmin(ModelAdmin):
             "form": form,
             "refunds": queryset,
             "opts": self.model._meta,
+            "action": "reject",
+            "intro": "将拒绝以下售后申请，订单回到申请前的状态：",
+            "button": "确认拒绝",
+            "variant": "danger",
         }
-        return TemplateResponse(request, "admin/mall/refund/reject.html", context)
+        return TemplateResponse(request, "admin/mall/refund/decision.html", context)
 
 
 @admin.register(Payment)

@@ -1,3 +1,6 @@
+import base64
+import binascii
+
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
@@ -13,8 +16,8 @@ from mall import selectors
 from mall.api.addresses import AddressSerializer
 from mall.api.catalog import SkuLineSerializer
 from mall.api.filters import OrderFilter
-from mall.models import Address, Order
-from mall.services.aftersales import refund_request
+from mall.models import Address, Order, RefundType
+from mall.services.aftersales import MAX_REFUND_PHOTOS, RefundItem, refund_request
 from mall.services.fulfilment import order_confirm_receipt
 from mall.services.orders import Destination, LineRequest, order_cancel, order_create
 from mall.services.payments import payment_start
@@ -22,6 +25,7 @@ from wechat import pay as wechat_pay
 
 
 class OrderLineSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="订单商品 id：申请售后时指明商品")
     sku_id = serializers.IntegerField()
     product_id = serializers.IntegerField()
     title = serializers.CharField()
@@ -45,16 +49,29 @@ class OrderAddressSerializer(serializers.Serializer):
     detail = serializers.CharField(source="address_detail")
 
 
+class RefundItemSerializer(serializers.Serializer):
+    line_id = StrictIntegerField(source="order_line_id", min_value=1, max_value=2**63 - 1, help_text="订单商品 id（订单 lines[].id）")
+    quantity = StrictIntegerField(min_value=1, max_value=10**6)
+
+
 class RefundSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     out_refund_no = serializers.CharField()
+    refund_type = serializers.CharField(help_text="refund_only 仅退款，return_and_refund 退货退款")
+    refund_type_display = serializers.CharField(source="get_refund_type_display")
     amount_fen = serializers.IntegerField()
+    items = RefundItemSerializer(source="lines", many=True)
     reason = serializers.CharField()
+    note = serializers.CharField()
+    photo_urls = serializers.SerializerMethodField()
     status = serializers.CharField()
     status_display = serializers.CharField(source="get_status_display")
     reject_reason = serializers.CharField()
     created_at = serializers.DateTimeField()
     refunded_at = serializers.DateTimeField(allow_null=True)
+
+    def get_photo_urls(self, refund) -> list[str]:
+        return [absolute_media_url(photo.image.name) for photo in refund.photos.all()]
 
 
 class OrderSerializer(serializers.Serializer):
@@ -194,9 +211,36 @@ class OrderConfirmReceiptApi(APIView):
         return Response(OrderSerializer(selectors.member_order(member=request.user, number=number)).data)
 
 
+class Base64ImageField(serializers.CharField):
+    """A picture as base64 text (a data: URL's prefix is allowed), so the request stays
+    one JSON body; whether it is a picture we take is the service's call."""
+
+    def to_internal_value(self, data) -> bytes:
+        _, _, payload = super().to_internal_value(data).rpartition(",")
+        try:
+            return base64.b64decode(payload, validate=True)
+        except (binascii.Error, ValueError):
+            raise serializers.ValidationError("图片数据无法识别") from None
+
+
 class RefundRequestSerializer(serializers.Serializer):
+    refund_type = serializers.ChoiceField(
+        choices=RefundType.choices, required=False, default=RefundType.REFUND_ONLY,
+        error_messages={"invalid_choice": "售后类型只能是仅退款或退货退款"}, help_text="退货退款仅限已发货的订单",
+    )
     reason = serializers.CharField(max_length=200, validators=[no_control_characters_multiline])
-    amount_fen = StrictIntegerField(required=False, min_value=1, max_value=10**12)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=200, validators=[no_control_characters_multiline])
+    amount_fen = StrictIntegerField(required=False, min_value=1, max_value=10**12, error_messages={"min_value": "退款金额至少 0.01 元"})
+    items = RefundItemSerializer(
+        many=True, required=False, default=list, max_length=50, error_messages={"max_length": "一次最多选择 50 种商品"}, help_text="申请售后的商品及数量；不传则按金额申请",
+    )
+    # At most ~2.7 MB of base64 each, and the whole body stays under the 5 MB request cap:
+    # the page shrinks phone photos before sending.
+    photos = serializers.ListField(
+        child=Base64ImageField(max_length=3 * 1024 * 1024), required=False, default=list, max_length=MAX_REFUND_PHOTOS,
+        error_messages={"max_length": f"最多上传 {MAX_REFUND_PHOTOS} 张图片"},
+        help_text=f"凭证图片，最多 {MAX_REFUND_PHOTOS} 张，JPEG 或 PNG，base64（可带 data: 前缀），每张不超过 2 MB",
+    )
 
 
 class OrderRefundApi(APIView):
@@ -207,5 +251,10 @@ class OrderRefundApi(APIView):
         order = selectors.member_order(member=request.user, number=number)
         body = RefundRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        refund = refund_request(order=order, member=request.user, **body.validated_data)
+        data = body.validated_data
+        refund = refund_request(
+            order=order, member=request.user, reason=data["reason"], amount_fen=data.get("amount_fen"),
+            refund_type=data["refund_type"], note=data["note"], photos=data["photos"],
+            items=[RefundItem(**item) for item in data["items"]],
+        )
         return Response(RefundSerializer(refund).data, status=status.HTTP_201_CREATED)

@@ -25,7 +25,10 @@ from mall.models.payments import (
     PaymentState,
     Refund,
     RefundKind,
+    RefundLine,
+    RefundPhoto,
     RefundStatus,
+    RefundType,
     RefusedNotice,
 )
 from mall.models.shop import ShopSettings
@@ -65,7 +68,10 @@ __all__ = [
     "ProductImage",
     "Refund",
     "RefundKind",
+    "RefundLine",
+    "RefundPhoto",
     "RefundStatus",
+    "RefundType",
     "RefusedNotice",
     "ShopSettings",
     "spec_key_of",

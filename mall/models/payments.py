@@ -79,6 +79,7 @@ class RefusedNotice(models.Model):
 
 class RefundStatus(models.TextChoices):
     REQUESTED = "requested", "待审核"
+    RETURNING = "returning", "已同意，待买家退货"
     APPROVED = "approved", "已同意，待提交微信"
     PROCESSING = "processing", "微信退款中"
     REFUNDED = "refunded", "已退款"
@@ -86,11 +87,13 @@ class RefundStatus(models.TextChoices):
     FAILED = "failed", "退款失败"
 
 
-OPEN_REFUND_STATUSES = [RefundStatus.REQUESTED, RefundStatus.APPROVED, RefundStatus.PROCESSING]
+OPEN_REFUND_STATUSES = [RefundStatus.REQUESTED, RefundStatus.RETURNING, RefundStatus.APPROVED, RefundStatus.PROCESSING]
 # Which status may follow which. WeChat has the last word on money: a refund it completes
 # is refunded whatever we had decided (even one given up after it was refused).
 REFUND_FLOW = StatusFlow({
-    RefundStatus.REQUESTED: {RefundStatus.APPROVED, RefundStatus.REJECTED},
+    RefundStatus.REQUESTED: {RefundStatus.APPROVED, RefundStatus.RETURNING, RefundStatus.REJECTED},
+    # A return is refunded once the goods are back in the warehouse.
+    RefundStatus.RETURNING: {RefundStatus.APPROVED, RefundStatus.REJECTED},
     RefundStatus.APPROVED: {RefundStatus.PROCESSING, RefundStatus.FAILED, RefundStatus.REFUNDED},
     RefundStatus.PROCESSING: {RefundStatus.REFUNDED, RefundStatus.FAILED},
     RefundStatus.FAILED: {RefundStatus.APPROVED, RefundStatus.REJECTED, RefundStatus.REFUNDED},
@@ -104,6 +107,11 @@ class RefundKind(models.TextChoices):
     LATE_PAYMENT = "late_payment", "取消后到账自动退款"
 
 
+class RefundType(models.TextChoices):
+    REFUND_ONLY = "refund_only", "仅退款"
+    RETURN_AND_REFUND = "return_and_refund", "退货退款"
+
+
 class Refund(models.Model):
     """An after-sales request and the money going back through WeChat Pay."""
 
@@ -114,7 +122,9 @@ class Refund(models.Model):
     # The part that goes back to the store balance (the order was partly paid from it);
     # the rest goes back through WeChat Pay. WeChat's part is returned first.
     balance_fen = models.PositiveBigIntegerField("退回余额（分）", default=0)
+    refund_type = models.CharField("售后类型", max_length=20, choices=RefundType.choices, default=RefundType.REFUND_ONLY)
     reason = models.CharField("原因", max_length=200)
+    note = models.CharField("补充说明", max_length=200, blank=True)
     status = models.CharField("状态", max_length=12, choices=RefundStatus.choices, default=RefundStatus.REQUESTED)
     # Where the order goes back to when this request is rejected, or after a partial refund.
     order_status_before = models.CharField("申请前订单状态", max_length=20, choices=OrderStatus.choices)
@@ -127,6 +137,7 @@ class Refund(models.Model):
     )
     reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
     reject_reason = models.CharField("拒绝原因", max_length=200, blank=True)
+    return_tracking_number = models.CharField("退货快递单号", max_length=40, blank=True)
     wechat_refund_id = models.CharField("微信退款单号", max_length=32, unique=True, null=True, blank=True)
     submitted_at = models.DateTimeField("提交微信时间", null=True, blank=True)
     refunded_at = models.DateTimeField("退款到账时间", null=True, blank=True)
@@ -154,3 +165,39 @@ class Refund(models.Model):
     def wechat_fen(self) -> int:
         """The part WeChat Pay sends back."""
         return self.amount_fen - self.balance_fen
+
+
+class RefundLine(models.Model):
+    """Which of the order's items (and how many of each) a request is about: what the
+    shopper sends back in a return, and what may not be asked for twice."""
+
+    refund = models.ForeignKey(Refund, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey("mall.OrderLine", verbose_name="订单商品", on_delete=models.PROTECT, related_name="refund_lines")
+    quantity = models.PositiveIntegerField("数量")
+
+    class Meta:
+        verbose_name = "售后商品"
+        verbose_name_plural = "售后商品"
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="refund_line_quantity_positive", violation_error_message="售后商品数量至少为 1"),
+            models.UniqueConstraint(fields=["refund", "order_line"], name="refund_line_once", violation_error_message="同一商品在一个申请中只能出现一次"),
+        ]
+
+    def __str__(self):
+        return f"{self.order_line.title} × {self.quantity}"
+
+
+class RefundPhoto(models.Model):
+    """A photo the shopper attached (a damaged parcel, the wrong colour) for the operator."""
+
+    refund = models.ForeignKey(Refund, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField("凭证图片", upload_to="refunds/%Y/%m/")
+
+    class Meta:
+        verbose_name = "售后凭证"
+        verbose_name_plural = "售后凭证"
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.image.name

@@ -2,20 +2,26 @@
 and its refund notification closes the case.
 
     requested ──approve──► approved ──WeChat accepts──► processing ──notification──► refunded
-        │                     ▲                              │
+        │   │                 ▲  ▲                           │
+        │   └─approve─► returning (退货退款: the goods come back first)
         └──reject──► rejected  └──────retry──── failed ◄──────┘ (WeChat refused)
 
 The order sits in `refunding` while a request is open. A full refund ends it `refunded`;
 a partial one returns it to the status it had, with `refunded_fen` counting exactly.
 """
 
+import io
 import logging
+import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils import timezone
+from PIL import Image, UnidentifiedImageError
 
 from config.errors import InvalidInput, InvalidStatus
 from config.money import format_yuan
@@ -31,7 +37,10 @@ from mall.models import (
     Payment,
     Refund,
     RefundKind,
+    RefundLine,
+    RefundPhoto,
     RefundStatus,
+    RefundType,
 )
 from mall.services.transitions import coupon_give_back, order_transition, stock_give_back
 from members.models import BalanceKind
@@ -45,23 +54,61 @@ def refund_notify_url() -> str:
     return f"{settings.SITE_URL}/wechat/pay/refund-notify/"
 
 
+# Goods must have left the warehouse before they can be sent back.
+RETURNABLE_STATUSES = {OrderStatus.SHIPPED, OrderStatus.COMPLETED}
+
+
+MAX_REFUND_PHOTOS = 3
+MAX_REFUND_PHOTO_BYTES = 2 * 1024 * 1024
+# A small file can still claim a huge canvas (a decompression bomb); a phone photo is ~12 MP.
+MAX_REFUND_PHOTO_PIXELS = 50_000_000
+REFUND_PHOTO_FORMATS = {"JPEG": "jpg", "PNG": "png"}
+
+
+@dataclass(frozen=True)
+class RefundItem:
+    order_line_id: int
+    quantity: int
+
+
 @transaction.atomic
-def refund_request(*, order: Order, member, reason: str, amount_fen: int | None = None) -> Refund:
+def refund_request(
+    *,
+    order: Order,
+    member,
+    reason: str,
+    amount_fen: int | None = None,
+    refund_type: str = RefundType.REFUND_ONLY,
+    items: list[RefundItem] = (),
+    note: str = "",
+    photos: list[bytes] = (),
+) -> Refund:
+    """A shopper asks for money back, for some of the items or (without items) for an
+    amount of the order. The amount defaults to what the chosen items paid and may not
+    exceed it; under the order's row lock, so two requests never claim the same items."""
+    if len(photos) > MAX_REFUND_PHOTOS:
+        raise InvalidInput(f"最多上传 {MAX_REFUND_PHOTOS} 张图片", fields={"photos": [f"最多 {MAX_REFUND_PHOTOS} 张"]})
+    photo_files = [_refund_photo(raw, position) for position, raw in enumerate(photos, 1)]  # before the lock: decoding takes time
     locked = Order.objects.select_for_update().get(pk=order.pk)
     if not locked.after_sales_open:
         if locked.status == OrderStatus.COMPLETED and locked.refundable_fen > 0:
             raise AfterSalesClosed()
         raise InvalidStatus(f"订单{locked.get_status_display()}，不能申请退款")
+    if refund_type == RefundType.RETURN_AND_REFUND and locked.status not in RETURNABLE_STATUSES:
+        raise InvalidInput("商品尚未发货，请申请仅退款", fields={"refund_type": ["未发货的订单只能申请仅退款"]})
     refundable = locked.refundable_fen
-    amount = refundable if amount_fen is None else amount_fen
-    if amount > refundable:
-        raise InvalidInput(f"最多可退 ¥{format_yuan(refundable)}", fields={"amount_fen": [f"不能超过可退金额 {refundable} 分"]})
+    cap = _items_cap(locked, items) if items else refundable
+    amount = cap if amount_fen is None else amount_fen
+    if amount > cap:
+        raise InvalidInput(f"最多可退 ¥{format_yuan(cap)}", fields={"amount_fen": [f"不能超过可退金额 {cap} 分"]})
     try:
         refund = Refund.objects.create(
             order=locked,
+            refund_type=refund_type,
             amount_fen=amount,
             balance_fen=_balance_part(locked, amount),
             reason=reason,
+            note=note,
             requested_by=member,
             order_status_before=locked.status,
             # Everything back before it left the warehouse: the goods go back on the shelf.
@@ -69,14 +116,63 @@ def refund_request(*, order: Order, member, reason: str, amount_fen: int | None 
         )
     except IntegrityError as exc:  # the one-open-request constraint; the status check makes this rare
         raise InvalidStatus("已有处理中的售后申请") from exc
+    RefundLine.objects.bulk_create(RefundLine(refund=refund, order_line_id=item.order_line_id, quantity=item.quantity) for item in items)
+    for photo in photo_files:
+        RefundPhoto.objects.create(refund=refund, image=photo)
     order_transition(
         order=locked,
         to=OrderStatus.REFUNDING,
         actor=member,
         actor_kind=ActorKind.SHOPPER,
-        reason=f"申请退款 ¥{format_yuan(amount)}：{reason}",
+        reason=f"申请{refund.get_refund_type_display()} ¥{format_yuan(amount)}：{reason}",
     )
     return refund
+
+
+def _refund_photo(raw: bytes, position: int) -> ContentFile:
+    """A shopper's photo, kept as sent once Pillow confirms it is a whole JPEG or PNG."""
+    error = InvalidInput(f"第 {position} 张图片不是有效的 JPEG 或 PNG 图片", fields={"photos": [f"第 {position} 张图片无效"]})
+    if len(raw) > MAX_REFUND_PHOTO_BYTES:
+        raise InvalidInput(f"第 {position} 张图片超过 2 MB", fields={"photos": [f"第 {position} 张图片过大"]})
+    try:
+        with Image.open(io.BytesIO(raw)) as image:
+            if image.format not in REFUND_PHOTO_FORMATS or image.width * image.height > MAX_REFUND_PHOTO_PIXELS:
+                raise error
+            extension = REFUND_PHOTO_FORMATS[image.format]
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise error from exc
+    return ContentFile(raw, name=f"{uuid.uuid4().hex}.{extension}")
+
+
+def refund_quantities_left(order: Order) -> dict[int, int]:
+    """How many of each order line may still be asked for: items in a request that was
+    not rejected are spoken for."""
+    taken = dict(
+        RefundLine.objects.filter(order_line__order=order).exclude(refund__status=RefundStatus.REJECTED)
+        .order_by().values_list("order_line_id").annotate(Sum("quantity"))
+    )
+    return {line.pk: line.quantity - taken.get(line.pk, 0) for line in order.lines.all()}
+
+
+def _items_cap(order: Order, items: list[RefundItem]) -> int:
+    """What the chosen items paid (their share of each line's pay_fen), at most what is
+    still refundable; all the items not yet asked for bring the whole rest (shipping too)."""
+    lines = {line.pk: line for line in order.lines.all()}
+    left = refund_quantities_left(order)
+    if len({item.order_line_id for item in items}) != len(items):
+        raise InvalidInput("同一商品请只选一次", fields={"items": ["同一商品重复出现"]})
+    items_fen = 0
+    for item in items:
+        line = lines.get(item.order_line_id)
+        if line is None:
+            raise InvalidInput("所选商品不在该订单中", fields={"items": [f"订单商品 {item.order_line_id} 不存在"]})
+        if item.quantity > left[line.pk]:
+            raise InvalidInput(f"「{line.title}」最多可申请 {left[line.pk]} 件", fields={"items": [f"订单商品 {line.pk} 最多 {left[line.pk]} 件"]})
+        items_fen += line.pay_fen * item.quantity // line.quantity
+    asked = {item.order_line_id: item.quantity for item in items}
+    everything_left = all(asked.get(pk, 0) == quantity for pk, quantity in left.items())
+    return order.refundable_fen if everything_left else min(items_fen, order.refundable_fen)
 
 
 def _balance_part(order: Order, amount: int) -> int:
@@ -86,10 +182,26 @@ def _balance_part(order: Order, amount: int) -> int:
 
 
 def refund_approve(*, refund: Refund, by) -> Refund:
+    """Agree to a request: the money goes out now, or, for a return, once the goods are back."""
+    returning = refund.refund_type == RefundType.RETURN_AND_REFUND
     with transaction.atomic():
-        approved = _refund_move(refund, RefundStatus.APPROVED, only_from={RefundStatus.REQUESTED}, reviewed_by=by, reviewed_at=timezone.now())
+        approved = _refund_move(
+            refund, RefundStatus.RETURNING if returning else RefundStatus.APPROVED,
+            only_from={RefundStatus.REQUESTED}, reviewed_by=by, reviewed_at=timezone.now(),
+        )
         if not approved:
             raise InvalidStatus("该申请已处理")
+        if not returning:
+            refund_submit_after_commit(refund.pk)
+    refund.refresh_from_db()
+    return refund
+
+
+def refund_receive_return(*, refund: Refund, by, tracking_number: str = "") -> Refund:
+    """The returned goods arrived: send the money."""
+    with transaction.atomic():
+        if not _refund_move(refund, RefundStatus.APPROVED, only_from={RefundStatus.RETURNING}, return_tracking_number=tracking_number):
+            raise InvalidStatus("只有待退货的申请可以确认收货")
         refund_submit_after_commit(refund.pk)
     refund.refresh_from_db()
     return refund

@@ -22,6 +22,21 @@
     return Math.max(1, Math.min(data.limit, sku ? sku.stock : data.limit));
   }
 
+  /* A SKU with its own photo shows it in the sheet and as the gallery's first photo; back
+     to the product's cover when the pick is undone. */
+  const sheetImage = document.querySelector("[data-sheet-image]");
+  const galleryTrack = document.querySelector("[data-gallery] .track");
+  const firstPhoto = galleryTrack && galleryTrack.querySelector("img");
+  const covers = { sheet: sheetImage.getAttribute("src"), gallery: firstPhoto && firstPhoto.getAttribute("src") };
+  function showPhoto(url) {
+    if (url || covers.sheet) sheetImage.src = url || covers.sheet;
+    if (!firstPhoto) return;
+    const next = url || covers.gallery;
+    if (firstPhoto.getAttribute("src") === next) return;
+    firstPhoto.src = next;
+    galleryTrack.scrollTo({ left: 0 });
+  }
+
   function render() {
     document.querySelectorAll("[data-spec]").forEach((group) => {
       const name = group.dataset.spec;
@@ -45,7 +60,7 @@
     stock.textContent = sku ? (sku.stock > 0 ? `库存 ${sku.stock} 件` : "该规格已售罄") : `共 ${data.skus.reduce((n, s) => n + s.stock, 0)} 件`;
     const label = specNames.length ? (sku ? specNames.map((name) => sku.spec[name]).join(" / ") : "请选择 " + specNames.filter((n) => !chosen[n]).join(" ")) : "";
     document.querySelectorAll("[data-chosen], [data-chosen-short]").forEach((el) => (el.textContent = label));
-    if (sku && sku.image_url) document.querySelector("[data-sheet-image]").src = sku.image_url;
+    showPhoto(sku && sku.image_url);
     qtyInput.value = Math.min(Number(qtyInput.value) || 1, maxQuantity(sku));
   }
 

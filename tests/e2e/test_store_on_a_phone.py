@@ -4,10 +4,13 @@ trip, a cart that fails gracefully, tap targets and layout."""
 import re
 
 import pytest
+from django.core.files.base import ContentFile
 from playwright.sync_api import expect
 
 from mall.models import CartItem
-from tests.factories import ProductFactory, ProductImageFactory, SKUFactory
+from mall.services.orders import Destination, LineRequest, order_create
+from members.models import Member
+from tests.factories import ProductFactory, ProductImageFactory, SKUFactory, png_bytes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -76,3 +79,64 @@ def test_a_failing_cart_says_why_and_retries(phone, live_server, shirt):
     expect(page.locator(".cart-item .title")).to_have_text("纯棉短袖T恤")
     expect(page.locator("#cart-total")).to_have_text("79.00")
     expect(page.get_by_role("link", name="去结算")).to_be_visible()
+
+
+def box(locator):
+    return locator.bounding_box()
+
+
+def test_the_product_card_keeps_its_sales_inside_at_390px(phone, live_server, shirt):
+    shirt.skus.update(original_price_fen=12900)
+    page = phone
+    page.goto(live_server.url + "/")
+    card = page.locator(".card-p", has_text="纯棉短袖T恤").first
+    sales = card.locator(".sales")
+    expect(sales).to_have_text("已售 2295")
+    assert box(sales)["x"] + box(sales)["width"] <= box(card)["x"] + box(card)["width"]
+
+
+def test_an_empty_state_stacks_its_icon_above_the_text(phone, live_server):
+    page = phone
+    log_in(page, live_server, "/cart/")
+    empty = page.locator("#cart-items .empty")
+    expect(empty).to_contain_text("购物车还是空的")
+    icon, button = box(empty.locator(".icon")), box(empty.locator(".btn"))
+    whole = box(empty)
+    assert icon["y"] + icon["height"] <= button["y"]
+    assert abs((icon["x"] + icon["width"] / 2) - (whole["x"] + whole["width"] / 2)) < 2
+
+
+def test_a_long_buyers_note_keeps_its_label_on_one_line(phone, live_server, shirt):
+    page = phone
+    log_in(page, live_server, "/me/")
+    order = order_create(member=Member.objects.get(openid="o_e2e_phone"),
+                         destination=Destination(name="小明", phone="13800138000", province="广东", city="深圳", district="", detail="科技园"),
+                         lines=[LineRequest(sku_id=shirt.skus.first().pk, quantity=1)], note="请用纸箱包装，" * 12)
+    page.goto(live_server.url + f"/orders/{order.number}/")
+    label = page.locator(".kv span", has_text="买家留言")
+    one_line = page.locator(".kv span", has_text="订单编号")
+    assert box(label)["height"] == box(one_line)["height"] and box(label)["width"] >= box(one_line)["width"]
+    note = page.locator(".kv", has_text="买家留言")
+    assert box(note)["width"] <= 390
+
+
+def test_the_product_photo_follows_the_chosen_skus_image(phone, live_server, shirt):
+    black_l = shirt.skus.get(spec__颜色="黑", spec__尺码="L")
+    black_l.image.save("black.png", ContentFile(png_bytes()))
+    page = phone
+    page.goto(live_server.url + f"/products/{shirt.pk}/")
+    cover = page.locator(".gallery img").first.get_attribute("src")
+    page.get_by_role("button", name="加入购物车").click()
+    page.locator(".spec-values button[data-value='黑']").click()
+    page.locator(".spec-values button[data-value='L']").click()
+    expect(page.locator(".gallery img").first).to_have_attribute("src", black_l.image.url)
+    expect(page.locator("[data-sheet-image]")).to_have_attribute("src", black_l.image.url)
+    page.locator(".spec-values button[data-value='L']").click()  # undone: back to the cover
+    expect(page.locator(".gallery img").first).to_have_attribute("src", cover)
+
+
+def test_the_404_page_has_a_titled_header(phone, live_server):
+    page = phone
+    page.goto(live_server.url + "/products/999999/")
+    expect(page.locator(".topbar h1")).to_have_text("页面不存在")
+    expect(page.locator(".topbar .back")).to_be_visible()

@@ -109,6 +109,7 @@ def test_an_empty_state_stacks_its_icon_above_the_text(phone, live_server):
 def test_a_long_buyers_note_keeps_its_label_on_one_line(phone, live_server, shirt):
     page = phone
     log_in(page, live_server, "/me/")
+    page.wait_for_load_state("networkidle")  # SQLite: no write while the live server is writing
     order = order_create(member=Member.objects.get(openid="o_e2e_phone"),
                          destination=Destination(name="小明", phone="13800138000", province="广东", city="深圳", district="", detail="科技园"),
                          lines=[LineRequest(sku_id=shirt.skus.first().pk, quantity=1)], note="请用纸箱包装，" * 12)
@@ -140,3 +141,45 @@ def test_the_404_page_has_a_titled_header(phone, live_server):
     page.goto(live_server.url + "/products/999999/")
     expect(page.locator(".topbar h1")).to_have_text("页面不存在")
     expect(page.locator(".topbar .back")).to_be_visible()
+
+
+# What a thumb can hit: every control's box, at least 44×44 CSS px. Links inside running
+# text (a paragraph's 《协议》) are left out: they sit in a line of text whose height is the
+# font's, and padding them to 44 px would tear the paragraph apart.
+SMALL_TARGETS = """() => [...document.querySelectorAll("button, a, input, select, [role=button]")]
+  .filter((el) => el.getClientRects().length && getComputedStyle(el).visibility !== "hidden" && !el.closest("p"))
+  .map((el) => {
+    // A checkbox or radio is hit through its label, which is what must be thumb-sized.
+    const target = (el.matches("[type=checkbox], [type=radio]") && el.closest("label")) || el;
+    const r = target.getBoundingClientRect();
+    return { what: el.outerHTML.slice(0, 90), w: Math.round(r.width), h: Math.round(r.height) };
+  })
+  .filter((t) => t.w < 44 || t.h < 44)"""
+
+
+def test_every_tap_target_on_the_store_pages_is_at_least_44px(phone, live_server, shirt):
+    page = phone
+    log_in(page, live_server, f"/products/{shirt.pk}/")
+    small = {}
+    page.get_by_role("button", name="加入购物车").click()
+    page.locator(".spec-values button[data-value='白']").click()
+    page.locator(".spec-values button[data-value='M']").click()
+    small["product + sheet"] = page.evaluate(SMALL_TARGETS)
+    page.locator("[data-confirm]").click()
+    expect(page.locator("#toast")).to_have_text("已加入购物车")
+    small["home"] = (page.goto(live_server.url + "/"), page.evaluate(SMALL_TARGETS))[1]
+    page.goto(live_server.url + "/cart/")
+    expect(page.locator(".cart-item")).to_have_count(1)
+    small["cart"] = page.evaluate(SMALL_TARGETS)
+    page.goto(live_server.url + "/checkout/?from=cart")
+    small["checkout"] = page.evaluate(SMALL_TARGETS)
+    page.wait_for_load_state("networkidle")  # SQLite: no write while the live server is writing
+    order = order_create(member=Member.objects.get(openid="o_e2e_phone"),
+                         destination=Destination(name="小明", phone="13800138000", province="广东", city="深圳", district="", detail="科技园"),
+                         lines=[LineRequest(sku_id=shirt.skus.first().pk, quantity=1)])
+    page.goto(live_server.url + "/orders/")
+    expect(page.locator(".order-card, .order").first).to_be_visible()
+    small["order list"] = page.evaluate(SMALL_TARGETS)
+    page.goto(live_server.url + f"/orders/{order.number}/")
+    small["order detail"] = page.evaluate(SMALL_TARGETS)
+    assert not any(small.values()), "\n".join(f"{name}: {t['w']}×{t['h']} {t['what']}" for name, targets in small.items() for t in targets)

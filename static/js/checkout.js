@@ -52,6 +52,10 @@
       button.disabled = false;
       return;
     }
+    // Some of the cart's lines were ordered as lines: they leave the cart now. One that
+    // fails to go stays in the cart, which costs the shopper nothing.
+    const ordered = button.dataset.cartItems ? button.dataset.cartItems.split(",") : [];
+    await Promise.allSettled(ordered.map((id) => api("DELETE", `/api/v1/cart/items/${id}`)));
     // The order exists now; if paying cannot start here, its page offers to pay later.
     history.replaceState(null, "", `/orders/${order.number}/`);
     try {

@@ -14,10 +14,12 @@ from config.redirects import local_next
 from mall import selectors
 from mall.models import SKU, Address, CartItem, OrderStatus
 from mall.selectors import ORDERINGS
+from mall.services.aftersales import RETURNABLE_STATUSES, refund_quantities_left
 from mall.services.cart import line_quantity_limit
 
 PAGE_SIZE = 20
 ID_PARAM = re.compile(r"[0-9]{1,18}")
+MAX_CART_PICKS = 100  # more cart lines than anyone ticks; bounds the query a URL can ask for
 
 
 def home(request):
@@ -116,10 +118,18 @@ def cart(request):
 
 @login_required
 def checkout(request):
-    """?from=cart, or ?sku=<id>&qty=<n> for "buy now"; ?address=<id> after choosing one."""
+    """?from=cart (with &items=<id>,<id> the cart lines ticked there), or ?sku=<id>&qty=<n>
+    for "buy now"; ?address=<id> after choosing one."""
     from_cart = request.GET.get("from") == "cart"
+    picked: list[int] = []  # the cart lines this order takes when it is not the whole cart
     if from_cart:
-        wanted = dict(CartItem.objects.filter(member=request.user).values_list("sku_id", "quantity"))
+        items = CartItem.objects.filter(member=request.user)
+        if "items" in request.GET:
+            ids = {_id_param(part) for part in request.GET["items"].split(",")[:MAX_CART_PICKS]} - {None}
+            if items.exclude(pk__in=ids).exists():
+                items = items.filter(pk__in=ids)
+                picked = sorted(items.values_list("pk", flat=True))
+        wanted = dict(items.values_list("sku_id", "quantity"))
     else:
         sku_id, quantity = _id_param(request.GET.get("sku")), _id_param(request.GET.get("qty", "1"))
         if sku_id is None or quantity is None or not 1 <= quantity <= 999:
@@ -141,7 +151,9 @@ def checkout(request):
         "mall/checkout.html",
         {
             "preview": preview,
-            "from_cart": from_cart,
+            # A part of the cart is ordered as lines; the page then takes them out of the cart.
+            "from_cart": from_cart and not picked,
+            "picked": ",".join(map(str, picked)),
             "address": address,
             "offers": [(offer, selectors.coupon_rule(offer.coupon.template)) for offer in offers],
             "best_discount": best_discount,
@@ -224,7 +236,12 @@ def refund_request(request, number: str):
         raise Http404
     if not order.after_sales_open:
         return redirect("mall:order_detail", number=number)
-    return render(request, "mall/refund_request.html", {"order": order, "reasons": REFUND_REASONS})
+    left = refund_quantities_left(order)
+    lines = [(line, left[line.pk]) for line in order.lines.all() if left[line.pk]]
+    return render(
+        request, "mall/refund_request.html",
+        {"order": order, "lines": lines, "reasons": REFUND_REASONS, "returnable": order.status in RETURNABLE_STATUSES},
+    )
 
 
 @login_required

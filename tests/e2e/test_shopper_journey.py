@@ -49,6 +49,8 @@ def test_a_shopper_logs_in_buys_and_the_operator_sees_the_order(phone, live_serv
     # Browse to the product and pick a spec combination.
     page.goto(live_server.url + "/")
     page.get_by_text("纯棉短袖T恤").first.click()
+    # A tap before the page's script is bound opens no sheet (seen on a loaded machine).
+    page.wait_for_load_state("networkidle")
     page.get_by_role("button", name="加入购物车").click()
     page.locator(".spec-values button[data-value='黑']").click()
     page.locator(".spec-values button[data-value='L']").click()

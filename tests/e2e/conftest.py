@@ -2,6 +2,8 @@ import os
 
 import pytest
 
+from tests.factories import CategoryFactory, ProductFactory, ProductImageFactory, SKUFactory
+
 # Playwright's sync API keeps an event loop on the test thread; the ORM calls the
 # tests make between page actions are still plain synchronous code.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -67,3 +69,16 @@ def desk(browser, live_server, settings):
     context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
                           "url": live_server.url}])
     yield from _watched_page(context)
+
+
+@pytest.fixture
+def shirt():
+    """The store's test product: a T-shirt in 白/黑 × M/L, five of each, with a photo."""
+    product = ProductFactory(title="纯棉短袖T恤", category=CategoryFactory(name="男装"), sales=2295, specs=[
+        {"name": "颜色", "values": ["白", "黑"]}, {"name": "尺码", "values": ["M", "L"]},
+    ])
+    for colour in ("白", "黑"):
+        for size in ("M", "L"):
+            SKUFactory(product=product, spec={"颜色": colour, "尺码": size}, price_fen=7900, stock=5)
+    ProductImageFactory(product=product)
+    return product

@@ -11,27 +11,10 @@ from mall.models import SKU, Order, OrderStatus
 from members.models import Member
 from tests.e2e.conftest import watch
 from tests.factories import (
-    CategoryFactory,
     MemberFactory,
-    ProductFactory,
-    ProductImageFactory,
-    SKUFactory,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def shirt():
-    category = CategoryFactory(name="男装")
-    product = ProductFactory(title="纯棉短袖T恤", category=category, specs=[
-        {"name": "颜色", "values": ["白", "黑"]}, {"name": "尺码", "values": ["M", "L"]},
-    ])
-    for colour in ("白", "黑"):
-        for size in ("M", "L"):
-            SKUFactory(product=product, spec={"颜色": colour, "尺码": size}, price_fen=7900, stock=5)
-    ProductImageFactory(product=product)
-    return product
 
 
 def test_a_shopper_logs_in_buys_and_the_operator_sees_the_order(phone, live_server, shirt, browser):

@@ -10,21 +10,9 @@ from playwright.sync_api import expect
 from mall.models import CartItem
 from mall.services.orders import Destination, LineRequest, order_create
 from members.models import Member
-from tests.factories import ProductFactory, ProductImageFactory, SKUFactory, png_bytes
+from tests.factories import png_bytes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def shirt():
-    product = ProductFactory(title="纯棉短袖T恤", sales=2295, specs=[
-        {"name": "颜色", "values": ["白", "黑"]}, {"name": "尺码", "values": ["M", "L"]},
-    ])
-    for colour in ("白", "黑"):
-        for size in ("M", "L"):
-            SKUFactory(product=product, spec={"颜色": colour, "尺码": size}, price_fen=7900, stock=5)
-    ProductImageFactory(product=product)
-    return product
 
 
 def log_in(page, live_server, path):

@@ -177,9 +177,7 @@ class DashboardAdmin(ModelAdmin):
     PERIODS = [(7, "近 7 天"), (30, "近 30 天"), (90, "近 90 天")]
     dashboard_title = ""
     dashboard_template = ""
-
-    def dashboard_figures(self, *, days: int) -> dict:
-        raise NotImplementedError
+    dashboard_figures: Callable[..., dict]  # (days=…) → the template's figures; a staticmethod of the subclass
 
     def has_add_permission(self, request):
         return False

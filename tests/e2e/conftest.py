@@ -1,4 +1,6 @@
+import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -9,6 +11,18 @@ from tests.factories import CategoryFactory, ProductFactory, ProductImageFactory
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = "/usr/bin/chromium"
+# Where the browser tests leave a picture of each main page (`make screenshots` points it
+# at docs/screenshots, the README's gallery).
+SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", Path(__file__).resolve().parents[2] / "build" / "screenshots"))
+AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+# WeChat's in-app browser on an iPhone, as the store sees it.
+WECHAT_UA = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+             "Mobile/15E148 MicroMessenger/8.0.50(0x1800323b) NetType/WIFI Language/zh_CN")
+# Added up from the first paint on: a page whose content jumps after it shows is a page
+# shoppers tap the wrong thing on.
+LAYOUT_SHIFTS = """window.__layoutShift = 0;
+new PerformanceObserver(list => { for (const entry of list.getEntries()) if (!entry.hadRecentInput) window.__layoutShift += entry.value; })
+  .observe({type: "layout-shift", buffered: true});"""
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
     "--disable-background-networking", "--disable-component-update",
@@ -50,8 +64,15 @@ def _watched_page(context):
 def phone(browser, live_server, settings):
     """A phone-sized page on the live shop, with the OAuth redirect pointing back at it."""
     settings.SITE_URL = live_server.url
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="zh-CN")
-    yield from _watched_page(context)
+    yield from _watched_page(phone_context(browser))
+
+
+def phone_context(browser, **options):
+    """A fresh profile in a 390×844 touch screen, speaking Chinese, as WeChat's browser."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
+                                  has_touch=True, locale="zh-CN", user_agent=WECHAT_UA, **options)
+    context.add_init_script(LAYOUT_SHIFTS)
+    return context
 
 
 @pytest.fixture
@@ -82,3 +103,36 @@ def shirt():
             SKUFactory(product=product, spec={"颜色": colour, "尺码": size}, price_fen=7900, stock=5)
     ProductImageFactory(product=product)
     return product
+
+
+def snap(page, name: str) -> None:
+    """Keep a picture of what the page shows now, for the README's gallery."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", animations="disabled", caret="hide")
+
+
+def serious_accessibility_violations(page) -> list[str]:
+    """axe-core's serious and critical findings on the page as it is now (axe from npm, put
+    into the page by the test itself: no CDN, and the Content-Security-Policy is not asked)."""
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+    found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} — "
+        + json.dumps([node["target"] for node in violation["nodes"]][:5], ensure_ascii=False)
+        for violation in found if violation["impact"] in ("serious", "critical")
+    ]
+
+
+# What a first load cost: bytes over the wire (the document and everything it pulled),
+# time to the load event, and layout shift so far.
+FIRST_LOAD = """() => {
+    const [navigation] = performance.getEntriesByType("navigation");
+    const resources = performance.getEntriesByType("resource");
+    return {
+        bytes: [navigation, ...resources].reduce((sum, entry) => sum + entry.transferSize, 0),
+        ms: navigation.loadEventEnd - navigation.startTime,
+        shift: window.__layoutShift,
+        heaviest: resources.sort((a, b) => b.transferSize - a.transferSize).slice(0, 3).map(r => [r.name, r.transferSize]),
+    };
+}"""

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from mall.models import SKU, Order, OrderStatus
 from members.models import Member
-from tests.e2e.conftest import snap, watch
+from tests.e2e.conftest import watch
 from tests.factories import MemberFactory, png_bytes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -24,7 +24,6 @@ def test_a_shopper_logs_in_buys_and_the_operator_sees_the_order(phone, live_serv
     page = phone
     page.goto(live_server.url + "/")
     expect(page.get_by_text("纯棉短袖T恤").first).to_be_visible()
-    snap(page, "home")
 
     # Logging in goes through WeChat's (emulated) authorize page and back.
     page.goto(live_server.url + "/me/")
@@ -55,7 +54,6 @@ def test_a_shopper_logs_in_buys_and_the_operator_sees_the_order(phone, live_serv
     expect(sheet.locator("[data-price]")).to_have_text("89.00")
     expect(sheet.locator("[data-stock]")).to_have_text("库存 3 件")
     expect(sheet.locator("[data-sheet-image]")).to_have_attribute("src", black_l.image.url)
-    snap(page, "product-spec-sheet")
     page.locator("[data-confirm]").click()
     expect(page.locator("#toast")).to_have_text("已加入购物车")
 
@@ -66,7 +64,6 @@ def test_a_shopper_logs_in_buys_and_the_operator_sees_the_order(phone, live_serv
     page.get_by_role("button", name="增加").click()
     expect(page.get_by_label("数量")).to_have_value("2")
     expect(page.locator("#cart-total")).to_have_text("178.00")
-    snap(page, "cart")
 
     # Checkout asks for an address first.
     page.get_by_role("link", name="去结算").click()
@@ -82,7 +79,6 @@ def test_a_shopper_logs_in_buys_and_the_operator_sees_the_order(phone, live_serv
     expect(page).to_have_url(re.compile(r"/checkout/\?from=cart.*address=\d+"))
     expect(page.locator(".addr-card .where")).to_contain_text("广东省深圳市南山区科技园 1 号")
     expect(page.locator(".actionbar .price")).to_have_text("¥178.00")  # free shipping from 99
-    snap(page, "checkout")
 
     # Submitting the order opens WeChat Pay: in emulator mode, the emulator's cashier.
     page.get_by_role("button", name="提交订单").click()
@@ -91,7 +87,6 @@ def test_a_shopper_logs_in_buys_and_the_operator_sees_the_order(phone, live_serv
     page.get_by_role("button", name=re.compile("确认支付")).click()
     expect(page).to_have_url(re.compile(r"/orders/\d{24}/$"))
     expect(page.locator(".status-hero h2")).to_have_text("待发货")
-    snap(page, "order-paid")
 
     member = Member.objects.get(openid="o_emu_xiaoming")
     order = Order.objects.get(member=member)

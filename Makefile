@@ -1,7 +1,10 @@
-.PHONY: run test
+.PHONY: run test screenshots
 
 run:  ## set up and run the demo shop (web + Celery worker + beat)
 	scripts/run
 
 test:  ## run the whole test suite
 	scripts/test
+
+screenshots:  ## retake the README's gallery from the browser tests
+	scripts/screenshots

@@ -77,7 +77,7 @@ def phone_context(browser, **options):
 
 @pytest.fixture
 def desk(browser, live_server, settings):
-    """An operator's 1280×800 screen on the live shop, logged in to the back office as a
+    """An operator's 1280×900 screen on the live shop, logged in to the back office as a
     superuser (a session made by Django's test client, handed to the browser as its cookie)."""
     from django.test import Client
 
@@ -86,7 +86,7 @@ def desk(browser, live_server, settings):
     settings.SITE_URL = live_server.url
     client = Client()
     client.force_login(MemberFactory(username="desk", is_staff=True, is_superuser=True, openid=None))
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
                           "url": live_server.url}])
     yield from _watched_page(context)
@@ -108,7 +108,7 @@ def shirt():
 def snap(page, name: str) -> None:
     """Keep a picture of what the page shows now, for the README's gallery."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"{name}.png", animations="disabled", caret="hide")
+    page.screenshot(path=SCREENSHOTS / f"{name}.jpg", type="jpeg", quality=85, animations="disabled", caret="hide")
 
 
 def serious_accessibility_violations(page) -> list[str]:

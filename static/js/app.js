@@ -81,7 +81,9 @@
   document.querySelectorAll("[data-carousel]").forEach((root) => {
     const dots = root.querySelectorAll(".dots i");
     const state = watchTrack(root, (i) => dots.forEach((dot, j) => dot.classList.toggle("on", i === j)));
-    if (state && state.count() > 1) {
+    // Banners advance by themselves, unless the phone asks for animations off.
+    const still = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    if (state && state.count() > 1 && !still) {
       setInterval(() => {
         const next = (state.index() + 1) % state.count();
         state.track.scrollTo({ left: next * state.track.clientWidth, behavior: "smooth" });
@@ -97,7 +99,7 @@
   function productCard(p) {
     const old = p.original_price_fen && p.original_price_fen > p.price_fen ? `<span class="price-old">¥${yuan(p.original_price_fen)}</span>` : "";
     const soldOut = p.in_stock ? "" : '<div class="sold-out"><span>已售罄</span></div>';
-    const img = p.cover_url ? `<img src="${escapeHtml(p.cover_url)}" alt="" loading="lazy" width="400" height="400">` : "";
+    const img = p.cover_url ? `<img src="${escapeHtml(p.cover_url)}" alt="${escapeHtml(p.title)}" loading="lazy" width="400" height="400">` : "";
     return `<a class="card-p" href="/products/${p.id}/"><div class="pic">${img}${soldOut}</div><div class="body">
       <div class="title">${escapeHtml(p.title)}</div><div class="meta"><span class="price"><small>¥</small>${yuan(p.price_fen)}</span>${old}
       <span class="sales">已售 ${p.sales}</span></div></div></a>`;

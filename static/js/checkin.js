@@ -35,6 +35,14 @@
     return day.date === root.dataset.today ? "今天" : "";
   }
 
+  // The mark in words, for screen readers (the mark itself is hidden from them).
+  function stateFor(day) {
+    const words = day.date === root.dataset.today ? [" 今天"] : [];
+    if (day.checked_in) words.push(day.is_makeup ? " 已补签" : " 已签到");
+    else if (day.can_make_up) words.push(" 可补签");
+    return words.join("");
+  }
+
   function draw(board) {
     root.querySelector("[data-streak]").textContent = board.streak;
     button.disabled = board.checked_in_today;
@@ -54,6 +62,7 @@
       cell.classList.toggle("can", day.can_make_up);
       cell.tabIndex = day.can_make_up ? 0 : -1;
       cell.querySelector(".mark").textContent = markFor(day);
+      cell.querySelector("[data-day-state]").textContent = stateFor(day);
     });
   }
 

@@ -10,6 +10,8 @@
     const id = card.dataset.packetId;
     const state = card.querySelector("[data-state]");
     const error = card.querySelector("[data-error]");
+    // Animations off in the phone's settings: the packet opens without flipping or popping.
+    const still = () => window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
 
     function grabRow(grab) {
       const face = grab.avatar_url ? `<img src="${escapeHtml(grab.avatar_url)}" alt="" width="36" height="36" loading="lazy">` : '<span class="rp-face"></span>';
@@ -32,7 +34,7 @@
       const coupon = result.delivers === "coupon";
       const link = coupon ? '<a class="btn small light" href="/coupons/">去看看我的优惠券</a>'
         : result.where.includes("余额") ? '<a class="btn small light" href="/me/">去看看我的余额</a>' : "";
-      state.innerHTML = `<div class="rp-amount rp-pop"><small>¥</small><b data-amount>${yuan(result.amount_fen)}</b></div>
+      state.innerHTML = `<div class="rp-amount${still() ? "" : " rp-pop"}"><small>¥</small><b data-amount>${yuan(result.amount_fen)}</b></div>
         <p class="rp-where" data-where>${coupon ? "无门槛优惠券 · " : ""}${escapeHtml(result.where)}</p>${link}`;
     }
 
@@ -42,7 +44,7 @@
       const button = event.target.closest("[data-grab]");
       if (!button) return;
       button.disabled = true;
-      button.classList.add("rp-spinning");
+      if (!still()) button.classList.add("rp-spinning");
       error.textContent = "";
       try {
         showGot(await api("POST", `/api/v1/red-packets/${id}/grab`));

@@ -16,7 +16,8 @@
   const leftEl = root.querySelector("[data-left]");
   const pointsEl = root.querySelector("[data-points]");
   const SPIN_MS = 4800;
-  const reduceMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  // Animations off in the phone's settings: the disc is set on the prize at once, no spin.
+  const motion = window.matchMedia ? window.matchMedia("(prefers-reduced-motion: reduce)") : { matches: false };
 
   const KIND_MARK = { points: "积分", coupon: "优惠券", red_packet: "红包", physical: "好礼", none: "" };
   const PALETTE = ["#fff3d6", "#ffd9cf", "#ffe9b0"];
@@ -50,11 +51,16 @@
     const jitter = (Math.random() - 0.5) * slotDeg * 0.6;
     const target = (360 - ((index + 0.5) * slotDeg + jitter) % 360) % 360;
     const current = ((rotation % 360) + 360) % 360;
+    if (motion.matches) {
+      rotation += (target - current + 360) % 360;
+      disc.style.transition = "none";
+      disc.style.transform = `rotate(${rotation}deg)`;
+      return Promise.resolve();
+    }
     rotation += 360 * 6 + ((target - current + 360) % 360);
-    const duration = reduceMotion ? 600 : SPIN_MS;
-    disc.style.transition = `transform ${duration}ms cubic-bezier(.15, .7, .12, 1)`;
+    disc.style.transition = `transform ${SPIN_MS}ms cubic-bezier(.15, .7, .12, 1)`;
     disc.style.transform = `rotate(${rotation}deg)`;
-    return new Promise((resolve) => setTimeout(resolve, duration + 150));
+    return new Promise((resolve) => setTimeout(resolve, SPIN_MS + 150));
   }
 
   function slotOf(prize) {
@@ -139,7 +145,7 @@
     form.dataset.spin = spinId;
     showError(addressError, "");
     form.classList.remove("hidden");
-    form.scrollIntoView({ behavior: reduceMotion ? "auto" : "smooth", block: "center" });
+    form.scrollIntoView({ behavior: motion.matches ? "auto" : "smooth", block: "center" });
   }
 
   document.addEventListener("click", (event) => {

@@ -95,6 +95,8 @@ def test_every_store_page_loads_within_budget_and_passes_axe(browser, live_serve
         if figures["shift"] > MAX_SHIFT:
             problems.append(f"layout shift {figures['shift']:.3f}")
         problems += [f"console: {text}" for text in complaints]
+        shown = page.locator("body").inner_text()
+        problems += [f"template syntax shown: {mark}" for mark in ("{#", "#}", "{%", "%}", "{{", "}}") if mark in shown]
         if problems:
             failures.append(f"{name} ({path}):\n  " + "\n  ".join(problems))
         context.close()

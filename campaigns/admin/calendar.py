@@ -59,6 +59,7 @@ def _percent(fraction) -> str:
 @admin.register(Campaign)
 class CampaignAdmin(ModelAdmin):
     form = CampaignForm
+    list_before_template = "admin/campaigns/campaign/list_before.html"  # the way to the month view (calendar_url)
     list_display = ["title", "play", "type", "goal", "is_important", "when", "state", "participants", "rate"]
     list_filter = ["play", "type", "goal", "is_important", "is_active"]
     search_fields = ["title"]

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import Prefetch
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -10,7 +11,8 @@ from unfold.widgets import UnfoldAdminTextareaWidget
 from config.admin_tools import MoneyLine, ReadOnlyAdmin, export_csv, export_xlsx, money_confirmation, short_time
 from config.errors import InvalidStatus
 from config.money import format_yuan
-from mall.models import Payment, Refund, RefundStatus, RefusedNotice
+from mall.admin.exports import exports_prefetching, spec_text
+from mall.models import Payment, Refund, RefundLine, RefundStatus, RefusedNotice
 from mall.services.aftersales import refund_approve, refund_receive_return, refund_reject, refund_retry
 
 REFUND_LABELS = {
@@ -25,6 +27,25 @@ REFUND_LABELS = {
 
 class RejectForm(forms.Form):
     reason = forms.CharField(label="拒绝原因（买家可见）", max_length=200, widget=UnfoldAdminTextareaWidget(attrs={"rows": 3}))
+
+
+def refund_items_text(refund) -> str:
+    """What a request is about, as an operator reads it before deciding: 「仅退款：棉袜 灰 × 1」
+    (the lines prefetched as `lines__order_line`), or the amount alone for a whole-order request."""
+    items = "；".join(
+        " ".join(part for part in (line.order_line.title, line.order_line.spec_label, f"× {line.quantity}") if part)
+        for line in refund.lines.all()
+    )
+    return f"{refund.get_refund_type_display()}：{items or '按金额申请'}"
+
+
+def with_items_text(refunds) -> list[Refund]:
+    """The refunds a decision page lists, each with its `items_text`: confirming a return is
+    checking the parcel against what was asked to come back."""
+    refunds = list(refunds.select_related("order").prefetch_related("lines__order_line").order_by("id"))
+    for refund in refunds:
+        refund.items_text = refund_items_text(refund)
+    return refunds
 
 
 class ReturnReceivedForm(forms.Form):
@@ -43,7 +64,8 @@ class RefundAdmin(ModelAdmin):
     search_fields = ["=out_refund_no", "=order__number", "order__member__nickname", "order__receiver_phone"]
     list_select_related = ["order__member", "reviewed_by"]
     date_hierarchy = "created_at"
-    actions = ["approve", "receive_return", "reject", "retry", export_csv, export_xlsx]
+    actions = ["approve", "receive_return", "reject", "retry",
+               *exports_prefetching(Prefetch("lines", RefundLine.objects.select_related("order_line__sku")))]
     readonly_fields = [
         "out_refund_no", "order_link", "kind", "refund_type", "amount_yuan", "items", "reason", "note", "photos", "status",
         "order_status_before", "restock", "requested_by", "reviewed_by", "reviewed_at", "reject_reason", "return_tracking_number",
@@ -61,6 +83,13 @@ class RefundAdmin(ModelAdmin):
         ("申请时间", "created_at"),
         ("到账时间", "refunded_at"),
     ]
+    # One row per item asked about (a request by amount alone has one row, its item columns empty).
+    export_lines = ("lines", [
+        ("货号", "order_line__sku__code"),
+        ("商品", "order_line__title"),
+        ("规格", lambda line: spec_text(line.order_line.spec)),
+        ("售后数量", "quantity"),
+    ])
 
     def has_add_permission(self, request):
         return False
@@ -127,18 +156,21 @@ class RefundAdmin(ModelAdmin):
         if "apply" in request.POST:
             self._each(request, queryset, [RefundStatus.REQUESTED], lambda refund: refund_approve(refund=refund, by=request.user), "已同意")
             return None
-        waiting = list(queryset.filter(status=RefundStatus.REQUESTED).select_related("order__member").order_by("id"))
+        waiting = list(
+            queryset.filter(status=RefundStatus.REQUESTED).select_related("order__member").prefetch_related("lines__order_line").order_by("id")
+        )
         if not waiting:
             self.message_user(request, "所选申请中没有待审核的退款", messages.WARNING)
             return None
         lines = [
-            MoneyLine(refund.pk, (refund.order.number, refund.order.member.display_name, refund.reason, format_yuan(refund.balance_fen)), refund.amount_fen)
+            MoneyLine(refund.pk, (refund.order.number, refund.order.member.display_name, refund_items_text(refund), refund.reason,
+                                  format_yuan(refund.balance_fen)), refund.amount_fen)
             for refund in waiting
         ]
         return money_confirmation(
             self, request, action="approve", title="确认同意退款",
             intro="同意后，退款立即通过微信支付原路退回（订单用余额支付的部分退回买家余额），不能撤回；退货退款的申请等收到退货后再退款。",
-            headers=["订单号", "买家", "原因", "其中退回余额（元）"], lines=lines, total_label="退款合计",
+            headers=["订单号", "买家", "售后商品", "原因", "其中退回余额（元）"], lines=lines, total_label="退款合计",
             button=f"确认退款 ¥{format_yuan(sum(line.amount_fen for line in lines))}", skipped=queryset.count() - len(waiting),
         )
 
@@ -156,7 +188,7 @@ class RefundAdmin(ModelAdmin):
             **self.admin_site.each_context(request),
             "title": "确认收到退货",
             "form": form,
-            "refunds": queryset.filter(status=RefundStatus.RETURNING),
+            "refunds": with_items_text(queryset.filter(status=RefundStatus.RETURNING)),
             "opts": self.model._meta,
             "action": "receive_return",
             "intro": "确认已收到以下申请退回的商品，退款随即通过微信支付原路退回，不能撤回：",
@@ -183,7 +215,7 @@ class RefundAdmin(ModelAdmin):
             **self.admin_site.each_context(request),
             "title": "拒绝退款",
             "form": form,
-            "refunds": queryset,
+            "refunds": with_items_text(queryset),
             "opts": self.model._meta,
             "action": "reject",
             "intro": "将拒绝以下售后申请，订单回到申请前的状态：",

@@ -9,7 +9,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from crm.models import Segment, Tag
+from crm.models import Segment, Tag, TrackedEvent
+from crm.services.events import PAGE_VIEW
 from crm.services.purchase_stats import purchase_stats_rebuild
 from crm.services.recommendations import recommendations_recompute
 from crm.services.rfm import rfm_recompute
@@ -20,6 +21,7 @@ from members.models import BalanceKind, Member
 from members.services.balance import balance_move_once
 from wechat.emulator.models import EmulatedUser
 from wechat.emulator.users import user_upsert
+from wechat.models import AccountEvent
 
 CROWD = 40
 PROVINCES = [("广东", "广州"), ("广东", "深圳"), ("广东", "佛山"), ("上海", "上海"), ("浙江", "杭州"), ("江苏", "南京"), ("四川", "成都")]
@@ -54,6 +56,7 @@ def seed_crm() -> None:
         for _ in range(rng.choice([0, 1, 1, 2, 3])):
             kind = "skincare" if gender == 2 and rng.random() < 0.7 else "other"
             _bought(member, rng.choice(skus[kind]), days_ago=rng.randint(1, 150))
+    _activity(rng)
     afang = Member.objects.filter(openid=AFANG).first()
     if afang:
         Member.objects.filter(pk=afang.pk).update(attributes={"skin_type": "混合", "height_cm": 162}, is_subscribed=True)
@@ -68,6 +71,27 @@ def seed_crm() -> None:
         segment, _ = Segment.objects.get_or_create(name=name, defaults={"rules": rules})
         segment_recount(segment=segment)
     Tag.objects.get_or_create(name="VIP")
+
+
+def _activity(rng) -> None:
+    """The crowd's last month as the CRM 看板 draws it: when each follower followed (a few
+    have left again) and who came back to the shop this week."""
+    now = timezone.now()
+    follows, visits = [], []
+    for openid, member_id, subscribed in Member.objects.filter(username__startswith="demo_crowd_").values_list("openid", "pk", "is_subscribed"):
+        followed = now - timedelta(days=rng.randint(0, 29), hours=rng.randint(0, 23))
+        follows.append((AccountEvent(dedup_key=f"demo:subscribe:{openid}", openid=openid, kind="subscribe", raw=""), followed))
+        if not subscribed:
+            left = followed + (now - followed) * rng.random()
+            follows.append((AccountEvent(dedup_key=f"demo:unsubscribe:{openid}", openid=openid, kind="unsubscribe", raw=""), left))
+        if rng.random() < 0.6:
+            visits.append((TrackedEvent(member_id=member_id, name=PAGE_VIEW, path="/"), now - timedelta(days=rng.randint(0, 6))))
+    # Their times are stamped on insert (auto_now_add), so they are dated back after it.
+    for model, dated, field in ((AccountEvent, follows, "received_at"), (TrackedEvent, visits, "created_at")):
+        rows = model.objects.bulk_create([row for row, _ in dated])
+        for row, (_, at) in zip(rows, dated):
+            setattr(row, field, at)
+        model.objects.bulk_update(rows, [field])
 
 
 def _skus() -> dict[str, list[SKU]]:

@@ -35,7 +35,7 @@
     const note = item.available ? "" : `<span class="note-off">${item.stock > 0 ? "库存不足，仅剩 " + item.stock + " 件" : "已下架或售罄"}</span>`;
     return `<div class="cart-item${item.available ? "" : " off"}" data-id="${item.id}">
       <label class="pick"><input type="checkbox" data-pick ${item.available ? "" : "disabled"} aria-label="选择 ${escapeHtml(item.title)}"></label>
-      <a href="/products/${item.product_id}/"><img src="${escapeHtml(item.image_url)}" alt=""></a>
+      <a href="/products/${item.product_id}/"><img src="${escapeHtml(item.image_url)}" alt="${escapeHtml(item.title)}"></a>
       <div class="info">
         <a class="title" href="/products/${item.product_id}/">${escapeHtml(item.title)}</a>
         ${spec ? `<span class="spec">${escapeHtml(spec)}</span>` : ""}${note}

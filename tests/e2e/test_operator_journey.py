@@ -183,13 +183,13 @@ def test_an_operators_morning(browser, live_server, busy_morning):
     page.get_by_label("名称").fill("广东女性会员")
     builder = page.locator("#segment-builder")
     builder.get_by_role("button", name="＋ 添加条件", exact=True).click()
-    first = builder.locator(".sb-rule").nth(0).get_by_role("combobox")
-    expect(first.nth(0)).to_have_value("gender")  # the first field offered
-    first.nth(2).select_option(label="女")
+    first = builder.locator(".sb-rule").nth(0)
+    expect(first.get_by_label("条件字段")).to_have_value("gender")  # the first field offered
+    first.get_by_label("条件值").select_option(label="女")
     builder.get_by_role("button", name="＋ 添加条件", exact=True).click()
     second = builder.locator(".sb-rule").nth(1)
-    second.get_by_role("combobox").nth(0).select_option(label="省份")
-    province = second.locator("input")  # a text box with the provinces suggested
+    second.get_by_label("条件字段").select_option(label="省份")
+    province = second.get_by_label("条件值")  # a text box with the provinces suggested
     province.fill("广东")
     province.press("Tab")
     rules = {"match": "all", "rules": [{"field": "gender", "op": "eq", "value": Gender.FEMALE},

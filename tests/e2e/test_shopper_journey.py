@@ -87,6 +87,8 @@ def test_a_shopper_logs_in_buys_and_the_operator_sees_the_order(phone, live_serv
     page.get_by_role("button", name=re.compile("确认支付")).click()
     expect(page).to_have_url(re.compile(r"/orders/\d{24}/$"))
     expect(page.locator(".status-hero h2")).to_have_text("待发货")
+    # The page's own requests first: on SQLite the server's writes lock the shared database.
+    page.wait_for_load_state("networkidle")
 
     member = Member.objects.get(openid="o_emu_xiaoming")
     order = Order.objects.get(member=member)
@@ -132,4 +134,5 @@ def test_a_shopper_can_cancel_a_pending_order(phone, live_server, shirt):
     page.once("dialog", lambda dialog: dialog.accept())
     page.locator(".actionbar [data-cancel-order]").click()
     expect(page.locator(".status-hero h2")).to_have_text("已取消")
+    page.wait_for_load_state("networkidle")
     assert SKU.objects.get(product=shirt, spec__颜色="白", spec__尺码="M").stock == 5

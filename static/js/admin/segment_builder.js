@@ -138,7 +138,7 @@
 
     function ruleRow(rule, siblings) {
       const field = byKey[rule.field];
-      const fieldSelect = el("select", { class: "sb-input" });
+      const fieldSelect = el("select", { class: "sb-input", "aria-label": "条件字段" });
       const groups = {};
       fields.forEach(function (f) {
         groups[f.group] = groups[f.group] || el("optgroup", { label: f.group });
@@ -154,7 +154,7 @@
       });
       const row = el("div", { class: "sb-rule" }, [fieldSelect]);
       if (field) {
-        const opSelect = el("select", { class: "sb-input" }, field.ops.map(function (o) { return el("option", { value: o.op, text: o.label }); }));
+        const opSelect = el("select", { class: "sb-input", "aria-label": "比较方式" }, field.ops.map(function (o) { return el("option", { value: o.op, text: o.label }); }));
         opSelect.value = rule.op;
         const spec = field.ops.find(function (o) { return o.op === rule.op; }) || field.ops[0];
         opSelect.addEventListener("change", function () {
@@ -163,7 +163,11 @@
           if (next.kind !== spec.kind) rule.value = defaultValue(next.kind, field);
           changed();
         });
-        row.append(opSelect, valueEditor(rule, field, spec.kind));
+        const editor = valueEditor(rule, field, spec.kind);
+        (editor.matches("input, select") ? [editor] : editor.querySelectorAll("input, select")).forEach(function (control) {
+          control.setAttribute("aria-label", "条件值");
+        });
+        row.append(opSelect, editor);
         if (field.hint) row.appendChild(el("span", { class: "sb-hint", text: field.hint }));
       }
       row.appendChild(removeButton(siblings, rule));
@@ -171,13 +175,13 @@
     }
 
     function removeButton(siblings, item) {
-      const button = el("button", { type: "button", class: "sb-remove", title: "删除", text: "×" });
+      const button = el("button", { type: "button", class: "sb-remove", title: "删除", "aria-label": "删除", text: "×" });
       button.addEventListener("click", function () { siblings.splice(siblings.indexOf(item), 1); changed(); });
       return button;
     }
 
     function groupBox(group, depth, siblings) {
-      const match = el("select", { class: "sb-input" }, [el("option", { value: "all", text: "全部满足" }), el("option", { value: "any", text: "任一满足" })]);
+      const match = el("select", { class: "sb-input", "aria-label": "满足方式" }, [el("option", { value: "all", text: "全部满足" }), el("option", { value: "any", text: "任一满足" })]);
       match.value = group.match;
       match.addEventListener("change", function () { group.match = match.value; changed(); });
       const head = el("div", { class: "sb-group-head" }, [match, el("span", { text: "以下条件" })]);

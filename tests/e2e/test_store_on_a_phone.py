@@ -83,6 +83,17 @@ def test_the_product_card_keeps_its_sales_inside_at_390px(phone, live_server, sh
     assert box(sales)["x"] + box(sales)["width"] <= box(card)["x"] + box(card)["width"]
 
 
+def test_the_home_entries_keep_each_line_whole_at_390px(phone, live_server):
+    """签到 / 领券中心 / 活动中心: a title and one line under it each (「天天领积」 above a
+    lone 「分」 was the look before)."""
+    page = phone
+    page.goto(live_server.url + "/")
+    for entry in page.get_by_role("navigation", name="活动").get_by_role("link").all():
+        title, text = box(entry.locator("b")), box(entry.locator("span"))
+        assert text["height"] <= 2 * title["height"] + 2, entry.inner_text()
+        assert text["x"] + text["width"] <= box(entry)["x"] + box(entry)["width"]
+
+
 def test_an_empty_state_stacks_its_icon_above_the_text(phone, live_server):
     page = phone
     log_in(page, live_server, "/cart/")

@@ -73,7 +73,6 @@ def test_a_sharer_shares_a_friend_buys_and_the_commission_is_withdrawn_and_paid(
     page.wait_for_function("() => { const img = document.querySelector('img.poster'); return img.complete && img.naturalWidth > 0; }")
     assert poster.evaluate("img => [img.naturalWidth, img.naturalHeight]") == [750, 1334]
     assert serious_accessibility_violations(page) == []
-    snap(page, "poster")
     link_field = page.get_by_label("推广链接")
     link = link_field.input_value()
     assert link == f"{url}/?ref={sharer.referral_code}&src=poster"

@@ -21,8 +21,9 @@ MAX_BYTES = 300 * 1024
 MAX_MS = 1000
 MAX_SHIFT = 0.1
 # Pages whose gallery picture a journey takes, in the state worth showing (the
-# day checked in, the wheel's prize, the packet opened, the coupon claimed, an order refunded in part).
-SHOT_IN_A_JOURNEY = {"checkin", "wheel", "red-packet", "coupon-center", "order"}
+# day checked in, the wheel's prize, the packet opened, the coupon claimed, an order refunded
+# in part, a sharer's commission earned and withdrawn).
+SHOT_IN_A_JOURNEY = {"checkin", "wheel", "red-packet", "coupon-center", "order", "sharer-center", "commissions", "withdraw"}
 
 
 @pytest.fixture

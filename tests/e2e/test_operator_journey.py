@@ -22,7 +22,7 @@ from distribution.services.withdrawals import withdrawal_request
 from mall.models import Carrier, Order, OrderStatus, Refund, RefundStatus
 from members.models import Gender, Member
 from tests.distribution.conftest import buy, complete
-from tests.e2e.conftest import snap, watch
+from tests.e2e.conftest import serious_accessibility_violations, snap, watch
 from tests.factories import MemberFactory, SKUFactory
 from tests.journeys import ADDRESS, pay_at_cashier
 from wechat.emulator.models import Delivery, MchTransfer
@@ -97,6 +97,7 @@ def test_an_operators_morning(browser, live_server, busy_morning):
     sales = sum(o.pay_fen + o.balance_fen for o in Order.objects.filter(paid_at__gte=start))
     expect(today.get_by_role("link", name=re.compile("今日销售额"))).to_contain_text(f"{sales / 100:.2f}")
     snap(page, "admin-workbench")
+    assert serious_accessibility_violations(page) == []
 
     # Ship: the queue, the order found by the last 6 digits of its number, its ship form.
     queues.get_by_role("link", name=re.compile("待发货")).click()
@@ -175,6 +176,7 @@ def test_an_operators_morning(browser, live_server, busy_morning):
     shoppers = Member.objects.filter(is_staff=False).count()
     expect(page.locator("#crm-overview")).to_contain_text(re.compile(rf"会员\s*{shoppers}\s"))
     snap(page, "crm-dashboard")
+    assert serious_accessibility_violations(page) == []
 
     # A segment: women in 广东, counted live as the rules are built, then saved.
     page.get_by_role("navigation").get_by_role("link", name=re.compile(r"会员分群$")).click()
@@ -199,6 +201,7 @@ def test_an_operators_morning(browser, live_server, busy_morning):
     expect(builder.locator(".sb-count")).to_have_text(f"符合条件的会员：{expected} 人")
     expect(builder.locator(".sb-sample tbody tr")).to_have_count(expected)
     snap(page, "segment-builder")
+    assert serious_accessibility_violations(page) == []
     page.get_by_role("button", name="保存", exact=True).click()
     expect(page.get_by_text("广东女性会员").first).to_be_visible()
     segment = Segment.objects.get(name="广东女性会员")

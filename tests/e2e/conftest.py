@@ -49,7 +49,7 @@ def watch(page) -> list[str]:
     return errors
 
 
-def _watched_page(context):
+def watched_page(context):
     """A page of `context` that fails the test on any script error or CSP refusal."""
     page = context.new_page()
     page.set_default_timeout(15000)
@@ -65,7 +65,7 @@ def _watched_page(context):
 def phone(browser, live_server, settings):
     """A phone-sized page on the live shop, with the OAuth redirect pointing back at it."""
     settings.SITE_URL = live_server.url
-    yield from _watched_page(phone_context(browser))
+    yield from watched_page(phone_context(browser))
 
 
 def phone_context(browser, **options):
@@ -93,7 +93,7 @@ def desk(browser, live_server, settings):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
                           "url": live_server.url}])
-    yield from _watched_page(context)
+    yield from watched_page(context)
 
 
 @pytest.fixture

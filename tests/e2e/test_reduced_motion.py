@@ -11,7 +11,7 @@ from campaigns.models import PacketShare, Spin
 from members.models import Member
 from tests.campaigns.test_red_packets import make_packet
 from tests.campaigns.test_wheel import THANKS, make_wheel
-from tests.e2e.conftest import phone_context, watch
+from tests.e2e.conftest import phone_context, watched_page
 from tests.e2e.test_campaign_journey import assert_wheel_stopped_on
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -32,14 +32,7 @@ MOTION = """(selector) => {
 def still_phone(browser, live_server, settings):
     """A phone page that asks for reduced motion, failing the test on any script error."""
     settings.SITE_URL = live_server.url
-    context = phone_context(browser, reduced_motion="reduce")
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    errors = watch(page)
-    yield page
-    page.wait_for_load_state("networkidle")
-    context.close()
-    assert not errors, f"JavaScript errors: {errors}"
+    yield from watched_page(phone_context(browser, reduced_motion="reduce"))
 
 
 def test_the_wheel_shows_the_prize_at_once_without_spinning(still_phone, live_server):

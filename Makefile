@@ -1,4 +1,4 @@
-.PHONY: run test screenshots
+.PHONY: run test screenshots bench
 
 run:  ## set up and run the demo shop (web + Celery worker + beat)
 	scripts/run
@@ -8,3 +8,6 @@ test:  ## run the whole test suite
 
 screenshots:  ## retake the README's gallery from the browser tests
 	scripts/screenshots
+
+bench:  ## the performance suite: every hot path against its bare limit (PostgreSQL, gunicorn, wrk)
+	scripts/bench $(BENCH_ARGS)

@@ -18,7 +18,6 @@ zero and equal to the wins, each share claimed once, amounts adding up.
 import argparse
 import json
 import os
-import secrets
 import shutil
 import signal
 import subprocess
@@ -37,12 +36,11 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
 from django.db.models import Count, Sum  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench.shop import empty, members, sessions  # noqa: E402
 from campaigns.models import (  # noqa: E402
     Campaign,
     Checkin,
@@ -57,7 +55,7 @@ from campaigns.models import (  # noqa: E402
     WheelPrize,
 )
 from campaigns.services.packets import MAX_SHARES, red_packet_create  # noqa: E402
-from members.models import BalanceEntry, Member, PointsEntry  # noqa: E402
+from members.models import PointsEntry  # noqa: E402
 
 PORT = 8791
 CONNECTIONS = 64
@@ -67,43 +65,8 @@ WORKERS = int(os.environ.get("BENCH_WORKERS", 2 * (os.cpu_count() or 1)))
 COOKIES = Path("/tmp/micromall_bench_cookies")
 
 
-def members(count: int) -> list[int]:
-    table = Member._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM django_session")
-        cursor.execute(
-            f"""INSERT INTO {table} (password, is_superuser, username, first_name, last_name, email, is_staff, is_active,
-                    date_joined, nickname, avatar_url, gender, province, city, phone, source_channel, referral_code, points,
-                    balance_fen, attributes, is_subscribed)
-                SELECT '!', false, 'bench_' || i, '', '', '', false, true, now(), '压测 ' || i, '', 0, '', '', '', '',
-                       'Z' || lpad(i::text, 10, '0'), 0, 0, '{{}}', false
-                FROM generate_series(1, %s) i""",
-            [count],
-        )
-    return list(Member.objects.filter(username__startswith="bench_").order_by("pk").values_list("pk", flat=True))
-
-
-def sessions(member_ids: list[int], path: Path) -> None:
-    """A logged-in session and a CSRF secret per member, as the WeChat login would leave them."""
-    auth_hash = Member(password="!").get_session_auth_hash()
-    store, expire = SessionStore(), timezone.now() + timedelta(days=1)
-    rows, lines = [], []
-    for pk in member_ids:
-        key = secrets.token_hex(16)
-        data = store.encode({"_auth_user_id": str(pk), "_auth_user_backend": "members.backends.WeChatBackend", "_auth_user_hash": auth_hash})
-        rows.append((key, data, expire))
-        lines.append(f"{key} {secrets.token_hex(16)}")
-    with connection.cursor() as cursor:
-        cursor.executemany("INSERT INTO django_session (session_key, session_data, expire_date) VALUES (%s, %s, %s)", rows)
-    path.write_text("\n".join(lines) + "\n")
-
-
 def fill(count: int) -> dict:
-    with connection.cursor() as cursor:
-        # A database of its own: the campaigns and every ledger row go, and with them what points at them.
-        for model in (Campaign, PointsEntry, BalanceEntry):
-            cursor.execute(f"TRUNCATE {model._meta.db_table} RESTART IDENTITY CASCADE")
-        cursor.execute(f"DELETE FROM {Member._meta.db_table} WHERE username LIKE 'bench_%%'")
+    empty()  # a database of its own: the shop's tables go whole (bench/shop.py seeds the large shop in them)
     ids = members(count)
     now = timezone.now()
     window = {"starts_at": now - timedelta(hours=1), "ends_at": now + timedelta(days=1)}

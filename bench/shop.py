@@ -188,20 +188,22 @@ def empty() -> None:
 
 @contextmanager
 def _bulk_load(models: list, timings: dict | None = None):
-    """PostgreSQL's advice for populating a database: drop the tables' foreign keys and the
-    indexes no constraint needs, load, then build each index in one sort and check each
-    foreign key in one join (instead of an index insert and a deferred trigger per row).
-    Inside the seed's transaction: a failure puts everything back."""
+    """PostgreSQL's advice for populating a database: drop the tables' foreign keys, unique
+    constraints (those no foreign key leans on) and plain indexes, load, then build each index
+    in one sort and check each constraint in one pass (instead of an index insert and a
+    deferred trigger per row). Inside the seed's transaction: a failure puts everything back."""
     tables = [model._meta.db_table for model in models]
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
         cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute(
-            """SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint
-               WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]) ORDER BY oid""",
+            """SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint c
+               WHERE conrelid = ANY(%s::regclass[]) AND (contype = 'f' OR contype = 'u' AND NOT EXISTS (
+                   SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = c.conindid))
+               ORDER BY contype, oid""",
             [tables],
         )
-        foreign = cursor.fetchall()
+        constraints = cursor.fetchall()  # the foreign keys first
         cursor.execute(
             """SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index i
                WHERE indrelid = ANY(%s::regclass[]) AND NOT EXISTS (
@@ -211,15 +213,15 @@ def _bulk_load(models: list, timings: dict | None = None):
         )
         indexes = cursor.fetchall()
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the checks the catalogue's rows still owe, before the drop
-        for table, name, _ in foreign:
+        for table, name, _ in constraints:
             cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
         for name, _ in indexes:
             cursor.execute(f"DROP INDEX {name}")
     yield
-    with step(f"{len(indexes)} indexes, {len(foreign)} foreign keys back", timings), connection.cursor() as cursor:
+    with step(f"{len(indexes)} indexes, {len(constraints)} constraints back", timings), connection.cursor() as cursor:
         for _, definition in indexes:
             cursor.execute(definition)
-        for table, name, definition in foreign:
+        for table, name, definition in reversed(constraints):  # the unique keys, then the foreign keys
             cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 

@@ -18,9 +18,22 @@ pytestmark = [requires_postgres, pytest.mark.postgres, pytest.mark.django_db(tra
 TINY = {"products": 20, "skus_per_product": 5, "categories": 8, "members": 200, "orders": 400, "packet_shares": 100, "flash_units": 50}
 
 
+def schema() -> set[tuple]:
+    """Every index and constraint of the tables the seed loads with its keys dropped."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'
+               UNION ALL SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint
+               WHERE connamespace = 'public'::regnamespace"""
+        )
+        return set(cursor.fetchall())
+
+
 def test_the_seed_writes_a_whole_shop_and_seeding_again_gives_the_same(tmp_path):
+    before = schema()
     shop = seed(**TINY)
     first = counts()
+    assert schema() == before  # every index, unique key and foreign key dropped for the load is back
 
     assert first["categories"] == 8 and Category.objects.filter(parent__isnull=True).count() == 2
     assert first["products"] == 20 + 2  # the flash sale's product and the bare view's

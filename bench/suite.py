@@ -21,6 +21,7 @@ import json
 import os
 import platform
 import sys
+import textwrap
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -246,7 +247,7 @@ def save(results: list[dict], info: dict, scale: dict, out: Path) -> None:
     (out / "latest.json").write_text(json.dumps({"machine": info, "scale": scale, "scenarios": results, "pending": PENDING},
                                                 ensure_ascii=False, indent=1) + "\n")
     (out / "latest.md").write_text(f"{title}\n\n{table(results)}\n")
-    chart(results, out / "latest.png", "\n".join([title[:130], title[130:260]]) if len(title) > 130 else title)
+    chart(results, out / "latest.png", textwrap.fill(title, 120))
 
 
 # --- Running ------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,30 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
     "--disable-background-networking", "--disable-component-update",
 ]
+
+
+@pytest.fixture(autouse=True)
+def sqlite_waits_for_the_live_server():
+    """On SQLite the live server and the test share one in-memory database, and a statement
+    meeting the other thread's write fails at once with "database table is locked" (shared
+    cache does not wait as a busy timeout would): wait and try it again instead."""
+    from django.db import OperationalError, connection
+
+    if connection.vendor != "sqlite":
+        yield
+        return
+
+    def retry(execute, sql, params, many, context):
+        for attempt in range(400):
+            try:
+                return execute(sql, params, many, context)
+            except OperationalError as error:
+                if "is locked" not in str(error) or attempt == 399:
+                    raise
+                time.sleep(0.025)
+
+    with connection.execute_wrapper(retry):
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -161,6 +161,7 @@ def test_a_sharer_shares_a_friend_buys_and_the_commission_is_withdrawn_and_paid(
     # The sharer withdraws 5 yuan of it to their WeChat wallet.
     page.get_by_role("link", name="去提现").click()
     expect(page).to_have_url(url + "/distribution/withdraw/")
+    page.wait_for_load_state()  # measured below: with its stylesheet, not before it arrives
     page.get_by_label("提现金额").fill("5")
     expect(page.get_by_label("微信零钱")).to_be_checked()
     for channel in ("微信零钱", "商城余额"):  # a 44 px tap area, the words beside the radio's middle

@@ -1,6 +1,10 @@
 """The back office's one exception to the Content-Security-Policy."""
 
-from django.urls import reverse
+from functools import lru_cache
+
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 
 class AdminScriptPolicyMiddleware:
@@ -21,8 +25,20 @@ class AdminScriptPolicyMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if request.path.startswith(reverse("admin:index")):
+        if request.path.startswith(_admin_prefix(get_script_prefix(), get_urlconf())):
             update = dict(getattr(response, "_csp_update", None) or {})
             update["script-src"] = [*update.get("script-src", ()), "'unsafe-eval'"]
             response._csp_update = update
         return response
+
+
+@lru_cache(maxsize=8)
+def _admin_prefix(script_prefix: str, urlconf) -> str:
+    """Where the admin lives: reversed once per script prefix and URLconf, not per request."""
+    return reverse("admin:index", urlconf=urlconf)
+
+
+@receiver(setting_changed)
+def _forget_admin_prefix(*, setting, **kwargs):
+    if setting == "ROOT_URLCONF":
+        _admin_prefix.cache_clear()

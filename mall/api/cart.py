@@ -34,6 +34,9 @@ class CartItemSerializer(serializers.Serializer):
         return line_quantity_limit(item.sku.product)
 
     def get_image_url(self, item) -> str:
+        sku = item.sku
+        if not sku.image and hasattr(sku, "first_thumbnail"):  # read with the SKU (services.cart.sellable_sku)
+            return absolute_media_url(sku.first_thumbnail)
         return absolute_media_url(selectors.cart_item_image(item))
 
 

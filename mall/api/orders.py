@@ -158,8 +158,7 @@ class OrderListApi(generics.ListAPIView):
             note=data["note"],
             use_balance=data["use_balance"],
             coupon_id=data.get("coupon_id"),
-        )
-        order = selectors.member_order(member=request.user, number=order.number)
+        )  # with its lines and refunds in place: nothing to read back
         return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
 
 

@@ -1,8 +1,10 @@
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
 
 from config.errors import InvalidInput, NotFound
 from mall.errors import OutOfStock, SkuUnavailable
-from mall.models import SKU, CartItem
+from mall.models import SKU, CartItem, ProductImage
 from mall.services.locks import lock_member
 
 MAX_LINE_QUANTITY = 999
@@ -12,8 +14,14 @@ def line_quantity_limit(product) -> int:
     return min(product.purchase_limit or MAX_LINE_QUANTITY, MAX_LINE_QUANTITY)
 
 
+def first_thumbnail():
+    """The thumbnail of an SKU's product's first picture (or '' / None), read in the SKU's
+    own SELECT: what a cart line or an order line shows when the SKU has no picture."""
+    return Subquery(ProductImage.objects.filter(product=OuterRef("product_id")).order_by("position", "id").values("thumbnail")[:1])
+
+
 def sellable_sku(sku_id: int) -> SKU:
-    sku = SKU.objects.select_related("product").filter(pk=sku_id).first()
+    sku = SKU.objects.select_related("product").annotate(first_thumbnail=first_thumbnail()).filter(pk=sku_id).first()
     if sku is None:
         raise InvalidInput("商品规格不存在", fields={"sku_id": ["商品规格不存在"]})
     if not (sku.is_active and sku.product.is_on_sale):
@@ -39,17 +47,38 @@ def line_cap_check(quantity: int) -> None:
 
 @transaction.atomic
 def cart_item_add(*, member, sku_id: int, quantity: int) -> CartItem:
-    """Put an SKU in the cart; if it is there already, add to its quantity."""
+    """Put an SKU in the cart; if it is there already, add to its quantity.
+
+    Under the member's lock, one upsert adds the quantity and answers the line's new
+    total; a total the shop refuses raises, and the transaction takes the upsert back.
+    The returned item carries its SKU (with product and first thumbnail): answering
+    with it reads nothing more."""
     sku = sellable_sku(sku_id)
     lock_member(member)
-    item = CartItem.objects.filter(member=member, sku=sku).first()
-    total = quantity + (item.quantity if item else 0)
+    if quantity > MAX_LINE_QUANTITY:
+        # Refused whatever the cart holds; which refusal depends on the line's total.
+        held = CartItem.objects.filter(member=member, sku=sku).values_list("quantity", flat=True).first() or 0
+        line_quantity_check(sku, quantity + held)
+    item_id, total = _cart_upsert(member_id=member.pk, sku_id=sku.pk, quantity=quantity)
     line_quantity_check(sku, total)
-    if item is None:
-        return CartItem.objects.create(member=member, sku=sku, quantity=total)
-    item.quantity = total
-    item.save(update_fields=["quantity"])
+    item = CartItem(id=item_id, member=member, sku=sku, quantity=total)
+    item._state.adding, item._state.db = False, "default"
     return item
+
+
+def _cart_upsert(*, member_id: int, sku_id: int, quantity: int) -> tuple[int, int]:
+    """INSERT … ON CONFLICT (member, sku) DO UPDATE quantity + the new one, RETURNING the
+    row's id and total (PostgreSQL and SQLite alike)."""
+    table = CartItem._meta.db_table
+    added_at = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (member_id, sku_id, quantity, added_at) VALUES (%s, %s, %s, %s) "
+            f"ON CONFLICT (member_id, sku_id) DO UPDATE SET quantity = {table}.quantity + excluded.quantity "
+            "RETURNING id, quantity",
+            [member_id, sku_id, quantity, added_at],
+        )
+        return cursor.fetchone()
 
 
 @transaction.atomic

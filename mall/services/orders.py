@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import F, Prefetch, Sum
+from django.db.models import Case, F, Q, Sum, Value, When
 from django.utils import timezone
 
 from config.errors import InvalidInput
@@ -21,11 +21,10 @@ from mall.models import (
     OrderEvent,
     OrderLine,
     OrderStatus,
-    ProductImage,
     ShopSettings,
 )
 from mall.selectors import PricedLine
-from mall.services.cart import line_cap_check
+from mall.services.cart import first_thumbnail, line_cap_check
 from mall.services.coupons import coupon_for_order, coupon_take
 from mall.services.locks import lock_member
 from mall.services.transitions import (
@@ -73,7 +72,10 @@ def order_create(
     to the fen) and is used by this order; one it cannot take is CouponUnavailable and
     nothing changes. With `use_balance`, as much of the rest as the member's store balance
     covers is taken from it now (WeChat Pay collects the remainder); an order the
-    balance covers in full is paid at once."""
+    balance covers in full is paid at once.
+
+    The order comes back with its lines (and no refunds) in place, as a read would
+    give them: answering with it reads nothing more."""
     lock_member(member)
     shop = ShopSettings.get_solo()
     _check_unpaid_orders(member, shop)
@@ -150,8 +152,17 @@ def order_create(
         CartItem.objects.filter(member=member, sku_id__in=wanted).delete()
     publish(ORDER_CREATED, order_id=order.pk)
     if order.pay_fen == 0:
-        order = _settle_free_order(order)
+        return _settle_free_order(order)  # read back whole by the transition
+    _prefetched(order, "lines", order_lines)
+    _prefetched(order, "refunds", [])
     return order
+
+
+def _prefetched(order: Order, name: str, objects: list) -> None:
+    """What prefetch_related(name) would leave on `order`, from rows already in hand."""
+    queryset = getattr(order, name).get_queryset()
+    queryset._result_cache, queryset._prefetch_done = list(objects), True
+    order.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset
 
 
 def _check_unpaid_orders(member, shop: ShopSettings) -> None:
@@ -163,9 +174,14 @@ def _check_unpaid_orders(member, shop: ShopSettings) -> None:
 
 
 def _sellable_skus(wanted: dict[int, int]) -> dict[int, SKU]:
-    skus = SKU.objects.select_related("product").prefetch_related(
-        Prefetch("product__images", queryset=ProductImage.objects.order_by("position", "id"))
-    ).in_bulk(list(wanted))
+    """The SKUs with their products and first thumbnails, in one SELECT that also locks
+    the SKU rows in id order (after the member's lock, as everywhere): two orders sharing
+    SKUs queue rather than deadlock, and the stock read here is the stock to take from."""
+    found = (
+        SKU.objects.select_related("product").annotate(first_thumbnail=first_thumbnail())
+        .filter(pk__in=list(wanted)).order_by("pk").select_for_update(of=("self",))
+    )
+    skus = {sku.pk: sku for sku in found}
     unknown = [sku_id for sku_id in wanted if sku_id not in skus]
     if unknown:
         raise InvalidInput("商品规格不存在", fields={"sku_id": [f"商品规格 {sku_id} 不存在" for sku_id in unknown]})
@@ -203,19 +219,28 @@ def _check_purchase_limits(member, skus: dict[int, SKU], wanted: dict[int, int])
 
 
 def _take_stock(skus: dict[int, SKU], wanted: dict[int, int]) -> None:
-    # SKU id order: two orders that share SKUs lock them in the same order, so they
-    # queue rather than deadlock. A failed guard rolls back what was already taken.
-    for sku_id in sorted(wanted):
-        taken = SKU.objects.filter(pk=sku_id, stock__gte=wanted[sku_id]).update(stock=F("stock") - wanted[sku_id])
-        if not taken:
-            raise OutOfStock(f"「{skus[sku_id]}」库存不足")
+    """Every line's stock in one guarded UPDATE. The rows are locked already (in SKU id
+    order, by _sellable_skus), so the stock read there decides; the guard in the UPDATE
+    stays the last word, and a failed one rolls back whatever was taken."""
+    short = [sku_id for sku_id in sorted(wanted) if skus[sku_id].stock < wanted[sku_id]]
+    if short:
+        raise OutOfStock(f"「{skus[short[0]]}」库存不足")
+    ids = sorted(wanted)
+    if len(ids) == 1:
+        guard, taking = Q(pk=ids[0], stock__gte=wanted[ids[0]]), Value(wanted[ids[0]])
+    else:
+        guard = Q()
+        for sku_id in ids:
+            guard |= Q(pk=sku_id, stock__gte=wanted[sku_id])
+        taking = Case(*(When(pk=sku_id, then=Value(wanted[sku_id])) for sku_id in ids))
+    if SKU.objects.filter(guard).update(stock=F("stock") - taking) != len(ids):
+        raise OutOfStock(f"「{skus[ids[0]]}」库存不足")
 
 
 def _line_image(sku: SKU) -> str:
     if sku.image:
         return sku.image.name
-    images = list(sku.product.images.all())
-    return images[0].thumbnail.name if images else ""
+    return sku.first_thumbnail or ""  # read with the SKU (_sellable_skus)
 
 
 def _settle_free_order(order: Order) -> Order:

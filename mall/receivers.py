@@ -1,5 +1,6 @@
 """What the storefront does when its own orders move: service messages (模板消息) to the
-shopper when an order is paid, shipped or refunded.
+shopper when an order is paid, shipped or refunded. And when the catalogue is edited:
+the cached lists and product pages are forgotten (catalog_changed).
 
 Each is queued in wechat's message outbox (one message per dedup key, sent and retried by
 Celery), so handling the same event twice sends once. Template ids are operator
@@ -8,10 +9,24 @@ used order templates of the WeChat template library (订单号, 金额, 时间 �
 """
 
 from django.conf import settings
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 
 from config.money import format_yuan
-from mall.models import ORDER_PAID, ORDER_REFUNDED, ORDER_SHIPPED, Order, Refund, ShopSettings
+from mall.models import (
+    ORDER_PAID,
+    ORDER_REFUNDED,
+    ORDER_SHIPPED,
+    SKU,
+    Category,
+    Order,
+    Product,
+    ProductImage,
+    Refund,
+    ShopSettings,
+)
+from mall.services.catalog import catalog_changed
 from outbox.services import subscriber
 from wechat.messages import queue_template_message
 
@@ -75,3 +90,25 @@ def refunded_message(event):
 
 def _order(event) -> Order:
     return Order.objects.select_related("member").get(pk=event.payload["order_id"])
+
+
+# Every save and delete, whoever makes it (the admin's forms and inlines, the services,
+# a shell), so an operator's edit shows at once. Stock, sales, prices and being on sale
+# are read live, so the guarded UPDATEs of orders, cancels and refunds clear nothing; the
+# bulk writes that send no signal call catalog_changed themselves.
+@receiver([post_save, post_delete], sender=Product, dispatch_uid="mall.catalog_changed.product")
+def product_changed(sender, instance, update_fields=None, **kwargs):
+    # A save naming its fields leaves updated_at alone unless it is one of them.
+    stale = kwargs.get("signal") is post_save and update_fields is not None and "updated_at" not in update_fields
+    catalog_changed(product_ids=[instance.pk] if stale else ())
+
+
+@receiver([post_save, post_delete], sender=ProductImage, dispatch_uid="mall.catalog_changed.image")
+def product_image_changed(sender, instance, **kwargs):
+    catalog_changed(product_ids=[instance.product_id])
+
+
+@receiver([post_save, post_delete], sender=SKU, dispatch_uid="mall.catalog_changed.sku")
+@receiver([post_save, post_delete], sender=Category, dispatch_uid="mall.catalog_changed.category")
+def listed_changed(sender, instance, **kwargs):
+    catalog_changed()

@@ -1,14 +1,19 @@
 """Reads for the storefront: each returns what its page needs in a fixed number of
 queries, however many products, SKUs or lines there are."""
 
-from dataclasses import dataclass
+import json
+import uuid
+from dataclasses import astuple, dataclass, replace
 
+from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from config.errors import NotFound
 from config.money import format_yuan
+from config.rich_text import clean_rich_text
 from mall.models import (
     SKU,
     Banner,
@@ -36,14 +41,68 @@ ORDERINGS = {
 }
 
 
-def categories_active() -> list[Category]:
-    return list(Category.objects.filter(is_active=True))
+# --- The catalogue --------------------------------------------------------------------
+#
+# What operators edit (titles, pictures, specs, prices, which products a category shows
+# and in what order) is kept: in this process's memory, behind it in the shared cache.
+# What shoppers move (stock, sales, being on sale) is read live, in one indexed query a
+# page, so an order, a cancel or a refund never has to clear anything.
+# Lists and categories are kept under the catalogue's generation (catalog_version, one
+# read of the shared cache a request), which services.catalog.catalog_changed renews:
+# called by the catalogue services and the admin's bulk actions, and for every save or
+# delete of a product, SKU, picture or category (mall.receivers). A product page is kept
+# under the product's updated_at (product_shown).
+
+CATALOG_CACHE_SECONDS = 60 * 60
+CATALOG_CACHE_PREFIX = "catalog:1"  # a new number when what is kept changes shape: a deploy never reads the old
+CATALOG_VERSION_KEY = f"{CATALOG_CACHE_PREFIX}:version"
+# The orders a page of cards may be kept in: "-sales" moves with every payment.
+KEPT_ORDERINGS = ("", "price_fen", "-price_fen", "-created")
+KEPT_IN_MEMORY = 5000  # entries (pages, counts, products) a process keeps, a few MB; past that it starts again
+_memory: dict = {}
+
+
+def catalog_version() -> str:
+    """The generation of the kept lists and categories: a new one after every change."""
+    version = cache.get(CATALOG_VERSION_KEY)
+    if version is None:
+        cache.add(CATALOG_VERSION_KEY, uuid.uuid4().hex, None)
+        version = cache.get(CATALOG_VERSION_KEY)  # whoever added first
+    return version
+
+
+def product_cache_key(product_id: int) -> str:
+    return f"{CATALOG_CACHE_PREFIX}:product:{product_id}"
+
+
+def _remember(key: str, value) -> None:
+    if len(_memory) >= KEPT_IN_MEMORY and key not in _memory:
+        _memory.clear()  # mostly entries of generations gone by
+    _memory[key] = value
+
+
+def _kept(key: str, compute):
+    """From memory, else from the shared cache, else computed (and kept in both). For keys
+    that name their generation: what is under a key never changes."""
+    found = _memory.get(key)
+    if found is None:
+        found = cache.get(key)
+        if found is None:
+            found = compute()
+            cache.set(key, found, CATALOG_CACHE_SECONDS)
+        _remember(key, found)
+    return found
+
+
+def categories_active(*, version: str | None = None) -> list[Category]:
+    key = f"{CATALOG_CACHE_PREFIX}:{version or catalog_version()}:categories"
+    return _kept(key, lambda: list(Category.objects.filter(is_active=True)))
 
 
 def category_and_descendant_ids(category_id: int) -> list[int]:
     children: dict[int | None, list[int]] = {}
-    for pk, parent_id in Category.objects.filter(is_active=True).values_list("id", "parent_id"):
-        children.setdefault(parent_id, []).append(pk)
+    for category in categories_active():
+        children.setdefault(category.parent_id, []).append(category.pk)
     found, queue = [], [category_id]
     while queue:
         current = queue.pop()
@@ -54,17 +113,18 @@ def category_and_descendant_ids(category_id: int) -> list[int]:
 
 def products_for_sale() -> QuerySet[Product]:
     """Products on sale with their lowest SKU price, stock flag and cover thumbnail, in the
-    shop's own order."""
-    cheapest = SKU.objects.filter(product=OuterRef("pk"), is_active=True).order_by("price_fen", "id")
+    shop's own order. Whether a product has a sellable SKU is its own EXISTS, so a COUNT of
+    these leaves the four subqueries of the annotations out."""
+    active = SKU.objects.filter(product=OuterRef("pk"), is_active=True)
+    cheapest = active.order_by("price_fen", "id")
     return (
-        Product.objects.filter(is_on_sale=True, category__is_active=True)
+        Product.objects.filter(Exists(active), is_on_sale=True, category__is_active=True)  # no sellable SKU, nothing to show
         .annotate(
             price_fen=Subquery(cheapest.values("price_fen")[:1]),
             original_price_fen=Subquery(cheapest.values("original_price_fen")[:1]),
-            in_stock=Exists(SKU.objects.filter(product=OuterRef("pk"), is_active=True, stock__gt=0)),
+            in_stock=Exists(active.filter(stock__gt=0)),
             cover=Subquery(ProductImage.objects.filter(product=OuterRef("pk")).order_by("position", "id").values("thumbnail")[:1]),
         )
-        .filter(price_fen__isnull=False)  # no sellable SKU, nothing to show
         .order_by("position", "-id")
     )
 
@@ -89,18 +149,94 @@ def product_list(*, category_id: int | None = None, query: str = "", ordering: s
     return products_ordered(products_matching(products, query), ordering)
 
 
-def product_detail(*, product_id: int) -> Product:
-    product = (
-        Product.objects.filter(is_on_sale=True, pk=product_id)
-        .prefetch_related(
-            Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")),
-            Prefetch("skus", queryset=SKU.objects.filter(is_active=True).order_by("id"), to_attr="active_skus"),
+@dataclass(frozen=True)
+class ProductCard:
+    """A product as lists show it (GET /api/v1/products, the H5 grids)."""
+
+    id: int
+    title: str
+    subtitle: str
+    cover: str  # the first picture's thumbnail: a storage name, '' without one
+    price_fen: int  # the cheapest sellable SKU's
+    original_price_fen: int | None
+    sales: int
+    in_stock: bool
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+class ProductCards:
+    """The cards of product_list(...), as a sequence for Django's Paginator: count() and
+    slices. Without a search text, and in an order payments do not move, the count and a
+    page's cards are kept (in memory, in the shared cache), and only the page's stock and
+    sales are read, in one query."""
+
+    def __init__(self, *, category_id: int | None = None, query: str = "", ordering: str = ""):
+        self.category_id, self.query = category_id, query
+        self.ordering = ordering if ordering in ORDERINGS else ""
+        self.kept = not query and self.ordering in KEPT_ORDERINGS
+        self._version = None
+
+    @property
+    def version(self) -> str:
+        self._version = self._version or catalog_version()
+        return self._version
+
+    @property
+    def category(self) -> Category | None:
+        """The (active) category asked for, if any."""
+        if self.category_id is None:
+            return None
+        return next((c for c in categories_active(version=self.version) if c.pk == self.category_id), None)
+
+    def products(self) -> QuerySet[Product]:
+        return product_list(category_id=self.category_id, query=self.query, ordering=self.ordering)
+
+    def _key(self, *parts) -> str:
+        return ":".join(map(str, (CATALOG_CACHE_PREFIX, self.version, "cards", self.category_id, self.ordering, *parts)))
+
+    def count(self) -> int:
+        if not self.kept:
+            return self.products().count()
+        return _kept(self._key("count"), lambda: self.products().count())
+
+    def __getitem__(self, window: slice) -> list[ProductCard]:
+        start, stop = window.start or 0, window.stop
+        if not self.kept:
+            return [_card(product) for product in self.products()[start:stop]]
+        key = self._key(start, stop)
+        kept = _memory.get(key) or cache.get(key)
+        if kept is None:  # as _kept, but the cards just read need no second look at stock and sales
+            cards = [_card(product) for product in self.products()[start:stop]]
+            kept = [astuple(card)[:6] for card in cards]
+            cache.set(key, kept, CATALOG_CACHE_SECONDS)
+            _remember(key, kept)
+            return cards
+        _remember(key, kept)
+        return _cards_now(kept)
+
+
+def _card(product: Product) -> ProductCard:
+    return ProductCard(product.pk, product.title, product.subtitle, product.cover or "", product.price_fen,
+                       product.original_price_fen, product.sales, product.in_stock)
+
+
+def _cards_now(kept: list[tuple]) -> list[ProductCard]:
+    """Cached cards with their stock and sales as they are now; a product no longer on sale
+    is left out (its change clears the cache; this covers the moments in between)."""
+    if not kept:
+        return []
+    product, sku = Product._meta.db_table, SKU._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT p.id, p.sales, EXISTS (SELECT 1 FROM {sku} s WHERE s.product_id = p.id AND s.is_active AND s.stock > 0)
+                FROM {product} p WHERE p.is_on_sale AND p.id IN ({", ".join(["%s"] * len(kept))})""",  # noqa: S608 — table names only
+            [row[0] for row in kept],
         )
-        .first()
-    )
-    if product is None:
-        raise NotFound("商品不存在或已下架")
-    return product
+        now = {pk: (sales, bool(in_stock)) for pk, sales, in_stock in cursor.fetchall()}
+    return [ProductCard(*row, *now[row[0]]) for row in kept if row[0] in now]
 
 
 def home_banners() -> list[Banner]:
@@ -109,6 +245,93 @@ def home_banners() -> list[Banner]:
 
 def featured_products(*, limit: int = 10) -> list[Product]:
     return list(products_for_sale().filter(is_featured=True)[:limit])
+
+
+@dataclass(frozen=True)
+class SkuShown:
+    id: int
+    spec: dict
+    price_fen: int
+    original_price_fen: int | None
+    image: str  # a storage name, '' without one
+    stock: int
+
+
+@dataclass(frozen=True)
+class ImageShown:
+    image: str  # storage names
+    thumbnail: str
+
+
+@dataclass(frozen=True)
+class ProductShown:
+    """A product on sale as its page and GET /api/v1/products/{id} show it: the active
+    SKUs in id order, the pictures in the operator's order, the description cleaned."""
+
+    id: int
+    title: str
+    subtitle: str
+    category_id: int
+    description_html: str
+    specs: list
+    purchase_limit: int | None
+    images: tuple[ImageShown, ...]
+    skus: tuple[SkuShown, ...] = ()
+    sales: int = 0
+
+
+def product_shown(*, product_id: int) -> ProductShown:
+    """One query reads what shoppers move: the product being on sale, its sales, its
+    active SKUs with their prices and stock, and its updated_at. The rest (texts, the
+    cleaned description, pictures) is kept under that updated_at, in this process and in
+    the shared cache: every save of the product moves it, and so does every change of its
+    pictures (catalog_changed), in the same transaction, so what is kept is used only
+    while it is still what the database holds. Two more queries when it is not."""
+    if not 0 < product_id < 2**63:  # the URL takes any digits; the database's ids end there
+        raise NotFound("商品不存在或已下架")
+    stamp, sales, skus = _product_now(product_id)
+    key = product_cache_key(product_id)
+    kept = _memory.get(key)
+    if kept is None or kept[0] != stamp:
+        kept = cache.get(key)
+        if kept is None or kept[0] != stamp:
+            kept = (stamp, _product_kept(product_id))
+            cache.set(key, kept, CATALOG_CACHE_SECONDS)
+        _remember(key, kept)
+    return replace(kept[1], skus=skus, sales=sales)
+
+
+def _product_now(product_id: int) -> tuple:
+    """(updated_at, sales, the active SKUs in id order); NotFound when not on sale."""
+    product, sku = Product._meta.db_table, SKU._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT p.updated_at, p.sales, s.id, s.spec, s.price_fen, s.original_price_fen, s.image, s.stock
+                FROM {product} p LEFT JOIN {sku} s ON s.product_id = p.id AND s.is_active
+                WHERE p.id = %s AND p.is_on_sale ORDER BY s.id""",  # noqa: S608 — table names only
+            [product_id],
+        )
+        rows = cursor.fetchall()
+    if not rows:
+        raise NotFound("商品不存在或已下架")
+    skus = tuple(
+        SkuShown(sku_id, json.loads(spec) if isinstance(spec, str) else spec, price, original, image or "", stock)
+        for _, _, sku_id, spec, price, original, image, stock in rows if sku_id is not None
+    )
+    return rows[0][0], rows[0][1], skus
+
+
+def _product_kept(product_id: int) -> ProductShown:
+    product = Product.objects.filter(pk=product_id).prefetch_related(
+        Prefetch("images", queryset=ProductImage.objects.order_by("position", "id"))
+    ).first()
+    if product is None:
+        raise NotFound("商品不存在或已下架")
+    return ProductShown(
+        id=product.pk, title=product.title, subtitle=product.subtitle, category_id=product.category_id,
+        description_html=clean_rich_text(product.description_html), specs=product.specs, purchase_limit=product.purchase_limit,
+        images=tuple(ImageShown(image.image.name, image.thumbnail.name or "") for image in product.images.all()),
+    )
 
 
 def cart_items(*, member) -> list[CartItem]:

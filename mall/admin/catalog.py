@@ -14,6 +14,7 @@ from config.money import format_yuan
 from config.rich_text import clean_rich_text
 from mall.models import SKU, Banner, Category, Product, ProductImage
 from mall.services.catalog import (
+    catalog_changed,
     product_generate_skus,
     product_image_process,
     sku_adjust_stock,
@@ -238,11 +239,13 @@ class ProductAdmin(ModelAdmin):
     @admin.action(description="上架所选商品", permissions=["change"])
     def put_on_sale(self, request, queryset):
         updated = queryset.update(is_on_sale=True)
+        catalog_changed()  # an UPDATE sends no post_save
         self.message_user(request, f"已上架 {updated} 个商品", messages.SUCCESS)
 
     @admin.action(description="下架所选商品", permissions=["change"])
     def take_off_sale(self, request, queryset):
         updated = queryset.update(is_on_sale=False)
+        catalog_changed()  # an UPDATE sends no post_save
         self.message_user(request, f"已下架 {updated} 个商品", messages.SUCCESS)
 
     @admin.action(description="为所选商品补齐全部规格组合的 SKU", permissions=["change"])

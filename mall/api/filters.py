@@ -32,6 +32,11 @@ class ProductFilter(filters.FilterSet):
     def ordered(self, products, name, value):
         return selectors.products_ordered(products, value)
 
+    def cards(self) -> selectors.ProductCards:
+        """The products these (valid) parameters ask for, as the cards lists show."""
+        data = self.form.cleaned_data
+        return selectors.ProductCards(category_id=data.get("category"), query=(data.get("q") or "").strip(), ordering=data.get("ordering") or "")
+
 
 class OrderFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=OrderStatus.choices, help_text="订单状态")

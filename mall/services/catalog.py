@@ -1,11 +1,33 @@
 import itertools
+import uuid
+from collections.abc import Iterable
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Greatest
+from django.utils import timezone
 
 from mall.models import SKU, Product, ProductImage, spec_key_of
+from mall.selectors import CATALOG_VERSION_KEY
 from mall.services.images import downscaled, square_thumbnail
+
+
+def catalog_changed(*, product_ids: Iterable[int] = ()) -> None:
+    """The catalogue changed: forget every cached list and category (a new generation,
+    mall.selectors.catalog_version), now and again when the transaction commits, so a page
+    read meanwhile from the rows before the change does not stay cached. `product_ids`:
+    products whose page changed without a save of the product itself (a picture); their
+    updated_at moves in this transaction, and with it what product_shown keeps."""
+    ids = sorted(set(product_ids))
+    if ids:
+        Product.objects.filter(pk__in=ids).update(updated_at=timezone.now())
+
+    def forget():
+        cache.set(CATALOG_VERSION_KEY, uuid.uuid4().hex, None)
+
+    forget()
+    transaction.on_commit(forget)
 
 
 def product_image_process(*, image: ProductImage) -> ProductImage:
@@ -42,4 +64,6 @@ def product_generate_skus(*, product: Product) -> int:
         [SKU(product=product, spec=spec, spec_key=spec_key_of(spec), price_fen=cheapest, stock=0) for spec in missing],
         ignore_conflicts=True,
     )
+    if missing:
+        catalog_changed()  # bulk_create sends no post_save
     return len(missing)

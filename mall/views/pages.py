@@ -2,12 +2,18 @@
 through the JSON API (static/js), so the pages and a future mini-program share rules."""
 
 import re
+from functools import lru_cache
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix, reverse
+from django.utils.safestring import mark_safe
 
 from config.errors import NotFound
 from config.redirects import local_next
@@ -30,7 +36,7 @@ def home(request):
             "banners": selectors.home_banners(),
             "categories": [c for c in selectors.categories_active() if c.parent_id is None][:10],
             "featured": selectors.featured_products(limit=6),
-            "latest": selectors.product_list(ordering="-created")[:PAGE_SIZE],
+            "latest": selectors.ProductCards(ordering="-created")[0:PAGE_SIZE],
         },
     )
 
@@ -47,12 +53,15 @@ def categories(request):
 
 
 def product_list(request):
+    """?category=, ?q=, ?ordering= and ?page=: 20 cards a page, a link to the next; the
+    "load more" button fetches the pages after it from the API."""
     category_id = _id_param(request.GET.get("category"))
     query = request.GET.get("q", "").replace("\x00", "").strip()[:50]
     ordering = request.GET.get("ordering", "")
     ordering = ordering if ordering in ORDERINGS else ""
-    page = Paginator(selectors.product_list(category_id=category_id, query=query, ordering=ordering), PAGE_SIZE).get_page(1)
-    category = next((c for c in selectors.categories_active() if c.pk == category_id), None)
+    cards = selectors.ProductCards(category_id=category_id, query=query, ordering=ordering)
+    page = Paginator(cards, PAGE_SIZE).get_page(request.GET.get("page"))
+    products_url = reverse("mall:product_list")
     filters = {key: value for key, value in (("category", category_id), ("q", query)) if value}
     price_next = "-price_fen" if ordering == "price_fen" else "price_fen"
     price_arrow = {"price_fen": "↑", "-price_fen": "↓"}.get(ordering, "↕")
@@ -62,53 +71,73 @@ def product_list(request):
         (f"价格{price_arrow}", price_next, ordering in ("price_fen", "-price_fen")),
         ("新品", "-created", ordering == "-created"),
     ]
+    params = urlencode({**filters, **({"ordering": ordering} if ordering else {})})
     return render(
         request,
         "mall/product_list.html",
         {
             "page": page,
-            "category": category,
+            "cards": [_card_html(card, products_url) for card in page],
+            "category": cards.category,
             "query": query,
             "sort_links": [
                 (label, "?" + urlencode({**filters, **({"ordering": value} if value else {})}), on)
                 for label, value, on in sort_links
             ],
-            "api_params": urlencode({**filters, **({"ordering": ordering} if ordering else {})}),
+            "api_params": params,
+            "pager_extra": f"&{params}" if params else "",
         },
     )
 
 
+@lru_cache(maxsize=4096)
+def _card_html(card: selectors.ProductCard, products_url: str) -> str:
+    """A card as _product_card.html draws it: drawn once for the card's values (stock and
+    sales included), then reused. Twenty template includes a page cost more than its SQL."""
+    return render_to_string("_product_card.html", {"product": card, "products_url": products_url, "MEDIA_URL": settings.MEDIA_URL})
+
+
 def product_detail(request, product_id: int):
     try:
-        product = selectors.product_detail(product_id=product_id)
+        product = selectors.product_shown(product_id=product_id)
     except NotFound:
         raise Http404
-    skus = product.active_skus
     skus_json = {
         "limit": line_quantity_limit(product),
         "specs": product.specs,
         "skus": [
             {
-                "id": sku.pk,
+                "id": sku.id,
                 "spec": sku.spec,
                 "price_fen": sku.price_fen,
                 "original_price_fen": sku.original_price_fen,
                 "stock": sku.stock,
-                "image_url": sku.image.url if sku.image else "",
+                "image_url": default_storage.url(sku.image) if sku.image else "",
             }
-            for sku in skus
+            for sku in product.skus
         ],
     }
+    cover = product.images[0] if product.images else None
     return render(
         request,
         "mall/product_detail.html",
         {
             "product": product,
+            "image_urls": [default_storage.url(image.image) for image in product.images],
+            "cover_url": default_storage.url(cover.thumbnail) if cover and cover.thumbnail else "",
+            # Cleaned by the selector (config.rich_text, nh3) before it was cached.
+            "description_html": mark_safe(product.description_html),  # noqa: S308
             "skus_json": skus_json,
-            "price_fen": min((sku.price_fen for sku in skus), default=0),
-            "cover": next(iter(product.images.all()), None),
+            "price_fen": min((sku.price_fen for sku in product.skus), default=0),
+            "links": _detail_links(get_script_prefix()),
         },
     )
+
+
+@lru_cache(maxsize=8)
+def _detail_links(script_prefix: str) -> dict[str, str]:
+    """The product page's fixed links, reversed once (a reverse costs more than the SQL)."""
+    return {"home": reverse("mall:home"), "cart": reverse("mall:cart")}
 
 
 @login_required

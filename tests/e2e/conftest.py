@@ -4,12 +4,16 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.factories import CategoryFactory, ProductFactory, ProductImageFactory, SKUFactory
 
 # Playwright's sync API keeps an event loop on the test thread; the ORM calls the
 # tests make between page actions are still plain synchronous code.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# A loaded 2-core machine may take longer than Playwright's 5 s to get a page there.
+expect.set_options(timeout=10_000)
 
 CHROMIUM = "/usr/bin/chromium"
 # Where the browser tests leave a picture of each main page (`make screenshots` points it

@@ -101,7 +101,7 @@ def order_points_take_back(*, order: Order, refund: Refund) -> int:
     with transaction.atomic():
         # Held so the points read here are still there when taken (the ledger's guard
         # would refuse a take larger than the balance rather than take what is there).
-        points = Member.objects.select_for_update().filter(pk=order.member_id).values_list("points", flat=True).get()
+        points = Member.objects.select_for_update(no_key=True).filter(pk=order.member_id).values_list("points", flat=True).get()
         if PointsEntry.objects.filter(source_key=key).exists():
             return 0
         taken = min(due, points)

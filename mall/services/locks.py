@@ -6,5 +6,11 @@ def lock_member(member) -> None:
 
     Always the first lock a storefront transaction takes, before any SKU row, so the
     lock order is the same everywhere (member, then SKUs by id) and cannot deadlock.
+
+    FOR NO KEY UPDATE, not FOR UPDATE: it still queues this member's writers, but not the
+    foreign-key checks of rows that merely point at the member (an order event, a coupon),
+    which PostgreSQL runs at COMMIT because Django's foreign keys are deferred. A plain FOR
+    UPDATE made a cancel that holds SKU rows wait at its COMMIT for a new order that waits
+    for those SKUs.
     """
-    get_user_model().objects.select_for_update().filter(pk=member.pk).values_list("pk", flat=True).first()
+    get_user_model().objects.select_for_update(no_key=True).filter(pk=member.pk).values_list("pk", flat=True).first()

@@ -49,7 +49,7 @@ def member_update_profile(*, member: Member, attributes: dict | None = None, **f
     if attributes:
         cleaned = clean_attribute_values(attributes, active_attributes())
         # Re-read under the row lock: two edits of different attributes must both stay.
-        current = Member.objects.select_for_update().values_list("attributes", flat=True).get(pk=member.pk)
+        current = Member.objects.select_for_update(no_key=True).values_list("attributes", flat=True).get(pk=member.pk)
         merged = {**current, **cleaned}
         fields["attributes"] = {key: value for key, value in merged.items() if value is not None}
     for name, value in fields.items():

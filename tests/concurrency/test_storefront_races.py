@@ -1,10 +1,13 @@
 """Real threads, real connections, real row locks: the invariants hold under races."""
 
+import threading
 from collections import Counter
 
 import pytest
+from django.db import connection, transaction
 
 from mall.models import SKU, CartItem, Order, OrderEvent, OrderStatus
+from mall.services.locks import lock_member
 from mall.services.orders import (
     Destination,
     LineRequest,
@@ -14,7 +17,7 @@ from mall.services.orders import (
 )
 from tests.concurrency.racing import logged_in, race
 from tests.factories import MemberFactory, ProductFactory, SKUFactory
-from tests.helpers import ADDRESS, requires_postgres
+from tests.helpers import ADDRESS, DESTINATION, requires_postgres
 
 pytestmark = [requires_postgres, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -68,6 +71,38 @@ def test_a_shopper_cancelling_while_the_expiry_job_runs_returns_stock_once():
         assert not errors, errors
         assert SKU.objects.get(pk=sku.pk).stock == 50
         assert OrderEvent.objects.filter(order=order, to_status=OrderStatus.CANCELLED).count() == 1
+
+
+def test_a_cancel_commits_while_the_same_member_places_an_order():
+    """The member lock queues a member's writers, not the foreign-key checks that rows
+    pointing at the member (the cancel's order event) run at COMMIT. Were it FOR UPDATE,
+    the cancel below would wait for the order being placed, which in real life waits for
+    the SKUs the cancel holds: a deadlock."""
+    member = MemberFactory()
+    order = order_create(member=member, destination=DESTINATION, lines=[LineRequest(sku_id=SKUFactory(stock=5).pk, quantity=1)])
+    locked, done = threading.Event(), threading.Event()
+
+    def placing_an_order():
+        with transaction.atomic():
+            lock_member(member)
+            locked.set()
+            done.wait(timeout=10)
+
+    def cancelling():
+        locked.wait(timeout=10)
+        try:
+            with transaction.atomic():
+                connection.cursor().execute("SET LOCAL lock_timeout = '2s'")
+                order_cancel(order=order, actor=member)
+            return "committed"
+        finally:
+            done.set()
+
+    results, errors = race([placing_an_order, cancelling])
+
+    assert not errors, errors
+    assert results[1] == "committed"
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.CANCELLED
 
 
 def test_one_member_racing_past_a_purchase_limit_gets_one_order():

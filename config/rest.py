@@ -1,7 +1,7 @@
 """The API conventions of ../shared/API.md: 401 for anonymous callers, page-number
 pagination with `page_size`, strict integers. Error bodies: config/api_errors.py."""
 
-from rest_framework import authentication, exceptions, pagination, parsers, serializers
+from rest_framework import authentication, exceptions, pagination, parsers, permissions, serializers
 
 
 class SessionAuthentication(authentication.SessionAuthentication):
@@ -40,3 +40,13 @@ class StrictIntegerField(serializers.IntegerField):
         if isinstance(data, bool) or not isinstance(data, int):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class PublicRead:
+    """For an API view anyone may read, the same for everyone (the catalogue): nobody is
+    looked up, nothing is counted against a rate limit. Asking who the member is cost the
+    product API a round trip to the session store on every request."""
+
+    authentication_classes = ()
+    permission_classes = (permissions.AllowAny,)
+    throttle_classes = ()

@@ -9,9 +9,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from mall.views import wechat_pay
 
+# The store's own routes first: URLs are tried in order, and the catalogue is what most
+# requests ask for (no two apps share a path, so the order changes nothing else).
 api_v1 = [
-    path("", include("crm.api.urls")),
     path("", include("mall.api.urls")),
+    path("", include("crm.api.urls")),
     path("", include("distribution.api.urls")),
     path("", include("campaigns.api.urls")),
 ]
@@ -27,10 +29,10 @@ urlpatterns = [
     path("wechat/pay/notify/", wechat_pay.payment_notify, name="wechat-pay-notify"),
     path("wechat/pay/refund-notify/", wechat_pay.refund_notify, name="wechat-refund-notify"),
     path("wechat/", include("wechat.urls")),
+    path("", include("mall.urls")),
     path("", include("distribution.urls")),
     path("", include("campaigns.urls")),
     path("", include("crm.urls")),
-    path("", include("mall.urls")),
 ]
 
 if settings.WECHAT_MODE == "emulator":

@@ -26,6 +26,7 @@ from mall.models import (
     Refund,
     ShopSettings,
 )
+from mall.selectors import shop_settings_forget
 from mall.services.catalog import catalog_changed
 from outbox.services import subscriber
 from wechat.messages import queue_template_message
@@ -112,3 +113,8 @@ def product_image_changed(sender, instance, **kwargs):
 @receiver([post_save, post_delete], sender=Category, dispatch_uid="mall.catalog_changed.category")
 def listed_changed(sender, instance, **kwargs):
     catalog_changed()
+
+
+@receiver(post_save, sender=ShopSettings, dispatch_uid="mall.shop_settings_forget")
+def _shop_settings_saved(**kwargs):
+    shop_settings_forget()  # this process at once; the others within SHOP_SETTINGS_SECONDS

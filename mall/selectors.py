@@ -2,6 +2,7 @@
 queries, however many products, SKUs or lines there are."""
 
 import json
+import time
 import uuid
 from dataclasses import astuple, dataclass, replace
 
@@ -60,6 +61,35 @@ CATALOG_VERSION_KEY = f"{CATALOG_CACHE_PREFIX}:version"
 KEPT_ORDERINGS = ("", "price_fen", "-price_fen", "-created")
 KEPT_IN_MEMORY = 5000  # entries (pages, counts, products) a process keeps, a few MB; past that it starts again
 _memory: dict = {}
+
+
+SHOP_SETTINGS_SECONDS = 5
+_shop_settings: list = [float("-inf"), None]  # [read at (monotonic), the settings]
+
+
+def shop_settings_shown() -> ShopSettings:
+    """The shop's settings as pages show them (its name, the shipping note, the after-sales
+    days), kept in this process for SHOP_SETTINGS_SECONDS rather than asked of the shared
+    cache by every page. A save reaches this process at once (shop_settings_forget) and the
+    others within those seconds; what an order charges is read fresh by the services.
+    While the values stay the same, so does the object: pages drawn for it stay valid."""
+    read_at, kept = _shop_settings
+    now = time.monotonic()
+    if now - read_at > SHOP_SETTINGS_SECONDS:
+        fresh = ShopSettings.get_solo()
+        if kept is None or field_values(fresh) != field_values(kept):
+            kept = fresh
+        _shop_settings[:] = [now, kept]
+    return kept
+
+
+def shop_settings_forget() -> None:
+    _shop_settings[:] = [float("-inf"), None]
+
+
+def field_values(instance) -> tuple:
+    """Every stored field's value: model instances compare equal by primary key alone."""
+    return tuple(getattr(instance, field.attname) for field in instance._meta.concrete_fields)
 
 
 def catalog_version() -> str:

@@ -7,16 +7,23 @@ from tests.factories import MemberFactory
 @pytest.fixture(autouse=True, scope="session")
 def _test_settings(tmp_path_factory):
     """What differs from a running shop: files in a temp folder, an in-process cache,
-    Celery tasks run inline, plain static files (no collectstatic manifest)."""
+    Celery tasks run inline, plain static files (no collectstatic manifest).
+
+    Through override_settings, so what was built from the settings before (the static
+    storage, which collecting the test modules may already have opened on the manifest
+    `make run` collected) is built again from these."""
     from django.conf import settings
+    from django.test import override_settings
 
     from config.celery import app
 
-    settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
-    settings.STATIC_ROOT = str(tmp_path_factory.mktemp("static"))  # whitenoise wants it to exist
-    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    override_settings(
+        MEDIA_ROOT=str(tmp_path_factory.mktemp("media")),
+        STATIC_ROOT=str(tmp_path_factory.mktemp("static")),  # whitenoise wants it to exist
+        STORAGES={**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}},
+        CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+    ).enable()
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True
 
@@ -25,7 +32,10 @@ def _test_settings(tmp_path_factory):
 def _clear_cache():
     from django.core.cache import cache
 
+    from mall.selectors import shop_settings_forget
+
     cache.clear()
+    shop_settings_forget()  # kept in the process for a few seconds, like the cache it sits before
 
 
 @pytest.fixture

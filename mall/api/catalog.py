@@ -2,12 +2,11 @@ from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import translate_validation
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
-from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.media import absolute_media_url
-from config.rest import StrictIntegerField
+from config.rest import PublicRead, StrictIntegerField
 from mall import selectors
 from mall.api.filters import ProductFilter
 from mall.models import Product
@@ -24,8 +23,7 @@ class CategorySerializer(serializers.Serializer):
         return absolute_media_url(category.icon)
 
 
-class CategoryListApi(APIView):
-    permission_classes = [AllowAny]
+class CategoryListApi(PublicRead, APIView):
 
     @extend_schema(responses=CategorySerializer(many=True))
     def get(self, request):
@@ -55,11 +53,10 @@ def product_card_json(card: selectors.ProductCard) -> dict:
     }
 
 
-class ProductListApi(generics.ListAPIView):
+class ProductListApi(PublicRead, generics.ListAPIView):
     """The filters validated as the filterset says (and documented from it); the page's
     cards come from selectors.ProductCards, mostly from the cache."""
 
-    permission_classes = [AllowAny]
     serializer_class = ProductListItemSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = ProductFilter
@@ -123,8 +120,7 @@ def product_detail_json(product: selectors.ProductShown) -> dict:
     }
 
 
-class ProductDetailApi(APIView):
-    permission_classes = [AllowAny]
+class ProductDetailApi(PublicRead, APIView):
 
     @extend_schema(responses=ProductDetailSerializer)
     def get(self, request, product_id: int):

@@ -9,15 +9,18 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, reverse
 from django.utils.safestring import mark_safe
 
+from config.drawn_pages import DrawnPages
 from config.errors import NotFound
 from config.redirects import local_next
 from mall import selectors
+from mall.context_processors import cart_count_once, share_link
 from mall.models import SKU, Address, CartItem, OrderStatus
 from mall.selectors import ORDERINGS
 from mall.services.aftersales import RETURNABLE_STATUSES, refund_quantities_left
@@ -97,41 +100,55 @@ def _card_html(card: selectors.ProductCard, products_url: str) -> str:
     return render_to_string("_product_card.html", {"product": card, "products_url": products_url, "MEDIA_URL": settings.MEDIA_URL})
 
 
+PRODUCT_PAGES = DrawnPages("mall/product_detail.html", holes=("csrf_token", "share_link", "cart_count"))
+
+
 def product_detail(request, product_id: int):
     try:
         product = selectors.product_shown(product_id=product_id)
     except NotFound:
         raise Http404
-    skus_json = {
-        "limit": line_quantity_limit(product),
-        "specs": product.specs,
-        "skus": [
-            {
-                "id": sku.id,
-                "spec": sku.spec,
-                "price_fen": sku.price_fen,
-                "original_price_fen": sku.original_price_fen,
-                "stock": sku.stock,
-                "image_url": default_storage.url(sku.image) if sku.image else "",
-            }
-            for sku in product.skus
-        ],
-    }
-    cover = product.images[0] if product.images else None
-    return render(
+    shop = selectors.shop_settings_shown()
+    count = cart_count_once(request)
+    links = _detail_links(get_script_prefix())
+    html = PRODUCT_PAGES.render(
         request,
-        "mall/product_detail.html",
-        {
-            "product": product,
-            "image_urls": [default_storage.url(image.image) for image in product.images],
-            "cover_url": default_storage.url(cover.thumbnail) if cover and cover.thumbnail else "",
-            # Cleaned by the selector (config.rich_text, nh3) before it was cached.
-            "description_html": mark_safe(product.description_html),  # noqa: S308
-            "skus_json": skus_json,
-            "price_fen": min((sku.price_fen for sku in product.skus), default=0),
-            "links": _detail_links(get_script_prefix()),
-        },
+        key=product.id,
+        state=(product, selectors.field_values(shop), links, bool(count)),
+        context=lambda: _product_page(product, shop, links, has_cart_items=bool(count)),
+        holes={"csrf_token": get_token(request), "share_link": share_link(request), "cart_count": count},
     )
+    return HttpResponse(html)
+
+
+def _product_page(product: selectors.ProductShown, shop, links: dict, *, has_cart_items: bool) -> dict:
+    cover = product.images[0] if product.images else None
+    return {
+        "product": product,
+        "shop": shop,
+        "links": links,
+        "has_cart_items": has_cart_items,
+        "image_urls": [default_storage.url(image.image) for image in product.images],
+        "cover_url": default_storage.url(cover.thumbnail) if cover and cover.thumbnail else "",
+        # Cleaned by the selector (config.rich_text, nh3) before it was cached.
+        "description_html": mark_safe(product.description_html),  # noqa: S308
+        "skus_json": {
+            "limit": line_quantity_limit(product),
+            "specs": product.specs,
+            "skus": [
+                {
+                    "id": sku.id,
+                    "spec": sku.spec,
+                    "price_fen": sku.price_fen,
+                    "original_price_fen": sku.original_price_fen,
+                    "stock": sku.stock,
+                    "image_url": default_storage.url(sku.image) if sku.image else "",
+                }
+                for sku in product.skus
+            ],
+        },
+        "price_fen": min((sku.price_fen for sku in product.skus), default=0),
+    }
 
 
 @lru_cache(maxsize=8)

@@ -57,8 +57,9 @@ def handler_for(delivery: Delivery) -> Handler | None:
 
 def publish(name: str, **payload) -> Event:
     """Record that `name` happened, with a delivery for each of its subscribers. Call it
-    inside the transaction of the change: the event commits or rolls back with it."""
-    with transaction.atomic():
+    inside the transaction of the change: the event commits or rolls back with it (no
+    savepoint of its own: an event that cannot be written fails the change too)."""
+    with transaction.atomic(savepoint=False):
         event = Event.objects.create(name=name, payload=payload)
         Delivery.objects.bulk_create([Delivery(event=event, subscriber=name_) for name_ in SUBSCRIBERS.get(name, {})])
     if SUBSCRIBERS.get(name):
@@ -73,7 +74,7 @@ def status_move(queryset, *, flow, to: str, only_from=None, event: str | None = 
     the caller knows more), and, when rows moved, `event` recorded in the same transaction.
     How many rows moved: 0 means someone else moved them first, or the table forbids it."""
     sources = flow.sources(to) if only_from is None else flow.sources(to) & frozenset(only_from)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         moved = queryset.filter(status__in=sources).update(status=to, **fields)
         if moved and event:
             publish(event, **(payload or {}))

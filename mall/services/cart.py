@@ -45,38 +45,41 @@ def line_cap_check(quantity: int) -> None:
         raise InvalidInput(f"单次最多购买 {MAX_LINE_QUANTITY} 件", fields={"quantity": [f"单次最多购买 {MAX_LINE_QUANTITY} 件"]})
 
 
-@transaction.atomic
 def cart_item_add(*, member, sku_id: int, quantity: int) -> CartItem:
     """Put an SKU in the cart; if it is there already, add to its quantity.
 
-    Under the member's lock, one upsert adds the quantity and answers the line's new
-    total; a total the shop refuses raises, and the transaction takes the upsert back.
-    The returned item carries its SKU (with product and first thumbnail): answering
-    with it reads nothing more."""
+    One guarded upsert, no transaction and no lock: it adds the quantity only while the
+    line's new total stays within what the shop allows (the purchase limit, the stock, the
+    line cap), and answers the total. Two adds at once queue on the line's row, and the
+    second is held against the first's total. A refused add changes nothing; reading the
+    line then says which refusal it was. The returned item carries its SKU (with product
+    and first thumbnail): answering with it reads nothing more."""
     sku = sellable_sku(sku_id)
-    lock_member(member)
-    if quantity > MAX_LINE_QUANTITY:
-        # Refused whatever the cart holds; which refusal depends on the line's total.
+    allowed = min(line_quantity_limit(sku.product), sku.stock)
+    added = _cart_upsert(member_id=member.pk, sku_id=sku.pk, quantity=quantity, at_most=allowed) if quantity <= allowed else None
+    if added is None:
         held = CartItem.objects.filter(member=member, sku=sku).values_list("quantity", flat=True).first() or 0
         line_quantity_check(sku, quantity + held)
-    item_id, total = _cart_upsert(member_id=member.pk, sku_id=sku.pk, quantity=quantity)
-    line_quantity_check(sku, total)
+        raise OutOfStock("库存刚刚变化，请重新选择数量")  # the line grew between the upsert and the read
+    item_id, total = added
     item = CartItem(id=item_id, member=member, sku=sku, quantity=total)
     item._state.adding, item._state.db = False, "default"
     return item
 
 
-def _cart_upsert(*, member_id: int, sku_id: int, quantity: int) -> tuple[int, int]:
-    """INSERT … ON CONFLICT (member, sku) DO UPDATE quantity + the new one, RETURNING the
-    row's id and total (PostgreSQL and SQLite alike)."""
+def _cart_upsert(*, member_id: int, sku_id: int, quantity: int, at_most: int) -> tuple[int, int] | None:
+    """INSERT … ON CONFLICT (member, sku) DO UPDATE quantity + the new one while the total
+    stays at most `at_most`, RETURNING the row's id and total; None when the guard refused
+    (PostgreSQL and SQLite alike)."""
     table = CartItem._meta.db_table
     added_at = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (member_id, sku_id, quantity, added_at) VALUES (%s, %s, %s, %s) "
             f"ON CONFLICT (member_id, sku_id) DO UPDATE SET quantity = {table}.quantity + excluded.quantity "
+            f"WHERE {table}.quantity + excluded.quantity <= %s "
             "RETURNING id, quantity",
-            [member_id, sku_id, quantity, added_at],
+            [member_id, sku_id, quantity, added_at, at_most],
         )
         return cursor.fetchone()
 

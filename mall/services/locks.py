@@ -1,4 +1,6 @@
 from django.contrib.auth import get_user_model
+from django.db.models import Count, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
 
 def lock_member(member) -> None:
@@ -14,3 +16,14 @@ def lock_member(member) -> None:
     for those SKUs.
     """
     get_user_model().objects.select_for_update(no_key=True).filter(pk=member.pk).values_list("pk", flat=True).first()
+
+
+def lock_member_counting(member, rows: QuerySet) -> int:
+    """lock_member, and in the same statement how many of `rows` (a queryset of the member's
+    rows, filtered on OuterRef("pk") for the member) there are: a count the caller must
+    make under the lock (two orders at once must not both slip under a cap)."""
+    counted = rows.order_by().values(group=Value(1)).annotate(count=Count("*")).values("count")
+    return (
+        get_user_model().objects.select_for_update(no_key=True).filter(pk=member.pk)
+        .annotate(counted=Coalesce(Subquery(counted), 0)).values_list("counted", flat=True).get()
+    )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Case, F, Q, Sum, Value, When
+from django.db.models import Case, F, OuterRef, Q, Sum, Value, When
 from django.utils import timezone
 
 from config.errors import InvalidInput
@@ -26,7 +26,7 @@ from mall.models import (
 from mall.selectors import PricedLine
 from mall.services.cart import first_thumbnail, line_cap_check
 from mall.services.coupons import coupon_for_order, coupon_take
-from mall.services.locks import lock_member
+from mall.services.locks import lock_member_counting
 from mall.services.transitions import (
     balance_give_back,
     coupon_give_back,
@@ -76,7 +76,6 @@ def order_create(
 
     The order comes back with its lines (and no refunds) in place, as a read would
     give them: answering with it reads nothing more."""
-    lock_member(member)
     shop = ShopSettings.get_solo()
     _check_unpaid_orders(member, shop)
     if from_cart:
@@ -166,9 +165,9 @@ def _prefetched(order: Order, name: str, objects: list) -> None:
 
 
 def _check_unpaid_orders(member, shop: ShopSettings) -> None:
-    # Counted under the member lock, like the purchase limits: two orders at once cannot
-    # both slip under the cap.
-    unpaid = Order.objects.filter(member=member, status=OrderStatus.PENDING_PAYMENT).count()
+    """Takes the member's lock, the first of the order's, and counts the unpaid orders under
+    it, like the purchase limits: two orders at once cannot both slip under the cap."""
+    unpaid = lock_member_counting(member, Order.objects.filter(member=OuterRef("pk"), status=OrderStatus.PENDING_PAYMENT))
     if unpaid >= shop.max_unpaid_orders:
         raise TooManyUnpaidOrders(f"你有 {unpaid} 个待付款订单，请先支付或取消后再下单")
 

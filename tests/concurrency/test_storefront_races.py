@@ -128,3 +128,17 @@ def test_simultaneous_adds_to_the_cart_all_count():
 
     assert not errors and results == [201] * 20
     assert CartItem.objects.get(member=member).quantity == 60
+
+
+def test_simultaneous_adds_past_the_stock_fill_the_line_to_the_stock_and_no_further():
+    sku = SKUFactory(stock=10)
+    member = MemberFactory()
+    clients = [logged_in(member) for _ in range(12)]
+    body = {"sku_id": sku.pk, "quantity": 3}
+
+    results, errors = race([lambda c=c: c.post("/api/v1/cart/items", body, format="json") for c in clients])
+
+    assert not errors
+    assert Counter(r.status_code for r in results) == {201: 3, 409: 9}
+    assert {r.json()["code"] for r in results if r.status_code == 409} == {"out_of_stock"}
+    assert CartItem.objects.get(member=member).quantity == 9

@@ -13,14 +13,14 @@ from tests.helpers import shop_settings
 
 pytestmark = pytest.mark.django_db
 
-# Counted with a cold session cache, inside the test's transaction (so the service's own
-# transaction is a SAVEPOINT … RELEASE pair here, BEGIN … COMMIT in production):
-# session, member, SKU (with its product and first thumbnail), member lock, upsert.
-CART_ADD_QUERIES = 5 + 2
-# session, member, address, member lock, unpaid count, SKUs (locked, with products and
-# thumbnails), one stock UPDATE for every line, order, lines, order event, outbox event and
-# deliveries (in their own savepoint).
-ORDER_CREATE_QUERIES = 13 + 2 + 2
+# Counted with a cold session cache: session, member, SKU (with its product and first
+# thumbnail), the guarded upsert. No transaction, no lock.
+CART_ADD_QUERIES = 4
+# Inside the test's transaction, the order service's own is a SAVEPOINT … RELEASE pair
+# (BEGIN … COMMIT in production): session, member, address, the shop's settings (the
+# cache is cold too), member lock with the unpaid count, SKUs (locked, with products and thumbnails), one stock UPDATE for every line,
+# order, lines, order event, outbox event, its deliveries.
+ORDER_CREATE_QUERIES = 12 + 2
 
 
 def cold(client: APIClient) -> APIClient:

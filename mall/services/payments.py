@@ -135,9 +135,10 @@ def payment_confirm(*, notice: wechat_pay.PaymentNotice, source: str = "通知")
         payment.state, payment.transaction_id, payment.paid_at = PaymentState.PAID, notice.transaction_id, paid_at
         payment.payer_openid = notice.openid
         if order.status == OrderStatus.PENDING_PAYMENT:
-            payment.save()
+            payment.save(update_fields=["state", "transaction_id", "paid_at", "payer_openid"])
             order = order_transition(
                 order=order,
+                already_locked=True,
                 to=OrderStatus.PAID,
                 actor=None,
                 actor_kind=ActorKind.WECHAT,

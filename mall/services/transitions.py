@@ -5,7 +5,7 @@ is ORDER_FLOW's to say (mall/models/orders.py)."""
 from collections.abc import Callable
 
 from django.db import transaction
-from django.db.models import F, QuerySet, Sum
+from django.db.models import Case, F, OuterRef, QuerySet, Subquery, Sum, Value, When
 from django.utils import timezone
 
 from config.errors import InvalidStatus
@@ -26,11 +26,15 @@ from members.services.balance import balance_move_once
 from outbox.services import publish, status_move
 
 
-def order_transition(*, order: Order, to: str, actor, actor_kind: str, reason: str, only_from=None, **fields) -> Order:
+def order_transition(
+    *, order: Order, to: str, actor, actor_kind: str, reason: str, only_from=None, already_locked: bool = False, **fields
+) -> Order:
     """Move an order on as ORDER_FLOW allows (narrowed to `only_from` when the service is
     stricter), under its row lock: the guarded UPDATE, the order event row, and the domain
-    event the new status announces. Must run inside a transaction."""
-    locked = Order.objects.select_for_update().get(pk=order.pk)
+    event the new status announces. `fields` are plain values written with the status.
+    A caller that read `order` under its row lock says `already_locked=True`. Must run
+    inside a transaction."""
+    locked = order if already_locked else Order.objects.select_for_update().get(pk=order.pk)
     allowed = ORDER_FLOW.allows(locked.status, to) and (only_from is None or locked.status in only_from)
     now = timezone.now()
     event = ORDER_STATUS_EVENTS.get((locked.status, to))
@@ -42,7 +46,9 @@ def order_transition(*, order: Order, to: str, actor, actor_kind: str, reason: s
     OrderEvent.objects.create(
         order=locked, from_status=locked.status, to_status=to, actor=actor, actor_kind=actor_kind, reason=reason, created_at=now
     )
-    locked.refresh_from_db()
+    # What the UPDATE wrote, set on the locked row rather than read back.
+    for name, value in {"status": to, "updated_at": now, **fields}.items():
+        setattr(locked, name, value)
     return locked
 
 
@@ -108,6 +114,15 @@ def coupon_give_back(order_ids: list[int]) -> int:
 
 
 def sales_count(order: Order) -> None:
-    sold = OrderLine.objects.filter(order=order).order_by().values("product_id").annotate(quantity=Sum("quantity"))
-    for row in sorted(sold, key=lambda row: row["product_id"]):
-        Product.objects.filter(pk=row["product_id"]).update(sales=F("sales") + row["quantity"])
+    """Add the order's quantities to its products' sales: the products locked in id order
+    with what the order sold of each (one statement), then one UPDATE for them all. Two
+    statements whatever the order holds; two payments sharing products queue, never deadlock."""
+    sold_here = OrderLine.objects.filter(order=order, product=OuterRef("pk")).order_by().values("product").annotate(quantity=Sum("quantity"))
+    sold = list(
+        Product.objects.filter(pk__in=OrderLine.objects.filter(order=order).values("product")).order_by("pk")
+        .select_for_update(no_key=True).annotate(quantity=Subquery(sold_here.values("quantity"))).values_list("pk", "quantity")
+    )
+    if sold:
+        Product.objects.filter(pk__in=[pk for pk, _ in sold]).update(
+            sales=F("sales") + Case(*(When(pk=pk, then=Value(quantity)) for pk, quantity in sold))
+        )

@@ -9,6 +9,7 @@ from django.utils import timezone
 from mall.models import SKU, Order, OrderEvent, OrderStatus, Payment, PaymentState, Product, Refund, RefundKind, RefundStatus
 from mall.services.orders import orders_cancel_expired
 from tests.factories import SKUFactory
+from tests.helpers import ADDRESS
 from tests.journeys import place_order
 from tests.wechat_notices import payment_xml
 from wechat.emulator.models import MchOrder
@@ -155,3 +156,27 @@ def test_money_for_an_expired_and_cancelled_order_is_recorded_and_sent_back(clie
     # WeChat's repeat of the same notification is acknowledged, and changes nothing.
     assert notify(client, payment_xml(out_trade_no=order.number, total_fee=12000, transaction_id="4200000777")) == "SUCCESS"
     assert Refund.objects.filter(order=order).count() == 1
+
+
+# Inside the test's transaction (the service's own is a SAVEPOINT … RELEASE pair here,
+# BEGIN … COMMIT in production): the payment, the order and the payment locked, the
+# payment and the order UPDATEs, the outbox event and its deliveries, the order event, the
+# products locked with what the order sold of each, one sales UPDATE.
+NOTIFY_QUERIES = 10 + 2
+# The payment, the order and the payment locked: already paid by this transaction.
+REPLAY_QUERIES = 3 + 2
+
+
+@pytest.mark.parametrize("products", [1, 6])
+def test_a_notification_costs_the_same_queries_however_many_products_the_order_holds(client, member_api, products, django_assert_max_num_queries):
+    lines = [{"sku_id": SKUFactory(price_fen=1000, stock=5).pk, "quantity": 2} for _ in range(products)]
+    number = member_api.post("/api/v1/orders", {"lines": lines, "address": ADDRESS}, format="json").json()["number"]
+    member_api.post(f"/api/v1/orders/{number}/pay")
+    order = Order.objects.get(number=number)
+    body = payment_xml(out_trade_no=number, total_fee=order.pay_fen)
+    with django_assert_max_num_queries(NOTIFY_QUERIES):
+        assert notify(client, body) == "SUCCESS"
+    with django_assert_max_num_queries(REPLAY_QUERIES):
+        assert notify(client, body) == "SUCCESS"
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.PAID
+    assert set(Product.objects.filter(pk__in=order.lines.values("product")).values_list("sales", flat=True)) == {2}

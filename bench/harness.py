@@ -23,6 +23,8 @@ CORES = os.cpu_count() or 1
 CONNECTIONS = 64
 WRK_THREADS = 2
 LUA = ROOT / "bench" / "wrk.lua"
+THREAD_DONE = "bench: thread done"  # wrk.lua's line when a thread has its share of answers
+JSON = "application/json"
 
 
 @dataclass(frozen=True)
@@ -115,40 +117,60 @@ def _targets_file(targets: list[str]) -> Path:
 
 
 def load(base: str, targets: list[str], *, method: str = "GET", cookies: Path | None = None, seconds: float = 10,
-         max_requests: int = 0, connections: int = CONNECTIONS, threads: int = WRK_THREADS) -> dict:
+         max_requests: int = 0, connections: int = CONNECTIONS, threads: int = WRK_THREADS, content_type: str = JSON,
+         refusal: str = "") -> dict:
     """One wrk run: `connections` clients for `seconds` or until `max_requests` answers (0: no
-    bound), requests spread over `targets` ("<path>" or "<path>\\t<JSON body>") and over the
-    members of `cookies`. Returns requests, seconds, rps, p50_ms, p99_ms, statuses, ok (2xx),
-    socket_errors, errors (not 2xx, not an expected 409, plus socket errors: filled by the caller's
-    rules via `errors_of`)."""
+    bound), whichever comes first; at the bound up to a request per connection is still in
+    flight (sent, finished by the server, not counted). Request n is target n of `targets`
+    ("<path>" or "<path>\\t<body>", round again when they run out) as member n of `cookies`.
+    Returns requests, seconds, rps, p50_ms, p99_ms, statuses, ok (2xx), refused (2xx whose
+    body holds `refusal`), socket errors, connections; `errors_of` counts the errors by the
+    caller's rules."""
     targets_path = _targets_file(targets)
     environment = {
         **os.environ, "BENCH_TARGETS": str(targets_path), "BENCH_METHOD": method, "BENCH_COOKIES": str(cookies or ""),
-        "BENCH_THREADS": str(threads), "BENCH_MAX": str(-(-max_requests // threads) if max_requests else 0),
+        "BENCH_THREADS": str(threads), "BENCH_MAX": str(max_requests), "BENCH_CONTENT_TYPE": content_type, "BENCH_REFUSAL": refusal,
     }
+    command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(seconds))}s", "--timeout", "10s", "--latency",
+               "-s", str(LUA), base]
     try:
-        result = subprocess.run(
-            ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(seconds))}s", "--timeout", "10s", "--latency",
-             "-s", str(LUA), base],
-            env=environment, capture_output=True, text=True, check=True,
-        )
+        output = _run_wrk(command, environment, threads)
     finally:
         targets_path.unlink(missing_ok=True)
-    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    figures = json.loads(output.strip().splitlines()[-1])
     figures["statuses"] = {int(status): count for status, count in figures["statuses"].items()}
     figures["rps"] = figures["requests"] / figures["seconds"] if figures["seconds"] else 0.0
     figures["ok"] = sum(count for status, count in figures["statuses"].items() if 200 <= status < 300)
     figures["socket_error_count"] = sum(figures["socket_errors"].values())
+    figures["connections"] = connections
     return figures
 
 
+def _run_wrk(command: list[str], environment: dict, threads: int) -> str:
+    """wrk's output. wrk sleeps its whole duration even when every thread has stopped at the
+    request bound; once each has said so, SIGINT ends that wait (wrk's own Ctrl-C), so the run
+    lasts as long as its requests and its figures are per second of them."""
+    process = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines, finished = [], 0
+    for line in process.stdout:
+        lines.append(line)
+        if line.startswith(THREAD_DONE):
+            finished += 1
+            if finished == threads:
+                process.send_signal(signal.SIGINT)
+    if process.wait() != 0:
+        raise subprocess.CalledProcessError(process.returncode, command, "".join(lines))
+    return "".join(lines)
+
+
 def errors_of(figures: dict, expected: tuple[int, ...] = ()) -> int:
-    """Answers that are neither 2xx nor an expected status, plus socket errors."""
+    """Answers that are neither 2xx nor an expected status, refusals inside a 2xx, socket errors."""
     unexpected = sum(count for status, count in figures["statuses"].items() if not 200 <= status < 300 and status not in expected)
-    return unexpected + figures["socket_error_count"]
+    return unexpected + figures.get("refused", 0) + figures["socket_error_count"]
 
 
-def sample_queries(base: str, targets: list[str], *, method: str = "GET", cookies: Path | None = None, count: int = 5) -> list[int]:
+def sample_queries(base: str, targets: list[str], *, method: str = "GET", cookies: Path | None = None, count: int = 5,
+                   content_type: str = JSON) -> list[int]:
     """SQL statements per request for the last `count` targets, one request at a time with
     the query counter asked for (X-Count-Queries), each as one of the last members of `cookies`."""
     members = [line.split() for line in cookies.read_text().splitlines() if line.strip()] if cookies else []
@@ -162,7 +184,7 @@ def sample_queries(base: str, targets: list[str], *, method: str = "GET", cookie
             session, csrf = members[-1 - n]
             headers.update({"Cookie": f"sessionid={session}; csrftoken={csrf}", "X-CSRFToken": csrf})
         if body:
-            headers["Content-Type"] = "application/json"
+            headers["Content-Type"] = content_type
         request = urllib.request.Request(base + path, data=body.encode() if body else None, headers=headers, method=method)
         try:
             with urllib.request.urlopen(request, timeout=30) as response:

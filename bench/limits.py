@@ -20,7 +20,7 @@ from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from bench import bare
+from campaigns.models import Checkin, PacketShare, WheelPrize
 from config.numbers import new_order_number
 from mall.models import SKU, Address, CartItem, Order, OrderLine, Payment, Product
 
@@ -200,27 +200,47 @@ def payment_notify(request):
 
 @require_POST
 def checkin(request):
-    """The check-in's INSERT … ON CONFLICT DO NOTHING (?campaign=<id>)."""
+    """The check-in's unique INSERT … ON CONFLICT DO NOTHING (?campaign=<id>)."""
     member = member_id(request)
     if member is None:
         return _unauthorized()
-    inserted = bare.checkin_insert(_int(request.GET.get("campaign")), member)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {Checkin._meta.db_table} (campaign_id, member_id, day, streak, is_makeup, created_at) "
+            "VALUES (%s, %s, %s, 1, false, now()) ON CONFLICT (member_id, day) DO NOTHING",
+            [_int(request.GET.get("campaign")), member, timezone.localdate()],
+        )
+        inserted = cursor.rowcount
     return JsonResponse({"inserted": inserted}, status=201 if inserted else 409)
 
 
 @require_POST
 def spin(request, prize_id: int):
-    """The wheel prize's guarded stock UPDATE."""
+    """The wheel prize's guarded stock UPDATE: whether one was left to take."""
     if member_id(request) is None:
         return _unauthorized()
-    return JsonResponse({"won": bare.prize_take(prize_id)})
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {WheelPrize._meta.db_table} SET given = given + 1 WHERE id = %s AND (stock IS NULL OR given < stock)", [prize_id])
+        return JsonResponse({"won": bool(cursor.rowcount)})
 
 
 @require_POST
 def grab(request, packet_id: int):
-    """The red packet's share claim (FOR UPDATE SKIP LOCKED)."""
+    """The red packet's share claim (FOR UPDATE SKIP LOCKED), once per member (the unique key
+    would refuse a second): the amount, 409 when none is left or the member has one."""
     member = member_id(request)
     if member is None:
         return _unauthorized()
-    amount = bare.share_claim(packet_id, member)
-    return JsonResponse({"amount_fen": amount} if amount is not None else {"code": "packet_empty"}, status=200 if amount is not None else 409)
+    table = PacketShare._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""UPDATE {table} SET member_id = %(member)s, grabbed_at = now() WHERE id = (
+                    SELECT id FROM {table} WHERE packet_id = %(packet)s AND member_id IS NULL ORDER BY position LIMIT 1 FOR UPDATE SKIP LOCKED)
+                AND NOT EXISTS (SELECT 1 FROM {table} WHERE packet_id = %(packet)s AND member_id = %(member)s)
+                RETURNING amount_fen""",
+            {"member": member, "packet": packet_id},
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return JsonResponse({"code": "packet_empty_or_grabbed"}, status=409)
+    return JsonResponse({"amount_fen": row[0]})

@@ -48,7 +48,7 @@ from campaigns.models import Campaign, PacketDelivery, Play, RedPacket, SplitMod
 from campaigns.services.packets import MAX_SHARES, red_packet_create  # noqa: E402
 from demo.campaigns import seed_campaigns  # noqa: E402
 from demo.pictures import product_picture  # noqa: E402
-from mall.models import SKU, Address, Category, Order, OrderEvent, OrderLine, Product, ProductImage  # noqa: E402
+from mall.models import SKU, Address, Category, Order, OrderEvent, OrderLine, Payment, Product, ProductImage  # noqa: E402
 from members.models import Member, PointsEntry  # noqa: E402
 
 # The apps whose tables the seed empties (their settings singletons stay as the operator left them).
@@ -443,6 +443,113 @@ def _sales() -> None:
         )
 
 
+# --- Before a scenario's load -------------------------------------------------------------
+
+
+def flash_reset(*, sku_ids: list[int], units: int, buyer_ids: list[int]) -> None:
+    """A flash sale about to open: the orders still awaiting payment that hold its SKUs or
+    belong to its buyers are cancelled (as the expiry job would, giving the other SKUs'
+    stock back), and its SKUs hold `units` again. So neither an earlier run's orders nor the
+    unpaid-order cap decide who gets a unit: a run again on the same shop finds the sale new."""
+    tables = {"order": Order._meta.db_table, "line": OrderLine._meta.db_table, "event": OrderEvent._meta.db_table,
+              "sku": SKU._meta.db_table}
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            """WITH cancelled AS (
+                   UPDATE {order} o SET status = 'cancelled', cancelled_at = now(), updated_at = now()
+                   WHERE o.status = 'pending_payment' AND (o.member_id = ANY(%(buyers)s) OR EXISTS (
+                       SELECT 1 FROM {line} l WHERE l.order_id = o.id AND l.sku_id = ANY(%(skus)s)))
+                   RETURNING o.id
+               ), logged AS (
+                   INSERT INTO {event} (order_id, from_status, to_status, actor_kind, actor_id, reason, created_at)
+                   SELECT id, 'pending_payment', 'cancelled', 'system', NULL, '超时未支付', now() FROM cancelled
+               )
+               UPDATE {sku} s SET stock = s.stock + given.quantity
+               FROM (SELECT l.sku_id, sum(l.quantity) AS quantity FROM {line} l JOIN cancelled c ON c.id = l.order_id
+                     WHERE l.sku_id <> ALL(%(skus)s) GROUP BY l.sku_id) given
+               WHERE s.id = given.sku_id""".format(**tables),
+            {"buyers": buyer_ids, "skus": sku_ids},
+        )
+        cursor.execute(f"UPDATE {tables['sku']} SET stock = %s WHERE id = ANY(%s)", [units, sku_ids])
+
+
+@dataclass(frozen=True)
+class OpenPayment:
+    """A payment WeChat Pay has yet to notify: what its notification carries."""
+
+    out_trade_no: str
+    amount_fen: int
+    openid: str
+
+
+_PLACE_FOR_PAYMENT = """
+WITH wanted AS MATERIALIZED (
+    SELECT nextval(pg_get_serial_sequence(%(order_table)s, 'id')) AS id,
+           (%(members)s::bigint[])[1 + mod(g - 1, %(m)s)] AS member_id,
+           (%(skus)s::bigint[])[1 + mod(g * 7919, %(n)s)] AS sku_id
+    FROM generate_series(1, %(count)s) g
+), priced AS MATERIALIZED (
+    SELECT w.id, w.member_id, s.id AS sku_id, s.product_id, s.spec, s.price_fen, p.title,
+           CASE WHEN s.price_fen >= 9900 THEN 0 ELSE 1000 END AS shipping, a.name, a.phone, a.province, a.city, a.district, a.detail
+    FROM wanted w JOIN {sku} s ON s.id = w.sku_id JOIN {product} p ON p.id = s.product_id
+    JOIN {address} a ON a.member_id = w.member_id AND a.is_default
+), orders AS (
+    INSERT INTO {order} (id, number, member_id, status, goods_fen, shipping_fen, discount_fen, balance_fen, pay_fen, receiver_name,
+        receiver_phone, province, city, district, address_detail, note, operator_note, carrier, tracking_number, refunded_fen,
+        balance_refunded_fen, created_at, expires_at, updated_at)
+    SELECT id, to_char(now() AT TIME ZONE %(zone)s, 'YYYYMMDDHH24MISS') || lpad(id::text, 10, '0'), member_id, 'pending_payment',
+           price_fen, shipping, 0, 0, price_fen + shipping, name, phone, province, city, district, detail, '', '', '', '', 0, 0,
+           now(), now() + interval '30 minutes', now()
+    FROM priced
+    RETURNING id, number, pay_fen
+), lines AS (
+    INSERT INTO {line} (order_id, sku_id, product_id, title, spec, image, price_fen, quantity, discount_fen, pay_fen)
+    SELECT id, sku_id, product_id, title, spec, %(cover)s, price_fen, 1, 0, price_fen FROM priced
+), placed AS (
+    INSERT INTO {event} (order_id, from_status, to_status, actor_kind, actor_id, reason, created_at)
+    SELECT id, '', 'pending_payment', 'shopper', member_id, '下单', now() FROM priced
+)
+INSERT INTO {payment} (order_id, out_trade_no, amount_fen, state, body, client_ip, prepay_id, payer_openid, arrived_after_cancel,
+    created_at)
+SELECT id, number, pay_fen, 'open', '', '127.0.0.1', '', '', false, now() FROM orders
+"""
+
+
+def open_payments(*, member_ids: list[int], count: int, sku_ids: list[int]) -> list[OpenPayment]:
+    """`count` orders of these members awaiting payment, each with the payment the pay
+    endpoint opens for it (out_trade_no: the order number; amount_fen: its pay_fen), oldest
+    first: those still open from before, and as many more as are missing, placed now
+    set-based (one line of one of `sku_ids` each, with the placing event)."""
+    found = _open_payments(member_ids, count)
+    if len(found) < count:
+        tables = {"sku": SKU._meta.db_table, "product": Product._meta.db_table, "address": Address._meta.db_table,
+                  "order": Order._meta.db_table, "line": OrderLine._meta.db_table, "event": OrderEvent._meta.db_table,
+                  "payment": Payment._meta.db_table}
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(_PLACE_FOR_PAYMENT.format(**tables), {
+                "order_table": Order._meta.db_table, "members": member_ids, "m": len(member_ids), "skus": sku_ids, "n": len(sku_ids),
+                "count": count - len(found), "zone": timezone.get_default_timezone_name(), "cover": COVER_THUMB,
+            })
+        found = _open_payments(member_ids, count)
+    return found
+
+
+def _open_payments(member_ids: list[int], count: int) -> list[OpenPayment]:
+    with connection.cursor() as cursor:
+        # The seed's statistics know no order awaiting payment and no payment at all: the
+        # planner would scan them for every order as if so (seconds instead of milliseconds).
+        cursor.execute(f"ANALYZE {Order._meta.db_table}, {Payment._meta.db_table}")
+        cursor.execute(
+            f"""SELECT pay.out_trade_no, pay.amount_fen, m.openid FROM unnest(%s::bigint[]) AS payer(id)
+                JOIN {Member._meta.db_table} m ON m.id = payer.id
+                JOIN {Order._meta.db_table} o ON o.member_id = payer.id AND o.status = 'pending_payment'
+                JOIN {Payment._meta.db_table} pay ON pay.order_id = o.id AND pay.state = 'open' AND pay.transaction_id IS NULL
+                ORDER BY pay.id LIMIT %s""",
+            [member_ids, count],
+        )
+        return [OpenPayment(*row) for row in cursor.fetchall()]
+
+
 # --- Campaigns ---------------------------------------------------------------------------
 
 
@@ -495,7 +602,7 @@ def _json(value) -> str:
 
 def sessions(member_ids: list[int], path: Path) -> None:
     """A logged-in session and a CSRF secret per member, as the WeChat login would leave them;
-    `path` gets one "sessionid csrftoken" line per member, in order, for bench/wrk_post.lua."""
+    `path` gets one "sessionid csrftoken" line per member, in order, for bench/wrk.lua."""
     auth_hash = Member(password="!").get_session_auth_hash()
     store, expire = SessionStore(), timezone.now() + timedelta(days=1)
     lines = []

@@ -1,9 +1,9 @@
-"""The shop's URLs, the campaign benchmark's bare views (behind the shop's middleware) and
-the limits (bench/limits.py, served without it by bench/wsgi.py under /limit/)."""
+"""The shop's URLs and the limits (bench/limits.py, served without the shop's middleware by
+bench/wsgi.py under /limit/)."""
 
 from django.urls import path
 
-from bench import bare, limits
+from bench import limits
 from config.urls import urlpatterns as shop
 
 urlpatterns = [
@@ -15,8 +15,5 @@ urlpatterns = [
     path("limit/checkin", limits.checkin),
     path("limit/spin/<int:prize_id>", limits.spin),
     path("limit/grab/<int:packet_id>", limits.grab),
-    path("bench/bare/checkin", bare.checkin),
-    path("bench/bare/spin/<int:prize_id>", bare.spin),
-    path("bench/bare/grab/<int:packet_id>", bare.grab),
     *shop,
 ]

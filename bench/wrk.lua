@@ -1,14 +1,21 @@
 -- The suite's wrk script (bench/harness.py drives it through the environment):
---   BENCH_TARGETS  a file of request targets, one a line: "<path>" or "<path>\t<JSON body>";
---                  request n of thread t takes line n*T + t, so ids, pages and SKUs spread
---   BENCH_METHOD   GET (default), POST, …
---   BENCH_COOKIES  optional file of "sessionid csrftoken" lines: each request the next member
---   BENCH_THREADS  wrk's thread count T
---   BENCH_MAX      optional: each thread stops after this many responses (the request bound)
--- Prints one JSON line at the end: requests, seconds, p50/p99 in ms, responses by status,
--- socket errors by kind.
+--   BENCH_TARGETS       a file of request targets, one a line: "<path>" or "<path>\t<body>";
+--                       request n of thread t takes line n*T + t, so ids, pages and SKUs spread
+--   BENCH_METHOD        GET (default), POST, …
+--   BENCH_CONTENT_TYPE  the type of the bodies (default application/json)
+--   BENCH_COOKIES       optional file of "sessionid csrftoken" lines: request n is member n
+--   BENCH_THREADS       wrk's thread count T
+--   BENCH_MAX           optional: the run's answers, at most (the request bound), shared out
+--                       exactly among the threads; a thread stops at its share, with up to a
+--                       request per connection still in flight (the server finishes those)
+--   BENCH_REFUSAL       optional: a 2xx whose body holds this text is a refusal (WeChat Pay's
+--                       notifications are answered 200 with FAIL inside)
+-- A thread that has its share of answers prints "bench: thread done" (the harness then ends
+-- wrk's timer early). Prints one JSON line at the end: requests, seconds, p50/p99 in ms,
+-- responses by status, refusals, socket errors by kind.
 
 local threads = {}
+local total = tonumber(os.getenv("BENCH_MAX") or "0")
 
 function setup(thread)
   thread:set("index", #threads)
@@ -17,8 +24,11 @@ end
 
 function init(args)
   method = os.getenv("BENCH_METHOD") or "GET"
+  content_type = os.getenv("BENCH_CONTENT_TYPE") or "application/json"
+  refusal = os.getenv("BENCH_REFUSAL") or ""
   step = tonumber(os.getenv("BENCH_THREADS") or "1")
-  bound = tonumber(os.getenv("BENCH_MAX") or "0")
+  -- This thread's requests are index, index + T, …: it answers for those below the bound.
+  bound = total > 0 and math.floor((total - index + step - 1) / step) or 0
   targets = {}
   for line in io.lines(os.getenv("BENCH_TARGETS")) do
     local path, body = line:match("^([^\t]+)\t?(.*)$")
@@ -38,6 +48,7 @@ function init(args)
   end
   n = index
   received = 0
+  refused = 0
   statuses = {}
 end
 
@@ -52,7 +63,7 @@ function request()
   local body = nil
   if target[2] ~= "" then
     body = target[2]
-    headers["Content-Type"] = "application/json"
+    headers["Content-Type"] = content_type
   end
   n = n + step
   return wrk.format(method, target[1], headers, body)
@@ -61,17 +72,24 @@ end
 function response(status, headers, body)
   received = received + 1
   statuses[status] = (statuses[status] or 0) + 1
+  if refusal ~= "" and status < 300 and body and body:find(refusal, 1, true) then
+    refused = refused + 1
+  end
   if bound > 0 and received >= bound then
+    io.write("bench: thread done\n")
+    io.stdout:flush()
     wrk.thread:stop()
   end
 end
 
 function done(summary, latency, requests)
   local by_status = {}
+  local refusals = 0
   for _, thread in ipairs(threads) do
     for status, count in pairs(thread:get("statuses")) do
       by_status[status] = (by_status[status] or 0) + count
     end
+    refusals = refusals + thread:get("refused")
   end
   local parts = {}
   for status, count in pairs(by_status) do
@@ -79,8 +97,8 @@ function done(summary, latency, requests)
   end
   local e = summary.errors
   io.write(string.format(
-    '{"requests": %d, "seconds": %.3f, "p50_ms": %.2f, "p99_ms": %.2f, "statuses": {%s}, ' ..
+    '{"requests": %d, "seconds": %.3f, "p50_ms": %.2f, "p99_ms": %.2f, "statuses": {%s}, "refused": %d, ' ..
     '"socket_errors": {"connect": %d, "read": %d, "write": %d, "timeout": %d}}\n',
     summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
-    table.concat(parts, ", "), e.connect, e.read, e.write, e.timeout))
+    table.concat(parts, ", "), refusals, e.connect, e.read, e.write, e.timeout))
 end

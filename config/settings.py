@@ -155,6 +155,8 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "config.cache.Redis"  # one client per pool (config/cache.py)
 # Operator settings singletons (django-solo) are read through the cache and refreshed on save.
 SOLO_CACHE = "default"
 SOLO_CACHE_TIMEOUT = 60 * 10

@@ -45,7 +45,7 @@ OUR_USERNAMES = SHARER_PREFIX.replace("_", "\\_") + "%"  # a LIKE pattern: its o
 
 def fill(rows: int) -> list[int]:
     """Write `rows` frozen commissions, due now, in one transaction; returns the sharers' ids.
-    The rows of an earlier fill go first; nothing else in the database is touched."""
+    An earlier fill goes first (see `_forget`); nothing of the shop is touched."""
     if rows <= 0 or rows % 2:
         raise ValueError("rows: a positive even count (a level-1 and a level-2 commission a line)")
     with transaction.atomic(), connection.cursor() as cursor:
@@ -124,7 +124,7 @@ def _commissions(cursor, sharers: list[int]) -> None:
     cursor.execute(
         f"""INSERT INTO {T['commission']} (order_id, line_id, beneficiary_id, level, base_fen, rate_bp, amount_fen, voided_fen,
                 status, available_at, created_at)
-            SELECT l.order_id, l.id, (%(sharers)s::bigint[])[1 + mod(buyer.n + lvl, %(n)s)], lvl, 10000,
+            SELECT l.order_id, l.id, (%(sharers)s::bigint[])[1 + mod(buyer.n - 1 + lvl, %(n)s)], lvl, 10000,
                    CASE lvl WHEN 1 THEN 1000 ELSE 500 END, CASE lvl WHEN 1 THEN 1000 ELSE 500 END, 0, %(frozen)s, NULL,
                    now() - interval '20 days'
             FROM {T['line']} l JOIN {T['order']} o ON o.id = l.order_id

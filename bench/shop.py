@@ -20,6 +20,7 @@ seeded beside the real ones, so the two sides of a comparison never take each ot
 import os
 import secrets
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -630,7 +631,8 @@ def main() -> None:
     print(f"seeded in {took:.1f} s: {len(shop.product_ids):,} products, {len(shop.sku_ids):,} SKUs, {len(shop.member_ids):,} members; "
           f"flash SKU {shop.flash_sku_id} ({shop.flash_units} units), red packet {shop.packet_id} ({shop.packet_shares:,} shares)")
     started = time.perf_counter()
-    sessions(shop.member_ids[:30_000], Path("/tmp/micromall_shop_cookies"))
+    with tempfile.TemporaryDirectory() as directory:
+        sessions(shop.member_ids[:30_000], Path(directory) / "cookies")
     print(f"30,000 sessions and their cookie lines in {time.perf_counter() - started:.1f} s")
 
 

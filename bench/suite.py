@@ -90,7 +90,7 @@ class Scenario:
     refusal: str = ""  # a 2xx whose body holds this is an error
     once: bool = False  # each target is used up by its request: no warm-up, the list never comes round again
     requests: Callable | None = None  # (shop) -> how many requests a side sends, whatever the time
-    prepare: Callable | None = None  # (shop) -> state, after the queries are sampled, before the load
+    prepare: Callable | None = None  # (shop) -> state, after the counted requests and the warm-ups, before the loads
     check: Callable | None = None  # (shop, sides, state) -> {what must hold, with its figures: whether it does}
     needs: str = ""  # the scenario whose outcome this one's targets are made of: it runs first
     crowd: Callable | None = None  # (shop, side, member ids) -> those who can still act (a run again the same day)
@@ -226,30 +226,32 @@ def notifications(shop, side: int) -> list[str]:
 def replays(shop, side: int) -> list[str]:
     """The notifications the first delivery sent whose orders it paid, the same bytes again."""
     sent = _notifications.get(side, {})
-    paid = Order.objects.filter(number__in=list(sent), status=OrderStatus.PAID).values_list("number", flat=True)
-    return [sent[number] for number in paid]
+    targets = [sent[number] for number in _paid(side).values_list("number", flat=True)]
+    if not targets:
+        raise SystemExit("payment notification replayed: the first delivery paid no order to notify again")
+    return targets
 
 
 def _notified(side: int) -> list[str]:
     return list(_notifications.get(side, {}))
 
 
+def _paid(side: int):
+    return Order.objects.filter(number__in=_notified(side), status=OrderStatus.PAID)
+
+
 def payment_prepare(shop) -> dict[str, int]:
-    return {side: Order.objects.filter(number__in=_notified(n), status=OrderStatus.PAID).count() for n, side in enumerate(SIDES)}
+    return {side: _paid(n).count() for n, side in enumerate(SIDES)}
 
 
 def payment_checks(shop, sides: dict, paid_before: dict) -> dict[str, bool]:
     """Every answer paid an order, and every paid order has exactly one paid event."""
-    checks = dict(
-        _answered(side, "orders paid", Order.objects.filter(number__in=_notified(n), status=OrderStatus.PAID).count() - paid_before[side], sides[side])
-        for n, side in enumerate(SIDES)
-    )
+    checks = dict(_answered(side, "orders paid", _paid(n).count() - paid_before[side], sides[side]) for n, side in enumerate(SIDES))
     return checks | _paid_once()
 
 
 def _paid_once() -> dict[str, bool]:
-    paid = Order.objects.filter(number__in=_notified(0), status=OrderStatus.PAID)
-    odd = paid.annotate(paid_events=Count("events", filter=Q(events__to_status=OrderStatus.PAID))).exclude(paid_events=1).count()
+    odd = _paid(0).annotate(paid_events=Count("events", filter=Q(events__to_status=OrderStatus.PAID))).exclude(paid_events=1).count()
     return {f"ours: {odd:,} paid orders without exactly one paid event": odd == 0}
 
 

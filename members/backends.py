@@ -15,4 +15,14 @@ class WeChatBackend(BaseBackend):
         return member if member.is_active else None
 
     def get_user(self, user_id):
-        return Member.objects.filter(pk=user_id, is_active=True).first()
+        """Every logged-in request asks this. One plain SELECT through a raw queryset (every
+        field, converted as the ORM would): compiling the equivalent filter().first() cost
+        more CPU than the database spent answering it."""
+        try:
+            member_id = int(user_id)
+        except (TypeError, ValueError):
+            return None
+        return next(iter(Member.objects.raw(ACTIVE_MEMBER, [member_id])), None)
+
+
+ACTIVE_MEMBER = f"SELECT * FROM {Member._meta.db_table} WHERE id = %s AND is_active"  # noqa: S608 — the table's name only

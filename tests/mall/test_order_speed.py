@@ -162,3 +162,13 @@ def test_a_deactivated_member_is_refused_at_once_though_the_session_is_cached(me
     member.is_active = False
     member.save()
     assert member_api.get("/api/v1/cart").status_code == 401
+
+
+def test_a_cart_line_has_the_fields_the_schema_documents(member_api, member):
+    from mall.api.cart import CartItemSerializer
+
+    CartItemFactory(member=member, sku=SKUFactory(spec={"颜色": "红", "尺码": 42}))
+    [line] = member_api.get("/api/v1/cart").json()["items"]
+    documented = CartItemSerializer(data=line)
+    assert documented.is_valid(), documented.errors
+    assert set(line) == set(CartItemSerializer().fields) and line["spec"] == {"颜色": "红", "尺码": "42"}

@@ -66,6 +66,7 @@ CROWD_PACKET_TITLE = "压测红包"
 BARE_PACKET_TITLE = "对照红包"
 BARE_WHEEL_TITLE = "对照转盘"
 SKU_STOCK = 1000
+BARE_PRIZE_STOCK = 10_000_000
 
 
 @dataclass
@@ -566,7 +567,8 @@ def _campaigns(packet_shares: int) -> dict:
     bare_campaign = Campaign.objects.create(title=BARE_WHEEL_TITLE, play=Play.WHEEL, starts_at=wheel.campaign.starts_at,
                                             ends_at=wheel.campaign.ends_at, is_important=False)
     bare_wheel = Wheel.objects.create(campaign=bare_campaign, spins_per_day=10_000)
-    WheelPrize.objects.create(wheel=bare_wheel, name="对照", kind="none", weight=1, stock=200, position=0)
+    # Stock no run uses up: each bare spin's guarded UPDATE then writes, as a spin of ours does.
+    WheelPrize.objects.create(wheel=bare_wheel, name="对照", kind="none", weight=1, stock=BARE_PRIZE_STOCK, position=0)
     return _campaign_ids(RedPacket.objects.get(title=CROWD_PACKET_TITLE))
 
 

@@ -24,7 +24,7 @@ from mall.models import (
     ShopSettings,
 )
 from mall.selectors import PricedLine
-from mall.services.cart import first_thumbnail, line_cap_check
+from mall.services.cart import line_cap_check, skus_with_products
 from mall.services.coupons import coupon_for_order, coupon_take
 from mall.services.locks import lock_member_counting
 from mall.services.transitions import (
@@ -176,11 +176,7 @@ def _sellable_skus(wanted: dict[int, int]) -> dict[int, SKU]:
     """The SKUs with their products and first thumbnails, in one SELECT that also locks
     the SKU rows in id order (after the member's lock, as everywhere): two orders sharing
     SKUs queue rather than deadlock, and the stock read here is the stock to take from."""
-    found = (
-        SKU.objects.select_related("product").annotate(first_thumbnail=first_thumbnail())
-        .filter(pk__in=list(wanted)).order_by("pk").select_for_update(of=("self",))
-    )
-    skus = {sku.pk: sku for sku in found}
+    skus = skus_with_products(wanted, lock=True)
     unknown = [sku_id for sku_id in wanted if sku_id not in skus]
     if unknown:
         raise InvalidInput("商品规格不存在", fields={"sku_id": [f"商品规格 {sku_id} 不存在" for sku_id in unknown]})

@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -64,6 +65,10 @@ class Server:
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> "Server":
+        if _answers(self.port):
+            # Our gunicorn would fail to bind and the readiness probe below would be answered
+            # by whatever holds the port: a run measuring someone else's server.
+            raise RuntimeError(f"127.0.0.1:{self.port} is taken (another suite, or a server left behind): choose --port")
         command = [
             str(ROOT / ".venv/bin/gunicorn"), "bench.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
             "--workers", str(self.shape.workers), "--threads", str(self.shape.threads),
@@ -96,6 +101,11 @@ class Server:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
+
+
+def _answers(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 def wrk_installed() -> None:

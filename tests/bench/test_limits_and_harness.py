@@ -5,6 +5,7 @@ end to end. The benchmark itself runs by hand (make bench), never here."""
 
 import json
 import shutil
+import socket
 from wsgiref.util import setup_testing_defaults
 
 import pytest
@@ -129,3 +130,11 @@ def test_gunicorn_and_wrk_end_to_end(catalogue, tmp_path):
     assert figures["seconds"] < 10  # wrk is told to end once both threads have their answers, not after 30 s
     assert figures["statuses"] == {200: figures["requests"]} and harness.errors_of(figures) == 0
     assert 0 < figures["p50_ms"] <= figures["p99_ms"]
+
+
+def test_a_server_refuses_a_port_something_already_answers_on():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        with pytest.raises(RuntimeError, match="is taken"), harness.Server(port=taken.getsockname()[1]):
+            pass

@@ -125,10 +125,11 @@ def payers(shop, side: int) -> list[int]:
 
 
 def _answered(side: str, what: str, count: int, figures: dict) -> tuple[str, bool]:
-    """Rows the side's successful answers wrote: as many, or up to a connection's worth more
-    (wrk stops counting with requests in flight, which the server still finishes)."""
+    """Rows the side's successful answers wrote: as many, or up to the requests still in flight
+    when wrk stopped (the server finishes them; those of the warm-up may land after the count
+    before the load)."""
     answers = figures["ok"] - figures.get("refused", 0)
-    return f"{side}: {count:,} {what} for {answers:,} answers", answers <= count <= answers + figures["connections"]
+    return f"{side}: {count:,} {what} for {answers:,} answers", answers <= count <= answers + figures["in_flight"]
 
 
 # --- Catalogue, cart, orders -----------------------------------------------------------------
@@ -394,7 +395,8 @@ def run_scenario(scenario: Scenario, shop, server: harness.Server, args) -> dict
     cookies = {side: members.get(side) for side in SIDES}
     queries = {side: harness.sample_queries(server.base, targets[side], method=scenario.method, cookies=cookies[side], count=SAMPLED,
                                             content_type=scenario.content_type) for side in SIDES}
-    if args.warmup and not scenario.once:
+    warmed = bool(args.warmup) and not scenario.once
+    if warmed:
         for side in SIDES:
             # From the other end of the members: a warm-up's check-in or grab would turn the
             # load's first requests into "already done".
@@ -406,6 +408,7 @@ def run_scenario(scenario: Scenario, shop, server: harness.Server, args) -> dict
         figures = _load(scenario, shop, server, args, targets[side], cookies[side])
         figures["queries"] = queries[side]
         figures["errors"] = harness.errors_of(figures, scenario.expected)
+        figures["in_flight"] = args.connections * (2 if warmed else 1)  # a request a connection, at most, at each wrk's end
         sides[side] = figures
     checks = scenario.check(shop, sides, state) if scenario.check else {}
     ours, limit = sides["ours"], sides["limit"]

@@ -11,8 +11,8 @@
 --   BENCH_REFUSAL       optional: a 2xx whose body holds this text is a refusal (WeChat Pay's
 --                       notifications are answered 200 with FAIL inside)
 -- A thread that has its share of answers prints "bench: thread done" (the harness then ends
--- wrk's timer early). Prints one JSON line at the end: requests, seconds, p50/p99 in ms,
--- responses by status, refusals, socket errors by kind.
+-- wrk's timer early). Prints one JSON line at the end: requests (the answers counted),
+-- seconds, p50/p99 in ms, answers by status, refusals, socket errors by kind.
 
 local threads = {}
 local total = tonumber(os.getenv("BENCH_MAX") or "0")
@@ -70,13 +70,16 @@ function request()
 end
 
 function response(status, headers, body)
+  if bound > 0 and received >= bound then
+    return -- an answer in the same turn of the loop as the stop: beyond the bound, not counted
+  end
   received = received + 1
   statuses[status] = (statuses[status] or 0) + 1
   if refusal ~= "" and status < 300 and body and body:find(refusal, 1, true) then
     refused = refused + 1
   end
-  if bound > 0 and received >= bound then
-    io.write("bench: thread done\n")
+  if received == bound then
+    io.write("bench: thread done\n") -- once: the harness counts these lines, one a thread
     io.stdout:flush()
     wrk.thread:stop()
   end
@@ -84,11 +87,12 @@ end
 
 function done(summary, latency, requests)
   local by_status = {}
-  local refusals = 0
+  local answers, refusals = 0, 0
   for _, thread in ipairs(threads) do
     for status, count in pairs(thread:get("statuses")) do
       by_status[status] = (by_status[status] or 0) + count
     end
+    answers = answers + thread:get("received")
     refusals = refusals + thread:get("refused")
   end
   local parts = {}
@@ -99,6 +103,6 @@ function done(summary, latency, requests)
   io.write(string.format(
     '{"requests": %d, "seconds": %.3f, "p50_ms": %.2f, "p99_ms": %.2f, "statuses": {%s}, "refused": %d, ' ..
     '"socket_errors": {"connect": %d, "read": %d, "write": %d, "timeout": %d}}\n',
-    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    answers, summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
     table.concat(parts, ", "), refusals, e.connect, e.read, e.write, e.timeout))
 end

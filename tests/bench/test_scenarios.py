@@ -39,7 +39,7 @@ def send(target: str, member_id: int | None = None, *, content_type: str = "appl
 
 def answered(ok: int, **statuses) -> dict:
     """A side's figures as the checks read them: `ok` answers, none in flight."""
-    return {"ok": ok, "refused": 0, "connections": 0, "statuses": statuses}
+    return {"ok": ok, "refused": 0, "in_flight": 0, "statuses": statuses}
 
 
 def broken(checks: dict[str, bool]) -> list[str]:

@@ -355,7 +355,7 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "PAGE_SIZE": 20,
 }
-# Off only for load benchmarks (bench/campaigns.py), where every client shares one address.
+# Off only for load benchmarks (make bench), where every client shares one address.
 RATELIMIT_ENABLE = env.bool("RATE_LIMITS_ENABLED", default=True)
 # Limits per member and per IP on what costs stock, money or CPU (config/throttling.py).
 # Rates are django-ratelimit's: "10/m" is ten a minute, "20/10m" twenty per ten minutes.

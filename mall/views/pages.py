@@ -113,8 +113,8 @@ def product_detail(request, product_id: int):
     links = _detail_links(get_script_prefix())
     html = PRODUCT_PAGES.render(
         request,
-        key=product.id,
-        state=(product, selectors.field_values(shop), links, bool(count)),
+        key=(product.id, bool(count)),  # visitors with and without a cart badge do not redraw each other's page
+        state=(product, selectors.field_values(shop), links),
         context=lambda: _product_page(product, shop, links, has_cart_items=bool(count)),
         holes={"csrf_token": get_token(request), "share_link": share_link(request), "cart_count": count},
     )

@@ -102,3 +102,17 @@ def test_a_settings_save_shows_at_once(client, product):
     shop.shipping_fee_fen = 0
     shop.save()
     assert shipping(page(client, product)) == "包邮"
+
+
+def test_visitors_with_and_without_a_cart_take_turns_without_redrawing(client, product, drawings):
+    shopper = MemberFactory()
+    CartItem.objects.create(member=shopper, sku=product.skus.get(), quantity=1)
+    shopper_client = type(client)()
+    shopper_client.force_login(shopper)
+    page(client, product)
+    page(shopper_client, product)
+    drawn = len(drawings)
+    for _ in range(3):
+        page(client, product)
+        page(shopper_client, product)
+    assert len(drawings) == drawn

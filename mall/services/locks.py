@@ -15,7 +15,7 @@ def lock_member(member) -> None:
     UPDATE made a cancel that holds SKU rows wait at its COMMIT for a new order that waits
     for those SKUs.
     """
-    get_user_model().objects.select_for_update(no_key=True).filter(pk=member.pk).values_list("pk", flat=True).first()
+    _member_row(member).values_list("pk", flat=True).first()
 
 
 def lock_member_counting(member, rows: QuerySet) -> int:
@@ -23,7 +23,8 @@ def lock_member_counting(member, rows: QuerySet) -> int:
     rows, filtered on OuterRef("pk") for the member) there are: a count the caller must
     make under the lock (two orders at once must not both slip under a cap)."""
     counted = rows.order_by().values(group=Value(1)).annotate(count=Count("*")).values("count")
-    return (
-        get_user_model().objects.select_for_update(no_key=True).filter(pk=member.pk)
-        .annotate(counted=Coalesce(Subquery(counted), 0)).values_list("counted", flat=True).get()
-    )
+    return _member_row(member).annotate(counted=Coalesce(Subquery(counted), 0)).values_list("counted", flat=True).get()
+
+
+def _member_row(member) -> QuerySet:
+    return get_user_model().objects.select_for_update(no_key=True).filter(pk=member.pk)

@@ -28,8 +28,8 @@ if __name__ == "__main__":
     os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/6")
     os.environ["RATE_LIMITS_ENABLED"] = "false"  # every request comes from one address, as under the benchmark
 
-from bench import suite  # noqa: E402  (sets Django up)
 from bench import shop as bench_shop  # noqa: E402
+from bench import suite  # noqa: E402  (sets Django up)
 from bench.wsgi import application  # noqa: E402
 
 WARM_UP = 20
@@ -47,10 +47,19 @@ def _environ(target: str, cookie: tuple[str, str] | None, scenario: suite.Scenar
     path, _, query = path.partition("?")
     data = body.encode()
     environ = {
-        "REQUEST_METHOD": scenario.method, "PATH_INFO": path, "QUERY_STRING": query, "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "8792", "HTTP_HOST": "127.0.0.1:8792", "REMOTE_ADDR": "127.0.0.1", "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(data), "wsgi.errors": sys.stderr, "CONTENT_LENGTH": str(len(data)),
-        "CONTENT_TYPE": scenario.content_type, "HTTP_USER_AGENT": "Mozilla/5.0 MicroMessenger/8.0",
+        "REQUEST_METHOD": scenario.method,
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8792",
+        "HTTP_HOST": "127.0.0.1:8792",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(data),
+        "wsgi.errors": sys.stderr,
+        "CONTENT_LENGTH": str(len(data)),
+        "CONTENT_TYPE": scenario.content_type,
+        "HTTP_USER_AGENT": "Mozilla/5.0 MicroMessenger/8.0",
     }
     if cookie:
         environ["HTTP_COOKIE"] = f"sessionid={cookie[0]}; csrftoken={cookie[1]}"
@@ -80,10 +89,14 @@ def _sides(scenario, shop, count: int, first_member: int) -> dict[str, tuple[lis
         return {side: (targets[side], None) for side in suite.SIDES}
     if len(targets["ours"]) > 1 and scenario.method == "POST" and "orders" in targets["ours"][0]:
         start = first_member % (len(suite.side_members(shop, 0)) - count - WARM_UP)
-        return {side: (targets[side][start:start + count + WARM_UP],
-                       _cookies(suite.side_members(shop, n)[start:start + count + WARM_UP]))
-                for n, side in enumerate(suite.SIDES)}
-    ids = shop.member_ids[first_member:first_member + 2 * (count + WARM_UP)]
+        return {
+            side: (
+                targets[side][start : start + count + WARM_UP],
+                _cookies(suite.side_members(shop, n)[start : start + count + WARM_UP]),
+            )
+            for n, side in enumerate(suite.SIDES)
+        }
+    ids = shop.member_ids[first_member : first_member + 2 * (count + WARM_UP)]
     half = len(ids) // 2
     return {"ours": (targets["ours"], _cookies(ids[:half])), "limit": (targets["limit"], _cookies(ids[half:]))}
 
@@ -103,7 +116,11 @@ def main() -> None:
         _send(scenario, targets[-WARM_UP:], cookies[-WARM_UP:] if cookies else None, WARM_UP)
     profiler = _profiler(args.profile)
     targets, cookies = sides["ours"]
-    ours = _send(scenario, targets, cookies, args.requests) if profiler is None else profiler(lambda: _send(scenario, targets, cookies, args.requests), args)
+    ours = (
+        _send(scenario, targets, cookies, args.requests)
+        if profiler is None
+        else profiler(lambda: _send(scenario, targets, cookies, args.requests), args)
+    )
     limit = _send(scenario, *sides["limit"], args.requests)
     print(f"{scenario.name}, {args.requests} requests a side, in process:")
     for side, (cpu, wall, statuses) in (("ours", ours), ("limit", limit)):

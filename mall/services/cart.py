@@ -2,6 +2,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from config.errors import InvalidInput, NotFound
+from config.rows import ModelRows
 from mall.errors import OutOfStock, SkuUnavailable
 from mall.models import SKU, CartItem, Product, ProductImage
 from mall.services.locks import lock_member
@@ -13,32 +14,36 @@ def line_quantity_limit(product) -> int:
     return min(product.purchase_limit or MAX_LINE_QUANTITY, MAX_LINE_QUANTITY)
 
 
-PRODUCT_FIELDS = ("id", "title", "category_id", "purchase_limit", "is_on_sale")
+SKU_ROWS = ModelRows(SKU)
+# What a cart line or an order line needs of the product, beside the SKU.
+PRODUCT_ROWS = ModelRows(Product, fields=("id", "title", "category_id", "purchase_limit", "is_on_sale"))
 
 
 def skus_with_products(sku_ids, *, lock: bool = False) -> dict[int, SKU]:
-    """The SKUs (every field) with the product fields a cart line or an order line needs
-    and the first thumbnail, by id, in one SELECT; `lock` takes the SKU rows FOR UPDATE in id
-    order. A raw queryset on a hand-written statement: these are the hottest reads of the
-    store, and compiling them through the ORM cost more CPU than the database spent."""
+    """The SKUs (every field) with their product's fields above and the first thumbnail
+    (`first_thumbnail`), by id, in one hand-written SELECT; `lock` takes the SKU rows FOR
+    UPDATE in id order. These are the hottest reads of the store: compiling them through the
+    ORM cost more CPU than the database spent answering."""
     ids = sorted(set(sku_ids))
     if not ids:
         return {}
     sku, product, image = SKU._meta.db_table, Product._meta.db_table, ProductImage._meta.db_table
     for_update = f" FOR UPDATE OF {sku}" if lock and connection.features.has_select_for_update_of else ""
-    found = SKU.objects.raw(
-        f"""SELECT {sku}.*, {", ".join(f"p.{name} AS product_{name}" for name in PRODUCT_FIELDS[1:])},
-                   (SELECT i.thumbnail FROM {image} i WHERE i.product_id = {sku}.product_id ORDER BY i.position, i.id LIMIT 1) AS first_thumbnail
-            FROM {sku} JOIN {product} p ON p.id = {sku}.product_id
-            WHERE {sku}.id IN ({", ".join(["%s"] * len(ids))}) ORDER BY {sku}.id{for_update}""",  # noqa: S608 — names and placeholders only
-        ids,
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT {SKU_ROWS.columns(sku)}, {PRODUCT_ROWS.columns("p")},
+                       (SELECT i.thumbnail FROM {image} i WHERE i.product_id = {sku}.product_id ORDER BY i.position, i.id LIMIT 1)
+                FROM {sku} JOIN {product} p ON p.id = {sku}.product_id
+                WHERE {sku}.id IN ({", ".join(["%s"] * len(ids))}) ORDER BY {sku}.id{for_update}""",  # noqa: S608 — names and placeholders only
+            ids,
+        )
+        rows = cursor.fetchall()
     skus = {}
-    for row in found:
-        read = {"id": row.product_id, **{name: getattr(row, f"product_{name}") for name in PRODUCT_FIELDS[1:]}}
-        names = [field.attname for field in Product._meta.concrete_fields if field.attname in read]  # from_db's order
-        row.product = Product.from_db(row._state.db, names, [read[name] for name in names])
-        skus[row.pk] = row
+    for row in rows:
+        found = SKU_ROWS.build(row)
+        found.product = PRODUCT_ROWS.build(row[SKU_ROWS.width() :])
+        found.first_thumbnail = row[-1]
+        skus[found.pk] = found
     return skus
 
 

@@ -41,7 +41,13 @@ class Delivery(models.Model):
         verbose_name_plural = "事件投递"
         ordering = ["-id"]
         permissions = [("retry_delivery", "立即重试卡住的事件投递")]
-        constraints = [models.UniqueConstraint(fields=["event", "subscriber"], name="delivery_once_per_subscriber", violation_error_message="该订阅者已有这条事件的投递")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "subscriber"],
+                name="delivery_once_per_subscriber",
+                violation_error_message="该订阅者已有这条事件的投递",
+            )
+        ]
         # The sweep's query: what is still pending and due.
         indexes = [models.Index(fields=["next_attempt_at"], condition=models.Q(status="pending"), name="delivery_pending_due")]
 

@@ -2,12 +2,13 @@
 
 from celery import shared_task
 
-from outbox.services import SWEEP_SETTLE, deliveries_deliver_due, event_deliver
+from outbox.services import SWEEP_SETTLE, deliveries_deliver_due
 
 
 @shared_task
-def deliver_event(event_id: int) -> dict:
-    return dict(event_deliver(event_id=event_id))
+def deliver_new_events() -> dict:
+    """The fast path after commit: whatever is pending and due, however new."""
+    return dict(deliveries_deliver_due())
 
 
 @shared_task

@@ -91,8 +91,15 @@ def _parse_time(value: str | None) -> datetime | None:
 
 
 def create_jsapi_payment(
-    *, out_trade_no: str, body: str, total_fee: int, openid: str, client_ip: str, notify_url: str,
-    starts_at: datetime, expires_at: datetime,
+    *,
+    out_trade_no: str,
+    body: str,
+    total_fee: int,
+    openid: str,
+    client_ip: str,
+    notify_url: str,
+    starts_at: datetime,
+    expires_at: datetime,
 ) -> str:
     """Place a JSAPI unified order; returns its prepay_id. Placing the same out_trade_no
     again with exactly the same fields gets the same prepay back (WeChat refuses it with

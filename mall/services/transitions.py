@@ -39,8 +39,13 @@ def order_transition(
     now = timezone.now()
     event = ORDER_STATUS_EVENTS.get((locked.status, to))
     if not allowed or not status_move(
-        Order.objects.filter(pk=locked.pk, status=locked.status), flow=ORDER_FLOW, to=to, event=event,
-        payload={"order_id": locked.pk}, updated_at=now, **fields,
+        Order.objects.filter(pk=locked.pk, status=locked.status),
+        flow=ORDER_FLOW,
+        to=to,
+        event=event,
+        payload={"order_id": locked.pk},
+        updated_at=now,
+        **fields,
     ):
         raise InvalidStatus(f"订单{locked.get_status_display()}，不能{reason}")
     OrderEvent.objects.create(
@@ -71,7 +76,14 @@ def orders_transition_due(
             status_move(Order.objects.filter(id__in=ids), flow=ORDER_FLOW, to=to, updated_at=now, **fields)
             OrderEvent.objects.bulk_create(
                 [
-                    OrderEvent(order_id=order_id, from_status=old_status[order_id], to_status=to, actor_kind=ActorKind.SYSTEM, reason=reason, created_at=now)
+                    OrderEvent(
+                        order_id=order_id,
+                        from_status=old_status[order_id],
+                        to_status=to,
+                        actor_kind=ActorKind.SYSTEM,
+                        reason=reason,
+                        created_at=now,
+                    )
                     for order_id in ids
                 ]
             )
@@ -87,7 +99,11 @@ def orders_transition_due(
 def stock_give_back(order_ids: list[int]) -> None:
     """Put the stock of these orders' lines back, one guarded UPDATE per SKU in id order."""
     returned = (
-        OrderLine.objects.filter(order_id__in=order_ids).order_by().values("sku_id").annotate(quantity=Sum("quantity")).order_by("sku_id")
+        OrderLine.objects.filter(order_id__in=order_ids)
+        .order_by()
+        .values("sku_id")
+        .annotate(quantity=Sum("quantity"))
+        .order_by("sku_id")
     )
     for row in returned:
         SKU.objects.filter(pk=row["sku_id"]).update(stock=F("stock") + row["quantity"])
@@ -97,10 +113,17 @@ def balance_give_back(order_ids: list[int]) -> None:
     """Return what these (cancelled) orders took from their members' balance; once each,
     by the source key, however many times it is asked."""
     for pk, member_id, number, balance_fen in (
-        Order.objects.filter(pk__in=order_ids, balance_fen__gt=0).order_by("member_id", "pk").values_list("pk", "member_id", "number", "balance_fen")
+        Order.objects.filter(pk__in=order_ids, balance_fen__gt=0)
+        .order_by("member_id", "pk")
+        .values_list("pk", "member_id", "number", "balance_fen")
     ):
-        balance_move_once(member_id=member_id, amount_fen=balance_fen, kind=BalanceKind.ORDER_RETURN,
-                          source_key=f"order:{pk}:balance-back", note=f"订单 {number} 取消")
+        balance_move_once(
+            member_id=member_id,
+            amount_fen=balance_fen,
+            kind=BalanceKind.ORDER_RETURN,
+            source_key=f"order:{pk}:balance-back",
+            note=f"订单 {number} 取消",
+        )
 
 
 def coupon_give_back(order_ids: list[int]) -> int:
@@ -117,10 +140,18 @@ def sales_count(order: Order) -> None:
     """Add the order's quantities to its products' sales: the products locked in id order
     with what the order sold of each (one statement), then one UPDATE for them all. Two
     statements whatever the order holds; two payments sharing products queue, never deadlock."""
-    sold_here = OrderLine.objects.filter(order=order, product=OuterRef("pk")).order_by().values("product").annotate(quantity=Sum("quantity"))
+    sold_here = (
+        OrderLine.objects.filter(order=order, product=OuterRef("pk"))
+        .order_by()
+        .values("product")
+        .annotate(quantity=Sum("quantity"))
+    )
     sold = list(
-        Product.objects.filter(pk__in=OrderLine.objects.filter(order=order).values("product")).order_by("pk")
-        .select_for_update(no_key=True).annotate(quantity=Subquery(sold_here.values("quantity"))).values_list("pk", "quantity")
+        Product.objects.filter(pk__in=OrderLine.objects.filter(order=order).values("product"))
+        .order_by("pk")
+        .select_for_update(no_key=True)
+        .annotate(quantity=Subquery(sold_here.values("quantity")))
+        .values_list("pk", "quantity")
     )
     if sold:
         Product.objects.filter(pk__in=[pk for pk, _ in sold]).update(

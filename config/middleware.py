@@ -1,12 +1,16 @@
-"""The Content-Security-Policy header, and the back office's one exception to it."""
+"""The Content-Security-Policy header, and the back office's one exception to it; messages
+storage made only for the requests that use it."""
 
 from functools import lru_cache
 
 from csp.constants import HEADER
 from csp.utils import build_policy
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.messages.storage import default_storage
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.functional import SimpleLazyObject, empty
 
 
 class ContentSecurityPolicyMiddleware:
@@ -52,3 +56,18 @@ def _forget(*, setting, **kwargs):
         _admin_prefix.cache_clear()
     if setting == "CONTENT_SECURITY_POLICY":
         _policies.cache_clear()
+
+
+class LazyMessageMiddleware(MessageMiddleware):
+    """Django's, with the storage made when something first adds or reads a message: the
+    API and most pages never do, and making it (a cookie storage and a session storage) and
+    saving it back cost every request a tenth of a millisecond for nothing."""
+
+    def process_request(self, request):
+        request._messages = SimpleLazyObject(lambda: default_storage(request))
+
+    def process_response(self, request, response):
+        messages = getattr(request, "_messages", None)
+        if isinstance(messages, SimpleLazyObject) and messages._wrapped is empty:
+            return response
+        return super().process_response(request, response)

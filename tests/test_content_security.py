@@ -48,7 +48,7 @@ def test_a_description_written_around_the_admin_is_cleaned_when_shown(client, ap
     product = ProductFactory(description_html=HOSTILE)
     SKUFactory(product=product)
     page = client.get(f"/products/{product.pk}/").content.decode()
-    description = page[page.index('class="rich"'):]
+    description = page[page.index('class="rich"') :]
     assert_harmless(description[: description.index("</div>")])
     body = api.get(f"/api/v1/products/{product.pk}").json()["description_html"]
     assert_harmless(body)
@@ -64,12 +64,22 @@ def csp_of(response) -> dict[str, str]:
     return {part.split()[0]: part for part in (piece.strip() for piece in header.split(";")) if part}
 
 
-@pytest.mark.parametrize("path, who", [
-    ("/", "anyone"), ("/products/", "anyone"), ("/me/", "member"), ("/cart/", "member"),
-    ("/admin/", "operator"), ("/admin/mall/product/", "operator"), ("/admin/mall/product/add/", "operator"),
-    ("/admin/mall/order/", "operator"), ("/admin/django_celery_beat/periodictask/add/", "operator"),
-    ("/admin/login/", "anyone"), ("/api/docs/", "anyone"),
-])
+@pytest.mark.parametrize(
+    "path, who",
+    [
+        ("/", "anyone"),
+        ("/products/", "anyone"),
+        ("/me/", "member"),
+        ("/cart/", "member"),
+        ("/admin/", "operator"),
+        ("/admin/mall/product/", "operator"),
+        ("/admin/mall/product/add/", "operator"),
+        ("/admin/mall/order/", "operator"),
+        ("/admin/django_celery_beat/periodictask/add/", "operator"),
+        ("/admin/login/", "anyone"),
+        ("/api/docs/", "anyone"),
+    ],
+)
 def test_pages_refuse_inline_script_and_carry_none(client, path, who):
     if who == "member":
         client.force_login(MemberFactory())
@@ -115,14 +125,23 @@ def test_live_mode_passes_the_deployment_checks():
         "SITE_URL": "https://shop.example.com",
         "SECRET_KEY": "kV9$w2!pQ7#zR4&xL1@mN8^bT5*cY3(hJ6)fD0-gS_aE+uI=oP",
         "DEBUG": "false",
-        "WECHAT_APPID": "wx0000000000000001", "WECHAT_SECRET": "s" * 32, "WECHAT_TOKEN": "token",
-        "WECHAT_MCH_ID": "1900000001", "WECHAT_PAY_API_KEY": "k" * 32,
-        "WECHAT_PAY_CERT_PATH": "/etc/wechat/apiclient_cert.pem", "WECHAT_PAY_KEY_PATH": "/etc/wechat/apiclient_key.pem",
-        "CACHE_URL": "redis://127.0.0.1:6379/1", "CLIENT_IP_HEADER": "HTTP_X_REAL_IP",
+        "WECHAT_APPID": "wx0000000000000001",
+        "WECHAT_SECRET": "s" * 32,
+        "WECHAT_TOKEN": "token",
+        "WECHAT_MCH_ID": "1900000001",
+        "WECHAT_PAY_API_KEY": "k" * 32,
+        "WECHAT_PAY_CERT_PATH": "/etc/wechat/apiclient_cert.pem",
+        "WECHAT_PAY_KEY_PATH": "/etc/wechat/apiclient_key.pem",
+        "CACHE_URL": "redis://127.0.0.1:6379/1",
+        "CLIENT_IP_HEADER": "HTTP_X_REAL_IP",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=root, env=environment, capture_output=True, text=True, timeout=120,
+        cwd=root,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -159,5 +178,37 @@ def test_live_mode_installs_no_emulator():
     root = Path(__file__).resolve().parent.parent
     environment = {**os.environ, "WECHAT_MODE": "live"}
     probe = "from django.apps import apps; print(apps.is_installed('wechat.emulator'))"
-    result = subprocess.run([sys.executable, "manage.py", "shell", "-c", probe], cwd=root, env=environment, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", probe],
+        cwd=root,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.stdout.strip().splitlines()[-1] == "False", result.stderr
+
+
+def test_messages_reach_the_next_page_and_requests_without_any_build_no_storage(rf):
+    from django.contrib import messages
+    from django.http import HttpResponse
+    from django.utils.functional import empty
+
+    from config.middleware import LazyMessageMiddleware
+
+    quiet = rf.get("/api/v1/products")
+    quiet.session = {}
+    LazyMessageMiddleware(lambda request: HttpResponse())(quiet)
+    assert quiet._messages._wrapped is empty
+
+    def says_saved(request):
+        messages.success(request, "已保存")
+        return HttpResponse()
+
+    told = rf.post("/admin/")
+    told.session = {}
+    response = LazyMessageMiddleware(says_saved)(told)
+    shown = rf.get("/admin/")
+    shown.session, shown.COOKIES = told.session, {name: morsel.value for name, morsel in response.cookies.items()}
+    LazyMessageMiddleware(lambda request: HttpResponse())(shown)
+    assert [str(message) for message in messages.get_messages(shown)] == ["已保存"]

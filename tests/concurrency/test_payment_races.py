@@ -57,7 +57,9 @@ def test_a_notification_racing_expiry_and_cancel_leaves_one_consistent_outcome(r
     order = place_order(api, sku, 3)
     api.post(f"/api/v1/orders/{order.number}/pay")
     Order.objects.filter(pk=order.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
-    MchOrder.objects.filter(out_trade_no=order.number).update(trade_state="SUCCESS", transaction_id=f"42{round_:020d}", time_end=timezone.now())
+    MchOrder.objects.filter(out_trade_no=order.number).update(
+        trade_state="SUCCESS", transaction_id=f"42{round_:020d}", time_end=timezone.now()
+    )
     body = payment_xml(out_trade_no=order.number, total_fee=order.pay_fen, transaction_id=f"42{round_:020d}")
 
     def shopper_cancels():
@@ -77,7 +79,12 @@ def test_a_notification_racing_expiry_and_cancel_leaves_one_consistent_outcome(r
         assert order.status == OrderStatus.CANCELLED and stock == 10
         assert Refund.objects.get(order=order).status == RefundStatus.REFUNDED
         assert order.refunded_fen == order.pay_fen
-    assert OrderEvent.objects.filter(order=order, to_status__in=[OrderStatus.PAID, OrderStatus.CANCELLED]).exclude(from_status=OrderStatus.CANCELLED).count() == 1
+    assert (
+        OrderEvent.objects.filter(order=order, to_status__in=[OrderStatus.PAID, OrderStatus.CANCELLED])
+        .exclude(from_status=OrderStatus.CANCELLED)
+        .count()
+        == 1
+    )
 
 
 def test_simultaneous_refund_requests_open_one():
@@ -90,7 +97,14 @@ def test_simultaneous_refund_requests_open_one():
         client.force_login(member)
         clients.append(client)
 
-    results, errors = race([lambda c=c: c.post(f"/api/v1/orders/{order.number}/refunds", {"reason": "重复点了", "amount_fen": 100}, format="json").status_code for c in clients])
+    results, errors = race(
+        [
+            lambda c=c: c.post(
+                f"/api/v1/orders/{order.number}/refunds", {"reason": "重复点了", "amount_fen": 100}, format="json"
+            ).status_code
+            for c in clients
+        ]
+    )
 
     assert not errors and Counter(results) == {201: 1, 409: 9}
     assert Refund.objects.filter(order=order).count() == 1
@@ -99,7 +113,9 @@ def test_simultaneous_refund_requests_open_one():
 def test_two_operators_approving_at_once_refund_once():
     api = shopper_api()
     order = pay_at_cashier(api, place_order(api, SKUFactory(price_fen=8000)))
-    refund = Refund.objects.get(pk=api.post(f"/api/v1/orders/{order.number}/refunds", {"reason": "不想要了"}, format="json").json()["id"])
+    refund = Refund.objects.get(
+        pk=api.post(f"/api/v1/orders/{order.number}/refunds", {"reason": "不想要了"}, format="json").json()["id"]
+    )
     operators = [MemberFactory(is_staff=True, openid=None) for _ in range(5)]
 
     def approve(operator):

@@ -47,7 +47,10 @@ def test_a_genuine_notification_marks_the_order_paid(client, order, django_captu
     assert events(order) == ["pending_payment", "paid"]
     # "Paid" is recorded with the payment, for every subscriber; delivery starts after commit.
     paid = Event.objects.get(name="order.paid", payload={"order_id": order.pk})
-    assert set(Delivery.objects.filter(event=paid).values_list("subscriber", flat=True)) >= {"distribution.earn_commissions", "mall.paid_message"}
+    assert set(Delivery.objects.filter(event=paid).values_list("subscriber", flat=True)) >= {
+        "distribution.earn_commissions",
+        "mall.paid_message",
+    }
     assert callbacks
 
 
@@ -74,7 +77,9 @@ def assert_unchanged(order):
 
 
 def test_a_tampered_amount_is_refused(client, order):
-    body = payment_xml(out_trade_no=order.number, total_fee=12000).replace(b"<total_fee>12000</total_fee>", b"<total_fee>1</total_fee>")
+    body = payment_xml(out_trade_no=order.number, total_fee=12000).replace(
+        b"<total_fee>12000</total_fee>", b"<total_fee>1</total_fee>"
+    )
     assert notify(client, body) == "FAIL"
     assert_unchanged(order)
 
@@ -89,7 +94,9 @@ def test_a_tampered_order_number_is_refused(client, order, member_api):
 
 
 def test_a_notification_signed_with_another_key_is_refused(client, order):
-    assert notify(client, payment_xml(out_trade_no=order.number, total_fee=12000, key="someone-elses-api-key-0123456789")) == "FAIL"
+    assert (
+        notify(client, payment_xml(out_trade_no=order.number, total_fee=12000, key="someone-elses-api-key-0123456789")) == "FAIL"
+    )
     assert_unchanged(order)
 
 
@@ -116,9 +123,16 @@ def test_an_unknown_order_is_refused(client, order):
 
 @pytest.mark.parametrize(
     "body",
-    [b"", b"not xml", b"<xml><return_code>SUCCESS</return_code>", b"<xml></xml>", b"<xml><a><b>1</b></a></xml>",
-     b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><xml><out_trade_no>&e;</out_trade_no></xml>',
-     "<xml><appid>\u4e2d</appid><sign>x</sign></xml>".encode(), b"\x00\xff\xfe"],
+    [
+        b"",
+        b"not xml",
+        b"<xml><return_code>SUCCESS</return_code>",
+        b"<xml></xml>",
+        b"<xml><a><b>1</b></a></xml>",
+        b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><xml><out_trade_no>&e;</out_trade_no></xml>',
+        "<xml><appid>\u4e2d</appid><sign>x</sign></xml>".encode(),
+        b"\x00\xff\xfe",
+    ],
 )
 def test_malformed_bodies_answer_fail_never_500(client, order, body):
     assert notify(client, body) == "FAIL"
@@ -168,7 +182,9 @@ REPLAY_QUERIES = 3 + 2
 
 
 @pytest.mark.parametrize("products", [1, 6])
-def test_a_notification_costs_the_same_queries_however_many_products_the_order_holds(client, member_api, products, django_assert_max_num_queries):
+def test_a_notification_costs_the_same_queries_however_many_products_the_order_holds(
+    client, member_api, products, django_assert_max_num_queries
+):
     lines = [{"sku_id": SKUFactory(price_fen=1000, stock=5).pk, "quantity": 2} for _ in range(products)]
     number = member_api.post("/api/v1/orders", {"lines": lines, "address": ADDRESS}, format="json").json()["number"]
     member_api.post(f"/api/v1/orders/{number}/pay")

@@ -16,7 +16,7 @@ from mall import selectors
 from mall.api.addresses import AddressSerializer
 from mall.api.catalog import SkuLineSerializer
 from mall.api.filters import OrderFilter
-from mall.models import Address, Order, RefundType
+from mall.models import Order, RefundType
 from mall.services.aftersales import MAX_REFUND_PHOTOS, RefundItem, refund_request
 from mall.services.fulfilment import order_confirm_receipt
 from mall.services.orders import Destination, LineRequest, order_cancel, order_create
@@ -50,7 +50,9 @@ class OrderAddressSerializer(serializers.Serializer):
 
 
 class RefundItemSerializer(serializers.Serializer):
-    line_id = StrictIntegerField(source="order_line_id", min_value=1, max_value=2**63 - 1, help_text="订单商品 id（订单 lines[].id）")
+    line_id = StrictIntegerField(
+        source="order_line_id", min_value=1, max_value=2**63 - 1, help_text="订单商品 id（订单 lines[].id）"
+    )
     quantity = StrictIntegerField(min_value=1, max_value=10**6)
 
 
@@ -106,7 +108,10 @@ class OrderCreateSerializer(serializers.Serializer):
     address_id = StrictIntegerField(required=False, min_value=1, max_value=2**63 - 1)
     address = AddressSerializer(required=False)
     coupon_id = StrictIntegerField(
-        required=False, allow_null=True, min_value=1, max_value=2**63 - 1,
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=2**63 - 1,
         help_text="我的优惠券 id（GET /api/v1/coupons?status=unused）；不存在、已使用、已过期或不适用：409 coupon_unavailable",
     )
     note = serializers.CharField(
@@ -128,7 +133,7 @@ class OrderCreateSerializer(serializers.Serializer):
         data = self.validated_data
         if "address" in data:
             return Destination.of(data["address"])
-        address = Address.objects.filter(member=member, pk=data["address_id"]).first()
+        address = selectors.member_address(member=member, address_id=data["address_id"])
         if address is None:
             raise serializers.ValidationError({"address_id": ["收货地址不存在"]})
         return Destination.of(address)
@@ -224,19 +229,34 @@ class Base64ImageField(serializers.CharField):
 
 class RefundRequestSerializer(serializers.Serializer):
     refund_type = serializers.ChoiceField(
-        choices=RefundType.choices, required=False, default=RefundType.REFUND_ONLY,
-        error_messages={"invalid_choice": "售后类型只能是仅退款或退货退款"}, help_text="退货退款仅限已发货的订单",
+        choices=RefundType.choices,
+        required=False,
+        default=RefundType.REFUND_ONLY,
+        error_messages={"invalid_choice": "售后类型只能是仅退款或退货退款"},
+        help_text="退货退款仅限已发货的订单",
     )
     reason = serializers.CharField(max_length=200, validators=[no_control_characters_multiline])
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=200, validators=[no_control_characters_multiline])
-    amount_fen = StrictIntegerField(required=False, min_value=1, max_value=10**12, error_messages={"min_value": "退款金额至少 0.01 元"})
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=200, validators=[no_control_characters_multiline]
+    )
+    amount_fen = StrictIntegerField(
+        required=False, min_value=1, max_value=10**12, error_messages={"min_value": "退款金额至少 0.01 元"}
+    )
     items = RefundItemSerializer(
-        many=True, required=False, default=list, max_length=50, error_messages={"max_length": "一次最多选择 50 种商品"}, help_text="申请售后的商品及数量；不传则按金额申请",
+        many=True,
+        required=False,
+        default=list,
+        max_length=50,
+        error_messages={"max_length": "一次最多选择 50 种商品"},
+        help_text="申请售后的商品及数量；不传则按金额申请",
     )
     # At most ~2.7 MB of base64 each, and the whole body stays under the 5 MB request cap:
     # the page shrinks phone photos before sending.
     photos = serializers.ListField(
-        child=Base64ImageField(max_length=3 * 1024 * 1024), required=False, default=list, max_length=MAX_REFUND_PHOTOS,
+        child=Base64ImageField(max_length=3 * 1024 * 1024),
+        required=False,
+        default=list,
+        max_length=MAX_REFUND_PHOTOS,
         error_messages={"max_length": f"最多上传 {MAX_REFUND_PHOTOS} 张图片"},
         help_text=f"凭证图片，最多 {MAX_REFUND_PHOTOS} 张，JPEG 或 PNG，base64（可带 data: 前缀），每张不超过 2 MB",
     )
@@ -252,8 +272,13 @@ class OrderRefundApi(APIView):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         refund = refund_request(
-            order=order, member=request.user, reason=data["reason"], amount_fen=data.get("amount_fen"),
-            refund_type=data["refund_type"], note=data["note"], photos=data["photos"],
+            order=order,
+            member=request.user,
+            reason=data["reason"],
+            amount_fen=data.get("amount_fen"),
+            refund_type=data["refund_type"],
+            note=data["note"],
+            photos=data["photos"],
             items=[RefundItem(**item) for item in data["items"]],
         )
         return Response(RefundSerializer(refund).data, status=status.HTTP_201_CREATED)

@@ -3,6 +3,7 @@ from django.db import transaction
 from config.errors import NotFound
 from mall.errors import AddressLimitReached
 from mall.models import Address
+from mall.selectors import member_address
 from mall.services.locks import lock_member
 
 MAX_ADDRESSES = 20
@@ -44,7 +45,7 @@ def address_delete(*, member, address_id: int) -> None:
 
 
 def _own_address(member, address_id: int) -> Address:
-    address = Address.objects.filter(member=member, pk=address_id).first()
+    address = member_address(member=member, address_id=address_id)
     if address is None:
         raise NotFound("收货地址不存在")
     return address

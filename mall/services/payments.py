@@ -3,7 +3,6 @@
 A payment notification may arrive many times, at once, or after the order was cancelled;
 it is the only proof of payment. Idempotency comes from the unique `transaction_id` and
 from changing the order's status only under its row lock.
-from mall.errors import PaymentUnavailable, WeChatLoginRequired, RejectedNotification
 """
 
 import logging
@@ -11,11 +10,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from config.errors import InvalidStatus
+from config.rows import ModelRows
 from mall.errors import PaymentUnavailable, RejectedNotification, WeChatLoginRequired
 from mall.models import (
     ActorKind,
@@ -42,6 +42,8 @@ MIN_TIME_TO_PAY = timedelta(minutes=1)  # WeChat refuses a time_expire closer th
 QUERY_AFTER = timedelta(minutes=3)  # a notification normally arrives within seconds
 CLOSE_AFTER = timedelta(minutes=5)  # WeChat refuses to close an order younger than this
 QUERY_EVERY = timedelta(minutes=1)
+
+ORDER_ROWS = ModelRows(Order)
 
 
 def notify_url() -> str:
@@ -117,25 +119,49 @@ def _body(order: Order) -> str:
 
 def payment_confirm(*, notice: wechat_pay.PaymentNotice, source: str = "通知") -> str:
     """Record a payment WeChat confirmed (by notification or by query). Idempotent:
-    the same transaction again changes nothing. Returns what happened."""
-    payment = Payment.objects.filter(out_trade_no=notice.out_trade_no).first()
-    if payment is None:
+    the same transaction again changes nothing. Returns what happened.
+
+    WeChat repeats a notification until it hears SUCCESS, so a repeat is answered from one
+    read: a payment's transaction id, once written, never changes. The first delivery
+    writes the payment with a guarded UPDATE under its order's row lock. The reads and
+    that UPDATE are hand-written: the ORM's compile of them cost more CPU than the database
+    spent answering."""
+    payment_table = Payment._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, order_id, amount_fen, transaction_id FROM {payment_table} WHERE out_trade_no = %s",  # noqa: S608 — names only
+            [notice.out_trade_no],
+        )
+        found = cursor.fetchone()
+    if found is None:
         raise RejectedNotification(f"unknown out_trade_no {notice.out_trade_no}")
-    if notice.total_fee != payment.amount_fen:
-        raise RejectedNotification(f"{notice.out_trade_no}: paid {notice.total_fee}, due {payment.amount_fen}")
+    payment_id, order_id, amount_fen, transaction_id = found
+    if notice.total_fee != amount_fen:
+        raise RejectedNotification(f"{notice.out_trade_no}: paid {notice.total_fee}, due {amount_fen}")
+    if transaction_id:
+        return _paid_already(notice, transaction_id)
 
     with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=payment.order_id)  # the order first, like every path
-        payment = Payment.objects.select_for_update().get(pk=payment.pk)
-        if payment.transaction_id:
-            if payment.transaction_id != notice.transaction_id:
-                raise RejectedNotification(f"{notice.out_trade_no} already paid by {payment.transaction_id}")
-            return "duplicate"
+        order = _order_locked(order_id)  # the order first, like every path
+        late = order.status != OrderStatus.PENDING_PAYMENT
         paid_at = notice.paid_at or timezone.now()
-        payment.state, payment.transaction_id, payment.paid_at = PaymentState.PAID, notice.transaction_id, paid_at
-        payment.payer_openid = notice.openid
-        if order.status == OrderStatus.PENDING_PAYMENT:
-            payment.save(update_fields=["state", "transaction_id", "paid_at", "payer_openid"])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""UPDATE {payment_table} SET state = %s, transaction_id = %s, paid_at = %s, payer_openid = %s, arrived_after_cancel = %s
+                    WHERE id = %s AND transaction_id IS NULL""",  # noqa: S608 — names only
+                [
+                    PaymentState.PAID,
+                    notice.transaction_id,
+                    connection.ops.adapt_datetimefield_value(paid_at),
+                    notice.openid,
+                    late,
+                    payment_id,
+                ],
+            )
+            if not cursor.rowcount:  # a delivery that held the order's lock before us recorded it
+                cursor.execute(f"SELECT transaction_id FROM {payment_table} WHERE id = %s", [payment_id])  # noqa: S608 — names only
+                return _paid_already(notice, cursor.fetchone()[0])
+        if not late:
             order = order_transition(
                 order=order,
                 already_locked=True,
@@ -150,8 +176,6 @@ def payment_confirm(*, notice: wechat_pay.PaymentNotice, source: str = "通知")
 
         # The money came for an order no longer waiting for it (its window closed and it
         # was cancelled): keep the record and send the money back.
-        payment.arrived_after_cancel = True
-        payment.save()
         OrderEvent.objects.create(
             order=order,
             from_status=order.status,
@@ -162,7 +186,7 @@ def payment_confirm(*, notice: wechat_pay.PaymentNotice, source: str = "通知")
         refund = Refund.objects.create(
             order=order,
             kind=RefundKind.LATE_PAYMENT,
-            amount_fen=payment.amount_fen,
+            amount_fen=amount_fen,
             reason="订单已取消，退还付款",
             status=RefundStatus.APPROVED,
             order_status_before=order.status,
@@ -170,6 +194,19 @@ def payment_confirm(*, notice: wechat_pay.PaymentNotice, source: str = "通知")
         )
         refund_submit_after_commit(refund.pk)
         return "refunding late payment"
+
+
+def _paid_already(notice: wechat_pay.PaymentNotice, transaction_id: str) -> str:
+    if transaction_id != notice.transaction_id:
+        raise RejectedNotification(f"{notice.out_trade_no} already paid by {transaction_id}")
+    return "duplicate"
+
+
+def _order_locked(order_id: int) -> Order:
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {ORDER_ROWS.columns()} FROM {Order._meta.db_table} WHERE id = %s{lock}", [order_id])  # noqa: S608 — names only
+        return ORDER_ROWS.build(cursor.fetchone())
 
 
 def payment_check(*, payment: Payment) -> str:

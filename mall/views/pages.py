@@ -97,7 +97,9 @@ def product_list(request):
 def _card_html(card: selectors.ProductCard, products_url: str) -> str:
     """A card as _product_card.html draws it: drawn once for the card's values (stock and
     sales included), then reused. Twenty template includes a page cost more than its SQL."""
-    return render_to_string("_product_card.html", {"product": card, "products_url": products_url, "MEDIA_URL": settings.MEDIA_URL})
+    return render_to_string(
+        "_product_card.html", {"product": card, "products_url": products_url, "MEDIA_URL": settings.MEDIA_URL}
+    )
 
 
 PRODUCT_PAGES = DrawnPages("mall/product_detail.html", holes=("csrf_token", "share_link", "cart_count"))
@@ -237,14 +239,25 @@ def coupon_list(request):
     page = Paginator(selectors.member_coupons(member=request.user, status=status), PAGE_SIZE).get_page(request.GET.get("page"))
     cards = [{**_coupon_face(coupon.template), "coupon": coupon} for coupon in page]
     return render(
-        request, "mall/coupon_list.html",
+        request,
+        "mall/coupon_list.html",
         {"page": page, "cards": cards, "status": status, "tabs": COUPON_TABS, "pager_extra": f"&status={status}"},
     )
 
 
-ORDER_TABS = [("", "全部"), *[(status.value, status.label) for status in (
-    OrderStatus.PENDING_PAYMENT, OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.COMPLETED, OrderStatus.REFUNDING
-)]]
+ORDER_TABS = [
+    ("", "全部"),
+    *[
+        (status.value, status.label)
+        for status in (
+            OrderStatus.PENDING_PAYMENT,
+            OrderStatus.PAID,
+            OrderStatus.SHIPPED,
+            OrderStatus.COMPLETED,
+            OrderStatus.REFUNDING,
+        )
+    ],
+]
 
 
 @login_required
@@ -285,7 +298,8 @@ def refund_request(request, number: str):
     left = refund_quantities_left(order)
     lines = [(line, left[line.pk]) for line in order.lines.all() if left[line.pk]]
     return render(
-        request, "mall/refund_request.html",
+        request,
+        "mall/refund_request.html",
         {"order": order, "lines": lines, "reasons": REFUND_REASONS, "returnable": order.status in RETURNABLE_STATUSES},
     )
 
@@ -303,7 +317,7 @@ def address_list(request):
 def address_form(request, address_id: int | None = None):
     address = None
     if address_id is not None:
-        address = Address.objects.filter(member=request.user, pk=address_id).first()
+        address = selectors.member_address(member=request.user, address_id=address_id)
         if address is None:
             raise Http404
     return render(request, "mall/address_form.html", {"address": address, "next": local_next(request, default="/addresses/")})

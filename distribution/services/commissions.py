@@ -6,7 +6,7 @@ import logging
 from datetime import timedelta
 
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Sum
+from django.db.models import Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import Least
 from django.utils import timezone
 
@@ -148,10 +148,18 @@ def _due(now) -> "QuerySet[Commission]":  # noqa: F821
         status__in=COMMISSION_FLOW.sources(CommissionStatus.AVAILABLE),
         order__status=OrderStatus.COMPLETED,
         order__after_sales_deadline__lte=cutoff,
+    ).filter(
         # Refunds are voided by a task after the refund lands; until it has run, the
         # commission waits (never released on money that went back). Same rule as void_target.
-        voided_fen__gte=F("amount_fen") * Least(F("order__refunded_fen"), F("order__pay_fen") + F("order__balance_fen") - F("order__shipping_fen"))
-        / (F("order__pay_fen") + F("order__balance_fen") - F("order__shipping_fen")),
+        # "Nothing refunded" first: the planner then sees that nearly every row passes and
+        # walks the frozen commissions' index in id order for a batch, instead of joining
+        # and sorting all of them in each batch (a third of them, it guessed from the
+        # inequality alone).
+        Q(order__refunded_fen=0)
+        | Q(
+            voided_fen__gte=F("amount_fen") * Least(F("order__refunded_fen"), F("order__pay_fen") + F("order__balance_fen") - F("order__shipping_fen"))
+            / (F("order__pay_fen") + F("order__balance_fen") - F("order__shipping_fen"))
+        ),
     ).exclude(Exists(open_refund))
 
 

@@ -15,7 +15,7 @@ from mall.services.aftersales import refund_approve
 from mall.services.orders import order_cancel, orders_cancel_expired
 from tests.concurrency.racing import race
 from tests.factories import MemberFactory, SKUFactory
-from tests.helpers import requires_postgres
+from tests.helpers import ADDRESS, requires_postgres
 from tests.journeys import pay_at_cashier, place_order
 from tests.wechat_notices import payment_xml
 from wechat.emulator.models import MchOrder, MchRefund
@@ -48,6 +48,24 @@ def test_twenty_deliveries_of_one_notification_make_one_payment():
     assert OrderEvent.objects.filter(order=order, to_status=OrderStatus.PAID).count() == 1
     assert Payment.objects.get(order=order).transaction_id == "4200000000000000000001"
     assert Product.objects.get(pk=sku.product_id).sales == 2
+
+
+def test_payments_of_orders_sharing_products_in_opposite_order_count_sales_without_deadlock():
+    skus = [SKUFactory(price_fen=1000, stock=100) for _ in range(3)]
+    bodies = []
+    for i in range(20):
+        api = shopper_api()
+        ordered = skus if i % 2 else skus[::-1]
+        lines = [{"sku_id": sku.pk, "quantity": 1} for sku in ordered]
+        number = api.post("/api/v1/orders", {"lines": lines, "address": ADDRESS}, format="json").json()["number"]
+        api.post(f"/api/v1/orders/{number}/pay")
+        pay_fen = Order.objects.get(number=number).pay_fen
+        bodies.append(payment_xml(out_trade_no=number, total_fee=pay_fen, transaction_id=f"42{i:020d}"))
+
+    results, errors = race([lambda body=body: deliver(body) for body in bodies])
+
+    assert not errors and results == ["SUCCESS"] * 20
+    assert [Product.objects.get(pk=sku.product_id).sales for sku in skus] == [20, 20, 20]
 
 
 @pytest.mark.parametrize("round_", range(5))

@@ -6,13 +6,17 @@ import pytest
 import xmltodict
 from django.utils import timezone
 
+from mall.errors import RejectedNotification
 from mall.models import SKU, Order, OrderEvent, OrderStatus, Payment, PaymentState, Product, Refund, RefundKind, RefundStatus
+from mall.services import payments
 from mall.services.orders import orders_cancel_expired
+from mall.services.payments import payment_confirm
 from tests.factories import SKUFactory
 from tests.helpers import ADDRESS
 from tests.journeys import place_order
 from tests.wechat_notices import payment_xml
 from wechat.emulator.models import MchOrder
+from wechat.pay import verify_payment_notify
 
 pytestmark = pytest.mark.django_db
 
@@ -132,11 +136,67 @@ def test_an_unknown_order_is_refused(client, order):
         b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><xml><out_trade_no>&e;</out_trade_no></xml>',
         "<xml><appid>\u4e2d</appid><sign>x</sign></xml>".encode(),
         b"\x00\xff\xfe",
+        b'<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><xml><out_trade_no>&b;</out_trade_no></xml>',
+        "<xml><return_code>SUCCESS</return_code></xml>".encode("utf-16"),
+        b'<?xml version="1.0" encoding="utf-7"?><xml/>',
     ],
 )
 def test_malformed_bodies_answer_fail_never_500(client, order, body):
     assert notify(client, body) == "FAIL"
     assert_unchanged(order)
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda body: body.replace(b"</xml>", b"<total_fee>1</total_fee></xml>"),  # a field twice
+        lambda body: body.replace(b"<total_fee>", b'<total_fee currency="CNY">'),  # an attribute
+        lambda body: body.replace(b"<total_fee>12000</total_fee>", b"<total_fee><fen>12000</fen></total_fee>"),  # nested
+    ],
+)
+def test_a_signed_notification_that_is_not_flat_is_refused(client, order, tamper):
+    assert notify(client, tamper(payment_xml(out_trade_no=order.number, total_fee=12000))) == "FAIL"
+    assert_unchanged(order)
+
+
+def test_a_delivery_recorded_while_another_waited_for_the_order_lock_is_a_repeat(order, monkeypatch):
+    notice = verify_payment_notify(payment_xml(out_trade_no=order.number, total_fee=12000, transaction_id="4200000123"))
+    lock = payments._order_locked
+
+    def first_delivery_lands_meanwhile(order_id):
+        monkeypatch.setattr(payments, "_order_locked", lock)
+        assert payment_confirm(notice=notice) == "paid"
+        return lock(order_id)
+
+    monkeypatch.setattr(payments, "_order_locked", first_delivery_lands_meanwhile)
+    assert payment_confirm(notice=notice) == "duplicate"
+    assert events(order) == ["pending_payment", "paid"]
+    assert Product.objects.get(pk=order.lines.get().product_id).sales == 2
+
+
+def test_another_transaction_recorded_while_one_waited_for_the_order_lock_is_refused(order, monkeypatch):
+    first = verify_payment_notify(payment_xml(out_trade_no=order.number, total_fee=12000, transaction_id="4200000123"))
+    second = verify_payment_notify(payment_xml(out_trade_no=order.number, total_fee=12000, transaction_id="4200000456"))
+    lock = payments._order_locked
+
+    def first_delivery_lands_meanwhile(order_id):
+        monkeypatch.setattr(payments, "_order_locked", lock)
+        payment_confirm(notice=first)
+        return lock(order_id)
+
+    monkeypatch.setattr(payments, "_order_locked", first_delivery_lands_meanwhile)
+    # (Both share this test's connection: the refusal rolls the first back with it here.)
+    with pytest.raises(RejectedNotification, match="already paid by 4200000123"):
+        payment_confirm(notice=second)
+
+
+def test_sales_count_every_line_of_a_product(client, member_api):
+    product = SKUFactory().product
+    lines = [{"sku_id": SKUFactory(product=product, price_fen=1000).pk, "quantity": quantity} for quantity in (2, 3)]
+    number = member_api.post("/api/v1/orders", {"lines": lines, "address": ADDRESS}, format="json").json()["number"]
+    member_api.post(f"/api/v1/orders/{number}/pay")
+    assert notify(client, payment_xml(out_trade_no=number, total_fee=Order.objects.get(number=number).pay_fen)) == "SUCCESS"
+    assert Product.objects.get(pk=product.pk).sales == 5
 
 
 def test_get_is_not_allowed(client):
@@ -173,12 +233,12 @@ def test_money_for_an_expired_and_cancelled_order_is_recorded_and_sent_back(clie
 
 
 # Inside the test's transaction (the service's own is a SAVEPOINT … RELEASE pair here,
-# BEGIN … COMMIT in production): the payment, the order and the payment locked, the
-# payment and the order UPDATEs, the outbox event and its deliveries, the order event, the
-# products locked with what the order sold of each, one sales UPDATE.
-NOTIFY_QUERIES = 10 + 2
-# The payment, the order and the payment locked: already paid by this transaction.
-REPLAY_QUERIES = 3 + 2
+# BEGIN … COMMIT in production): the payment read, the order locked, the payment's guarded
+# UPDATE, the order's status UPDATE, the outbox event and its deliveries, the order event,
+# the sales UPDATE (the products locked in id order within it).
+NOTIFY_QUERIES = 8 + 2
+# The payment read: already paid by this transaction, no transaction opened.
+REPLAY_QUERIES = 1
 
 
 @pytest.mark.parametrize("products", [1, 6])

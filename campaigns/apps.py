@@ -18,13 +18,25 @@ def _clear_cached_rules_on_save():
     from django.db.models.signals import post_delete, post_save
 
     from campaigns import models
-    from campaigns.selectors import rules_changed
+    from campaigns.selectors import red_packet_rules_changed, rules_changed
     from mall.models import CouponTemplate
 
-    rules = (models.Campaign, models.CheckinSetup, models.CheckinMilestone, models.Reward, models.Wheel, models.WheelPrize, CouponTemplate)
+    rules = (
+        models.Campaign,
+        models.CheckinSetup,
+        models.CheckinMilestone,
+        models.Reward,
+        models.Wheel,
+        models.WheelPrize,
+        CouponTemplate,
+    )
     for model in rules:
         post_save.connect(rules_changed, sender=model, dispatch_uid=f"campaign-rules-{model.__name__}-save")
         post_delete.connect(rules_changed, sender=model, dispatch_uid=f"campaign-rules-{model.__name__}-delete")
+    # A packet's own key only: packets are many (one a paid order, with share packets).
+    for model in (models.RedPacket, models.Campaign):
+        post_save.connect(red_packet_rules_changed, sender=model, dispatch_uid=f"packet-rules-{model.__name__}-save")
+        post_delete.connect(red_packet_rules_changed, sender=model, dispatch_uid=f"packet-rules-{model.__name__}-delete")
 
 
 def install_schedules(sender, **kwargs):

@@ -84,18 +84,43 @@ def _rules(name: str, build):
 def checkin_setups_live() -> list[CheckinSetup]:
     """Every switched-on check-in campaign with its rules, rewards and milestones (a few a
     year: which one runs is decided on the time asked about, not the time cached)."""
-    return _rules("checkin", lambda: list(
-        CheckinSetup.objects.select_related("campaign", "daily_reward__coupon_template")
-        .prefetch_related(Prefetch("milestones", queryset=CheckinMilestone.objects.select_related("reward__coupon_template")))
-        .filter(campaign__play=Play.CHECKIN, campaign__is_active=True)
-    ))
+    return _rules(
+        "checkin",
+        lambda: list(
+            CheckinSetup.objects.select_related("campaign", "daily_reward__coupon_template")
+            .prefetch_related(Prefetch("milestones", queryset=CheckinMilestone.objects.select_related("reward__coupon_template")))
+            .filter(campaign__play=Play.CHECKIN, campaign__is_active=True)
+        ),
+    )
 
 
 def wheel_rules(wheel_id: int) -> Wheel | None:
     """A wheel with its campaign and prizes (their stock not to be trusted), or None."""
-    return _rules(f"wheel:{wheel_id}", lambda: Wheel.objects.select_related("campaign").prefetch_related(
-        Prefetch("prizes", queryset=WheelPrize.objects.select_related("coupon_template"))
-    ).filter(pk=wheel_id).first())
+    return _rules(
+        f"wheel:{wheel_id}",
+        lambda: Wheel.objects.select_related("campaign")
+        .prefetch_related(Prefetch("prizes", queryset=WheelPrize.objects.select_related("coupon_template")))
+        .filter(pk=wheel_id)
+        .first(),
+    )
+
+
+def red_packet_rules(packet_id: int) -> RedPacket | None:
+    """A packet with its campaign, or None; its counter and status are not to be trusted
+    (the grab's guarded UPDATE checks them again). Cleared by a save of the packet or its
+    campaign (red_packet_rules_changed)."""
+    return _rules(f"packet:{packet_id}", lambda: RedPacket.objects.select_related("campaign").filter(pk=packet_id).first())
+
+
+def red_packet_rules_changed(sender, instance, **kwargs) -> None:
+    packets = (
+        [instance.pk]
+        if isinstance(instance, RedPacket)
+        else RedPacket.objects.filter(campaign=instance).values_list("pk", flat=True)
+    )
+    keys = [_rules_key(f"packet:{pk}") for pk in packets]
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
 
 
 # --- The calendar ---------------------------------------------------------------------
@@ -150,16 +175,26 @@ def calendar_month(*, year: int, month: int) -> Month:
     starts = timezone.make_aware(datetime.combine(first, time.min))
     ends = timezone.make_aware(datetime.combine(last + timedelta(days=1), time.min))
     campaigns = list(Campaign.objects.filter(starts_at__lt=ends, ends_at__gt=starts).order_by("starts_at", "id"))
-    bars = [Bar(c, max(first, _local_day(c.starts_at)), min(last, _local_day(c.ends_at - timedelta(microseconds=1)))) for c in campaigns]
+    bars = [
+        Bar(c, max(first, _local_day(c.starts_at)), min(last, _local_day(c.ends_at - timedelta(microseconds=1))))
+        for c in campaigns
+    ]
     covered = {
-        bar.first_day + timedelta(days=n) for bar in bars if bar.campaign.is_important and bar.campaign.is_active for n in range(bar.span)
+        bar.first_day + timedelta(days=n)
+        for bar in bars
+        if bar.campaign.is_important and bar.campaign.is_active
+        for n in range(bar.span)
     }
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     mix = {kind: 0 for kind in CampaignType.values}
     for campaign in campaigns:
         mix[campaign.type] += 1
     return Month(
-        first=first, days=days, bars=bars, gaps=_runs([day for day in days if day not in covered]), mix=mix,
+        first=first,
+        days=days,
+        bars=bars,
+        gaps=_runs([day for day in days if day not in covered]),
+        mix=mix,
         theme_share=Fraction(mix[CampaignType.THEME], len(campaigns)) if campaigns else None,
     )
 
@@ -226,7 +261,10 @@ def _audience_source(audience: str) -> AudienceSource | None:
 
 
 def audience_choices() -> list[tuple[str, str]]:
-    return [(Audience.ALL.value, Audience.ALL.label), *(choice for source in _AUDIENCE_SOURCES.values() for choice in source.choices())]
+    return [
+        (Audience.ALL.value, Audience.ALL.label),
+        *(choice for source in _AUDIENCE_SOURCES.values() for choice in source.choices()),
+    ]
 
 
 def audience_size(*, campaign: Campaign) -> int:
@@ -272,8 +310,14 @@ class CampaignStats:
 def campaign_coupon_templates(*, campaign: Campaign) -> set[int]:
     """The coupon templates a campaign hands out, whatever its play."""
     ids = set(campaign.coupon_templates.values_list("pk", flat=True))
-    ids |= set(WheelPrize.objects.filter(wheel__campaign=campaign, coupon_template__isnull=False).values_list("coupon_template", flat=True))
-    ids |= set(RedPacket.objects.filter(campaign=campaign, coupon_template__isnull=False).values_list("coupon_template", flat=True))
+    ids |= set(
+        WheelPrize.objects.filter(wheel__campaign=campaign, coupon_template__isnull=False).values_list(
+            "coupon_template", flat=True
+        )
+    )
+    ids |= set(
+        RedPacket.objects.filter(campaign=campaign, coupon_template__isnull=False).values_list("coupon_template", flat=True)
+    )
     ids |= set(SharePacketSetup.objects.filter(campaign=campaign).values_list("coupon_template", flat=True))
     return ids
 
@@ -291,16 +335,24 @@ def campaign_stats(*, campaign: Campaign) -> CampaignStats:
         Play.FOLLOW_GIFT: lambda: GiftGrant.objects.filter(campaign=campaign).count(),
         Play.REFERRAL_GIFT: lambda: GiftGrant.objects.filter(campaign=campaign).count(),
     }.get(campaign.play, lambda: 0)()
-    money = (grabbed.filter(packet__delivers__in=[PacketDelivery.BALANCE, PacketDelivery.WECHAT_CASH]).aggregate(s=Sum("amount_fen"))["s"] or 0) + (
-        wins.filter(prize_kind=PrizeKind.RED_PACKET).aggregate(s=Sum("prize__balance_fen"))["s"] or 0
-    )
+    money = (
+        grabbed.filter(packet__delivers__in=[PacketDelivery.BALANCE, PacketDelivery.WECHAT_CASH]).aggregate(s=Sum("amount_fen"))[
+            "s"
+        ]
+        or 0
+    ) + (wins.filter(prize_kind=PrizeKind.RED_PACKET).aggregate(s=Sum("prize__balance_fen"))["s"] or 0)
     used = Coupon.objects.filter(template__in=campaign_coupon_templates(campaign=campaign), status=CouponStatus.USED)
     orders = Order.objects.filter(pk__in=used.values("order")).aggregate(
         n=Count("pk"), discount=Sum("discount_fen"), sales=Sum(F("pay_fen") + F("balance_fen"))
     )
     return CampaignStats(
-        participants=Participation.objects.filter(campaign=campaign).count(), audience=audience_size(campaign=campaign),
-        prizes_given=prizes, money_given_fen=money, discount_fen=orders["discount"] or 0, orders=orders["n"], sales_fen=orders["sales"] or 0,
+        participants=Participation.objects.filter(campaign=campaign).count(),
+        audience=audience_size(campaign=campaign),
+        prizes_given=prizes,
+        money_given_fen=money,
+        discount_fen=orders["discount"] or 0,
+        orders=orders["n"],
+        sales_fen=orders["sales"] or 0,
     )
 
 
@@ -313,7 +365,9 @@ def campaigns_to_join(*, member) -> list[dict]:
     with nothing left, or one the member grabbed, is not offered again."""
     entries = []
     running = campaigns_running().exclude(play=Play.OTHER).select_related("wheel").order_by("-starts_at", "-id")
-    open_packets = RedPacket.objects.filter(campaign__in=running, status=PacketStatus.ACTIVE, shares_left__gt=0, expires_at__gt=timezone.now())
+    open_packets = RedPacket.objects.filter(
+        campaign__in=running, status=PacketStatus.ACTIVE, shares_left__gt=0, expires_at__gt=timezone.now()
+    )
     if member is not None and member.is_authenticated:
         open_packets = open_packets.exclude(share_set__member=member)
     packets = {packet.campaign_id: packet for packet in open_packets.order_by("campaign_id", "-id")}
@@ -322,8 +376,18 @@ def campaigns_to_join(*, member) -> list[dict]:
         if target is None:
             continue
         ident, path = target
-        entries.append({"kind": campaign.play, "kind_label": campaign.get_play_display(), "id": ident, "title": campaign.title,
-                        "starts_at": campaign.starts_at, "ends_at": campaign.ends_at, "rules": list(campaign.rules)[:3], "path": path})
+        entries.append(
+            {
+                "kind": campaign.play,
+                "kind_label": campaign.get_play_display(),
+                "id": ident,
+                "title": campaign.title,
+                "starts_at": campaign.starts_at,
+                "ends_at": campaign.ends_at,
+                "rules": list(campaign.rules)[:3],
+                "path": path,
+            }
+        )
     return entries
 
 
@@ -334,7 +398,9 @@ def _target(campaign: Campaign, packets: dict) -> tuple[int, str] | None:
     if campaign.play == Play.RED_PACKET:
         packet = packets.get(campaign.pk)
         return (packet.pk, f"/red-packets/{packet.pk}/") if packet else None
-    path = {Play.CHECKIN: "/checkin/", Play.COUPON: "/coupons/center/", Play.SHARE_PACKET: "/orders/"}.get(campaign.play, f"/campaigns/{campaign.pk}/")
+    path = {Play.CHECKIN: "/checkin/", Play.COUPON: "/coupons/center/", Play.SHARE_PACKET: "/orders/"}.get(
+        campaign.play, f"/campaigns/{campaign.pk}/"
+    )
     return campaign.pk, path
 
 
@@ -343,7 +409,9 @@ def _target(campaign: Campaign, packets: dict) -> tuple[int, str] | None:
 
 def red_packet_grabs(*, packet: RedPacket) -> list[PacketShare]:
     """The grabbed shares of a packet, first grab first, with who grabbed them (拼手气)."""
-    return list(PacketShare.objects.filter(packet=packet, member__isnull=False).select_related("member").order_by("grabbed_at", "id"))
+    return list(
+        PacketShare.objects.filter(packet=packet, member__isnull=False).select_related("member").order_by("grabbed_at", "id")
+    )
 
 
 PACKET_DESTINATIONS = {
@@ -375,17 +443,30 @@ def red_packet_view(*, packet: RedPacket, member, now=None) -> dict:
     best = max(grabs, key=lambda share: (share.amount_fen, -share.pk)) if settled else None
     owner = packet.owner
     return {
-        "id": packet.pk, "title": packet.title, "total_fen": packet.total_fen, "shares": packet.shares, "shares_left": packet.shares_left,
-        "expires_at": packet.expires_at, "my_amount_fen": mine.amount_fen if mine else None, "delivers": packet.delivers,
-        "split": packet.split, "status": packet.status if active else PacketStatus.EXPIRED, "running": running,
+        "id": packet.pk,
+        "title": packet.title,
+        "total_fen": packet.total_fen,
+        "shares": packet.shares,
+        "shares_left": packet.shares_left,
+        "expires_at": packet.expires_at,
+        "my_amount_fen": mine.amount_fen if mine else None,
+        "delivers": packet.delivers,
+        "split": packet.split,
+        "status": packet.status if active else PacketStatus.EXPIRED,
+        "running": running,
         "can_grab": active and running and packet.shares_left > 0 and mine is None and packet.owner_id != member.pk,
         "my_destination": share_destination(packet=packet, reference=mine.delivery_reference) if mine else None,
         "owner": {"nickname": owner.display_name, "avatar_url": owner.avatar_url} if owner else None,
         "order_number": packet.order.number if packet.order_id and packet.owner_id == member.pk else None,
         "path": f"/red-packets/{packet.pk}/",
         "grabs": [
-            {"nickname": share.member.display_name, "avatar_url": share.member.avatar_url, "amount_fen": share.amount_fen,
-             "grabbed_at": share.grabbed_at, "best": share is best}
+            {
+                "nickname": share.member.display_name,
+                "avatar_url": share.member.avatar_url,
+                "amount_fen": share.amount_fen,
+                "grabbed_at": share.grabbed_at,
+                "best": share is best,
+            }
             for share in grabs
         ],
     }
@@ -432,18 +513,27 @@ def share_packet_sharers(*, campaign: Campaign | None = None, limit: int = 200) 
         packets = packets.filter(campaign=campaign)
     given = dict(packets.order_by().values("owner").annotate(n=Count("pk")).values_list("owner", "n"))
     rows = (
-        PacketShare.objects.filter(packet__in=packets, member__isnull=False).annotate(used_order=_coupon_order_of_share())
-        .order_by().values("packet__owner")
-        .annotate(claims=Count("pk"), new_members=Count("pk", filter=Q(member__date_joined__gt=F("packet__created_at"))),
-                  orders=Count("used_order", distinct=True))
+        PacketShare.objects.filter(packet__in=packets, member__isnull=False)
+        .annotate(used_order=_coupon_order_of_share())
+        .order_by()
+        .values("packet__owner")
+        .annotate(
+            claims=Count("pk"),
+            new_members=Count("pk", filter=Q(member__date_joined__gt=F("packet__created_at"))),
+            orders=Count("used_order", distinct=True),
+        )
     )
     by_owner = {row["packet__owner"]: row for row in rows}
     owners = sorted(given, key=lambda owner: (-(by_owner.get(owner, {}).get("claims") or 0), owner))[:limit]
     names = {member.pk: member.display_name for member in get_user_model().objects.filter(pk__in=owners)}
     return [
         SharerStats(
-            member_id=owner, nickname=names.get(owner, ""), packets=given[owner], claims=by_owner.get(owner, {}).get("claims", 0),
-            new_members=by_owner.get(owner, {}).get("new_members", 0), orders=by_owner.get(owner, {}).get("orders", 0),
+            member_id=owner,
+            nickname=names.get(owner, ""),
+            packets=given[owner],
+            claims=by_owner.get(owner, {}).get("claims", 0),
+            new_members=by_owner.get(owner, {}).get("new_members", 0),
+            orders=by_owner.get(owner, {}).get("orders", 0),
         )
         for owner in owners
     ]

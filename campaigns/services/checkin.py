@@ -37,7 +37,7 @@ from campaigns.models import (
     StreakCycle,
 )
 from campaigns.selectors import campaign_is_running, checkin_setups_live
-from campaigns.services.participation import audience_check, participation_record
+from campaigns.services.participation import audience_check, play_with_participation
 from campaigns.services.rewards import reward_give
 from members.models import Member, PointsReason
 from members.services.points import points_move
@@ -73,12 +73,10 @@ def checkin_today(*, member: Member, now=None) -> CheckinResult:
     audience_check(campaign=setup.campaign, member=member)
     day = timezone.localdate(now)
     with transaction.atomic():
-        _hold(member.pk)
+        _hold(setup, member_id=member.pk)
         checkin = _insert(setup, member_id=member.pk, day=day, is_makeup=False)
         milestones = [m for m in setup.milestones.all() if m.streak_days == checkin.streak]
         rewards = _give(setup, checkin, milestones)
-        if checkin.streak == 1:  # a longer streak: yesterday's check-in recorded it already
-            participation_record(campaign=setup.campaign, member_id=member.pk)
     return CheckinResult(checkin, rewards)
 
 
@@ -93,22 +91,27 @@ def checkin_makeup(*, member: Member, day: date, now=None) -> CheckinResult:
     if not makeup_allowed(setup, day=day, today=today):
         raise MakeupUnavailable()
     with transaction.atomic():
-        _hold(member.pk)
+        _hold(setup, member_id=member.pk)
         # Read under the member's lock: every make-up of this member waits here, so the
         # count cannot be stale when it is used.
         if makeups_used(member_id=member.pk, today=today) >= setup.makeup_per_month:
             raise MakeupLimitReached()
         checkin = _insert(setup, member_id=member.pk, day=day, is_makeup=True)
-        points_move(member_id=member.pk, amount=-setup.makeup_cost_points, reason=PointsReason.MAKEUP,
-                    source_key=f"checkin:{member.pk}:{day.isoformat()}:makeup", note=f"补签 {day.isoformat()}")
+        points_move(
+            member_id=member.pk,
+            amount=-setup.makeup_cost_points,
+            reason=PointsReason.MAKEUP,
+            source_key=f"checkin:{member.pk}:{day.isoformat()}:makeup",
+            note=f"补签 {day.isoformat()}",
+        )
         before, after = checkin.streak - 1, _renumber_after(setup, checkin)
         reached = [m for m in setup.milestones.all() if max(before, after) < m.streak_days <= checkin.streak + after]
         rewards = _give(setup, checkin, [m for m in reached if m.streak_days == checkin.streak])
         for milestone in reached:
             if milestone.streak_days != checkin.streak:  # reached on a later day of the joined run
-                rewards += _give_milestones(member_id=member.pk, day=day + timedelta(days=milestone.streak_days - checkin.streak),
-                                            milestones=[milestone])
-        participation_record(campaign=setup.campaign, member_id=member.pk)
+                rewards += _give_milestones(
+                    member_id=member.pk, day=day + timedelta(days=milestone.streak_days - checkin.streak), milestones=[milestone]
+                )
     return CheckinResult(checkin, rewards)
 
 
@@ -127,12 +130,18 @@ def makeups_used(*, member_id: int, today: date) -> int:
     return Checkin.objects.filter(member_id=member_id, is_makeup=True, day__gte=today.replace(day=1), day__lte=today).count()
 
 
-def _hold(member_id: int) -> None:
-    # The row lock alone, on every check-in: no model to build. (SQLite locks the whole
-    # database on the first write instead.)
+def _hold(setup: CheckinSetup, *, member_id: int) -> None:
+    """The member's row held for the transaction, and their participation recorded in the
+    same statement. (SQLite locks the whole database on the first write instead.)"""
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT 1 FROM {Member._meta.db_table} WHERE id = %s{lock}", [member_id])
+        play_with_participation(
+            cursor,
+            f"SELECT id FROM {Member._meta.db_table} WHERE id = %s{lock}",
+            [member_id],
+            campaign_id=setup.campaign_id,
+            member_id=member_id,
+        )
 
 
 def _insert(setup: CheckinSetup, *, member_id: int, day: date, is_makeup: bool) -> Checkin:
@@ -149,13 +158,30 @@ def _insert(setup: CheckinSetup, *, member_id: int, day: date, is_makeup: bool) 
                     (SELECT streak FROM {table} WHERE campaign_id = %s AND member_id = %s AND day = %s), 0) + 1 END, %s, %s
                 WHERE 1 = 1
                 ON CONFLICT (member_id, day) DO NOTHING RETURNING id, streak""",
-            [setup.campaign_id, member_id, ops.adapt_datefield_value(day), cycle_starts(day, setup.cycle), setup.campaign_id, member_id,
-             ops.adapt_datefield_value(day - timedelta(days=1)), is_makeup, ops.adapt_datetimefield_value(created_at)],
+            [
+                setup.campaign_id,
+                member_id,
+                ops.adapt_datefield_value(day),
+                cycle_starts(day, setup.cycle),
+                setup.campaign_id,
+                member_id,
+                ops.adapt_datefield_value(day - timedelta(days=1)),
+                is_makeup,
+                ops.adapt_datetimefield_value(created_at),
+            ],
         )
         row = cursor.fetchone()
     if row is None:
         raise AlreadyCheckedIn("今天已经签到过了" if not is_makeup else "这一天已经签到过了")
-    checkin = Checkin(pk=row[0], campaign=setup.campaign, member_id=member_id, day=day, streak=row[1], is_makeup=is_makeup, created_at=created_at)
+    checkin = Checkin(
+        pk=row[0],
+        campaign=setup.campaign,
+        member_id=member_id,
+        day=day,
+        streak=row[1],
+        is_makeup=is_makeup,
+        created_at=created_at,
+    )
     checkin._state.adding = False
     return checkin
 
@@ -166,16 +192,26 @@ def _give(setup: CheckinSetup, checkin: Checkin, milestones: list[CheckinMilesto
     member_id, day = checkin.member_id, checkin.day.isoformat()
     given = _give_milestones(member_id=member_id, day=checkin.day, milestones=milestones)
     if not (given and setup.milestone_mode == MilestoneMode.REPLACE):
-        daily = reward_give(reward=setup.daily_reward, member_id=member_id, source_key=f"checkin:{member_id}:{day}",
-                            note=f"{'补签' if checkin.is_makeup else '签到'} {day}", points_reason=PointsReason.CHECKIN)
+        daily = reward_give(
+            reward=setup.daily_reward,
+            member_id=member_id,
+            source_key=f"checkin:{member_id}:{day}",
+            note=f"{'补签' if checkin.is_makeup else '签到'} {day}",
+            points_reason=PointsReason.CHECKIN,
+        )
         given = [daily, *given] if daily else given
     return given
 
 
 def _give_milestones(*, member_id: int, day: date, milestones: list[CheckinMilestone]) -> list[dict]:
     given = [
-        reward_give(reward=m.reward, member_id=member_id, source_key=f"checkin:{member_id}:{day.isoformat()}:streak{m.streak_days}",
-                    note=f"连续签到 {m.streak_days} 天", points_reason=PointsReason.CHECKIN)
+        reward_give(
+            reward=m.reward,
+            member_id=member_id,
+            source_key=f"checkin:{member_id}:{day.isoformat()}:streak{m.streak_days}",
+            note=f"连续签到 {m.streak_days} 天",
+            points_reason=PointsReason.CHECKIN,
+        )
         for m in milestones
     ]
     return [g for g in given if g]
@@ -246,7 +282,8 @@ def checkin_board(*, member: Member, now=None) -> CheckinBoard:
     rows = {
         row.day: row
         for row in Checkin.objects.filter(member=member, day__gte=min(first, today - timedelta(days=1)), day__lte=last).only(
-            "day", "streak", "is_makeup", "campaign_id")
+            "day", "streak", "is_makeup", "campaign_id"
+        )
     }
     mine = rows.get(today)
     yesterday = rows.get(today - timedelta(days=1))
@@ -256,16 +293,30 @@ def checkin_board(*, member: Member, now=None) -> CheckinBoard:
         streak = yesterday.streak
     else:
         streak = 0
-    makeups_left = max(0, setup.makeup_per_month - sum(1 for row in rows.values() if row.is_makeup and row.day >= first)) \
-        if setup.makeup_cost_points else 0
+    makeups_left = (
+        max(0, setup.makeup_per_month - sum(1 for row in rows.values() if row.is_makeup and row.day >= first))
+        if setup.makeup_cost_points
+        else 0
+    )
     month = [
-        CheckinDay(date=day, checked_in=day in rows, is_makeup=day in rows and rows[day].is_makeup, is_today=day == today,
-                   can_make_up=bool(makeups_left) and day not in rows and makeup_allowed(setup, day=day, today=today))
+        CheckinDay(
+            date=day,
+            checked_in=day in rows,
+            is_makeup=day in rows and rows[day].is_makeup,
+            is_today=day == today,
+            can_make_up=bool(makeups_left) and day not in rows and makeup_allowed(setup, day=day, today=today),
+        )
         for day in (first + timedelta(days=n) for n in range((last - first).days + 1))
     ]
-    return CheckinBoard(setup=setup, today=today, checked_in_today=mine is not None, streak=streak, month=month,
-                        next=_next_milestone(setup, today=today, streak=streak, checked_in_today=mine is not None),
-                        makeups_left=makeups_left)
+    return CheckinBoard(
+        setup=setup,
+        today=today,
+        checked_in_today=mine is not None,
+        streak=streak,
+        month=month,
+        next=_next_milestone(setup, today=today, streak=streak, checked_in_today=mine is not None),
+        makeups_left=makeups_left,
+    )
 
 
 def _next_milestone(setup: CheckinSetup, *, today: date, streak: int, checked_in_today: bool) -> NextMilestone | None:

@@ -28,7 +28,7 @@ from django.utils import timezone
 from campaigns.errors import AlreadyGrabbed, CampaignNotActive, PacketEmpty
 from campaigns.models import Campaign, PacketDelivery, PacketShare, PacketStatus, Play, RedPacket, SplitMode
 from campaigns.selectors import campaign_is_running, campaigns_running
-from campaigns.services.participation import audience_check, participation_record
+from campaigns.services.participation import audience_check, play_with_participation
 from config.errors import InvalidInput
 from config.money import format_yuan
 from mall.errors import SoldOut
@@ -92,8 +92,15 @@ def share_bounds(delivers: str) -> tuple[int, int | None]:
 
 
 def red_packet_problems(
-    *, campaign: Campaign | None, total_fen: int, shares: int, split: str, delivers: str, expires_at,
-    coupon_template: CouponTemplate | None = None, now=None,
+    *,
+    campaign: Campaign | None,
+    total_fen: int,
+    shares: int,
+    split: str,
+    delivers: str,
+    expires_at,
+    coupon_template: CouponTemplate | None = None,
+    now=None,
 ) -> dict[str, list[str]]:
     """What is wrong with a packet before it is made, by field (the admin form shows the
     same words): {} when it can be made."""
@@ -116,8 +123,11 @@ def red_packet_problems(
     if delivers == PacketDelivery.WECHAT_CASH and shares >= 1:
         low, high = share_bounds(delivers)
         if not shares * low <= total_fen <= shares * high:
-            wrong("total_fen", f"微信现金红包每份须在 1 到 200 元之间：{shares} 份的总金额应在 "
-                               f"{format_yuan(shares * low)} 到 {format_yuan(shares * high)} 元之间")
+            wrong(
+                "total_fen",
+                f"微信现金红包每份须在 1 到 200 元之间：{shares} 份的总金额应在 "
+                f"{format_yuan(shares * low)} 到 {format_yuan(shares * high)} 元之间",
+            )
     elif delivers == PacketDelivery.COUPON:
         if coupon_template is None:
             wrong("coupon_template", "优惠券红包请选择一个无门槛满减券作为模板")
@@ -125,27 +135,50 @@ def red_packet_problems(
             wrong("coupon_template", "优惠券红包只能用无门槛的满减券（使用门槛为 0）")
         elif not coupon_template.is_active:
             wrong("coupon_template", "这张优惠券模板已停用")
-        elif coupon_template.validity == CouponValidity.FIXED and coupon_template.valid_until and coupon_template.valid_until <= now:
+        elif (
+            coupon_template.validity == CouponValidity.FIXED
+            and coupon_template.valid_until
+            and coupon_template.valid_until <= now
+        ):
             wrong("coupon_template", "这张优惠券已过有效期")
         if split != SplitMode.EQUAL:
             wrong("split", "优惠券红包每份是一张同面额的券，请选择平均拆分")
         elif shares >= 1 and total_fen % shares:
-            wrong("total_fen", f"优惠券红包每份一张同面额的券：总金额须是份数的整数倍（例如 {format_yuan(shares * max(1, total_fen // shares))} 元）")
+            wrong(
+                "total_fen",
+                f"优惠券红包每份一张同面额的券：总金额须是份数的整数倍（例如 {format_yuan(shares * max(1, total_fen // shares))} 元）",
+            )
     elif delivers not in PacketDelivery.values:
         wrong("delivers", "未知的发放方式")
     return problems
 
 
 def red_packet_create(
-    *, campaign: Campaign | None, title: str, total_fen: int, shares: int, split: str, delivers: str, expires_at,
-    coupon_template: CouponTemplate | None = None, owner=None, order: Order | None = None, now=None,
+    *,
+    campaign: Campaign | None,
+    title: str,
+    total_fen: int,
+    shares: int,
+    split: str,
+    delivers: str,
+    expires_at,
+    coupon_template: CouponTemplate | None = None,
+    owner=None,
+    order: Order | None = None,
+    now=None,
 ) -> RedPacket:
     """Make a packet and all its shares at once. InvalidInput (by field) when it cannot be
     made; SoldOut when a coupon packet's template has fewer coupons left than shares."""
     now = now or timezone.now()
     problems = red_packet_problems(
-        campaign=campaign, total_fen=total_fen, shares=shares, split=split, delivers=delivers, expires_at=expires_at,
-        coupon_template=coupon_template, now=now,
+        campaign=campaign,
+        total_fen=total_fen,
+        shares=shares,
+        split=split,
+        delivers=delivers,
+        expires_at=expires_at,
+        coupon_template=coupon_template,
+        now=now,
     )
     if problems:
         raise InvalidInput(next(iter(problems.values()))[0], fields=problems)
@@ -153,13 +186,24 @@ def red_packet_create(
     amounts = split_total(total_fen, shares, split, low=low, high=high)
     with transaction.atomic():
         if delivers == PacketDelivery.COUPON:
-            coupon_template = _coupon_template_for(coupon_template, title=title, amount_fen=total_fen // shares, shares=shares, now=now, until=expires_at)
+            coupon_template = _coupon_template_for(
+                coupon_template, title=title, amount_fen=total_fen // shares, shares=shares, now=now, until=expires_at
+            )
             _coupons_reserve(template=coupon_template, count=shares)
         else:
             coupon_template = None
         packet = RedPacket.objects.create(
-            campaign=campaign, title=title, total_fen=total_fen, shares=shares, shares_left=shares, split=split, delivers=delivers,
-            coupon_template=coupon_template, expires_at=expires_at, owner=owner, order=order,
+            campaign=campaign,
+            title=title,
+            total_fen=total_fen,
+            shares=shares,
+            shares_left=shares,
+            split=split,
+            delivers=delivers,
+            coupon_template=coupon_template,
+            expires_at=expires_at,
+            owner=owner,
+            order=order,
         )
         PacketShare.objects.bulk_create(
             [PacketShare(packet=packet, position=position, amount_fen=amount) for position, amount in enumerate(amounts, start=1)]
@@ -173,9 +217,21 @@ def _coupon_template_for(template: CouponTemplate, *, title: str, amount_fen: in
     if template.amount_fen == amount_fen:
         return template
     copy = CouponTemplate.objects.create(
-        title=f"{title}·红包券"[:40], kind=CouponKind.AMOUNT, amount_fen=amount_fen, threshold_fen=0, scope=template.scope,
-        validity=template.validity, valid_from=template.valid_from, valid_until=template.valid_until, valid_days=template.valid_days,
-        total=shares, per_member_limit=1, is_public=False, claim_starts_at=now, claim_ends_at=until, is_active=True,
+        title=f"{title}·红包券"[:40],
+        kind=CouponKind.AMOUNT,
+        amount_fen=amount_fen,
+        threshold_fen=0,
+        scope=template.scope,
+        validity=template.validity,
+        valid_from=template.valid_from,
+        valid_until=template.valid_until,
+        valid_days=template.valid_days,
+        total=shares,
+        per_member_limit=1,
+        is_public=False,
+        claim_starts_at=now,
+        claim_ends_at=until,
+        is_active=True,
     )
     copy.categories.set(template.categories.all())
     copy.products.set(template.products.all())
@@ -185,8 +241,10 @@ def _coupon_template_for(template: CouponTemplate, *, title: str, amount_fen: in
 def _coupons_reserve(*, template: CouponTemplate, count: int) -> None:
     """Take `count` coupons from the template's stock for the packet, or SoldOut (one
     guarded UPDATE: the stock never goes below what was promised)."""
-    taken = CouponTemplate.objects.filter(pk=template.pk).filter(Q(total__isnull=True) | Q(total__gte=F("claimed") + count)).update(
-        claimed=F("claimed") + count
+    taken = (
+        CouponTemplate.objects.filter(pk=template.pk)
+        .filter(Q(total__isnull=True) | Q(total__gte=F("claimed") + count))
+        .update(claimed=F("claimed") + count)
     )
     if not taken:
         raise SoldOut(f"「{template.title}」剩余不足 {count} 张")
@@ -219,8 +277,6 @@ def red_packet_grab(*, packet: RedPacket, member, now=None) -> PacketShare:
             if left is None:
                 raise CampaignNotActive("红包已过期")
             _deliver(packet=packet, share=share, member_id=member.pk, now=now)
-            if packet.campaign_id is not None:
-                participation_record(campaign=packet.campaign, member_id=member.pk)
             if packet.delivers == PacketDelivery.WECHAT_CASH:
                 publish(RED_PACKET_GRABBED, packet_id=packet.pk, share_id=share.pk, member_id=member.pk, delivers=packet.delivers)
     except IntegrityError as exc:
@@ -234,22 +290,34 @@ def red_packet_grab(*, packet: RedPacket, member, now=None) -> PacketShare:
 def _claim(*, packet: RedPacket, member, now) -> PacketShare:
     """Write the member on the first unclaimed share nobody else is claiming (SKIP LOCKED),
     unless they hold one of this packet already: one statement, which also writes where the
-    share goes (a WeChat cash share's merchant number, made from its id, is written after).
+    share goes (a WeChat cash share's merchant number, made from its id, is written after)
+    and records the member's participation in the packet's campaign.
     Only when it claims nothing is it asked which of the two it was."""
     table = PacketShare._meta.db_table
     skip_locked = " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
     with connection.cursor() as cursor:
-        cursor.execute(
+        row = play_with_participation(
+            cursor,
             f"""UPDATE {table} SET member_id = %s, grabbed_at = %s, delivery_reference = COALESCE(%s || id, '')
                 WHERE id = (SELECT id FROM {table} WHERE packet_id = %s AND member_id IS NULL ORDER BY position LIMIT 1{skip_locked})
                   AND NOT EXISTS (SELECT 1 FROM {table} WHERE packet_id = %s AND member_id = %s)
                 RETURNING id, position, amount_fen, delivery_reference""",
-            [member.pk, connection.ops.adapt_datetimefield_value(now), REFERENCE_PREFIX.get(packet.delivers), packet.pk, packet.pk, member.pk],
+            [
+                member.pk,
+                connection.ops.adapt_datetimefield_value(now),
+                REFERENCE_PREFIX.get(packet.delivers),
+                packet.pk,
+                packet.pk,
+                member.pk,
+            ],
+            campaign_id=packet.campaign_id,
+            member_id=member.pk,
         )
-        row = cursor.fetchone()
     if row is None:
         raise AlreadyGrabbed() if PacketShare.objects.filter(packet=packet, member=member).exists() else PacketEmpty()
-    share = PacketShare(pk=row[0], packet=packet, position=row[1], amount_fen=row[2], member=member, grabbed_at=now, delivery_reference=row[3])
+    share = PacketShare(
+        pk=row[0], packet=packet, position=row[1], amount_fen=row[2], member=member, grabbed_at=now, delivery_reference=row[3]
+    )
     share._state.adding = False
     return share
 
@@ -276,12 +344,20 @@ def _deliver(*, packet: RedPacket, share: PacketShare, member_id: int, now) -> N
     """Hand the share's worth over."""
     source = f"packet:{share.pk}"
     if packet.delivers == PacketDelivery.BALANCE:
-        balance_move(member_id=member_id, amount_fen=share.amount_fen, kind=BalanceKind.ADJUSTMENT, source_key=source, note=f"抢红包：{packet.title}")
+        balance_move(
+            member_id=member_id,
+            amount_fen=share.amount_fen,
+            kind=BalanceKind.ADJUSTMENT,
+            source_key=source,
+            note=f"抢红包：{packet.title}",
+        )
     elif packet.delivers == PacketDelivery.COUPON:
         # The packet took its coupons from stock when it was made: issue one, no stock again.
         template = packet.coupon_template
         valid_from, valid_until = coupon_validity(template, now)
-        Coupon.objects.create(template=template, member_id=member_id, valid_from=valid_from, valid_until=valid_until, source_key=source)
+        Coupon.objects.create(
+            template=template, member_id=member_id, valid_from=valid_from, valid_until=valid_until, source_key=source
+        )
     else:
         # WeChat cash goes out after commit (the RED_PACKET_GRABBED subscriber), retried until sent.
         share.delivery_reference = cash_billno(share_id=share.pk, day=timezone.localtime(packet.created_at).date())
@@ -295,21 +371,40 @@ def red_packet_cash_send(*, share_id: int) -> str:
     tries again later. What happened: "sent", "balance" or "nothing"."""
     share = PacketShare.objects.select_related("packet", "member").get(pk=share_id)
     packet, reference = share.packet, share.delivery_reference
-    if packet.delivers != PacketDelivery.WECHAT_CASH or share.member is None or reference.startswith("balance:") or ":" in reference:
+    if (
+        packet.delivers != PacketDelivery.WECHAT_CASH
+        or share.member is None
+        or reference.startswith("balance:")
+        or ":" in reference
+    ):
         return "nothing"  # not cash, or sent already
     try:
         send_listid = send_cash_red_packet(
-            mch_billno=reference, openid=share.member.openid or "", amount_fen=share.amount_fen,
-            send_name=ShopSettings.get_solo().shop_name, act_name=packet.title, wishing=WISHING, remark=f"抢红包：{packet.title}",
+            mch_billno=reference,
+            openid=share.member.openid or "",
+            amount_fen=share.amount_fen,
+            send_name=ShopSettings.get_solo().shop_name,
+            act_name=packet.title,
+            wishing=WISHING,
+            remark=f"抢红包：{packet.title}",
         )
     except RecipientRefused as exc:
         logger.warning("red packet share %s cannot go to WeChat (%s): credited to store balance", share.pk, exc)
         source = f"packet:{share.pk}"
-        balance_move_once(member_id=share.member_id, amount_fen=share.amount_fen, kind=BalanceKind.ADJUSTMENT, source_key=source,
-                          note=f"抢红包（微信红包无法发放，转入余额）：{packet.title}")
-        PacketShare.objects.filter(pk=share.pk, delivery_reference=reference).update(delivery_reference=REFERENCE_PREFIX[PacketDelivery.BALANCE] + str(share.pk))
+        balance_move_once(
+            member_id=share.member_id,
+            amount_fen=share.amount_fen,
+            kind=BalanceKind.ADJUSTMENT,
+            source_key=source,
+            note=f"抢红包（微信红包无法发放，转入余额）：{packet.title}",
+        )
+        PacketShare.objects.filter(pk=share.pk, delivery_reference=reference).update(
+            delivery_reference=REFERENCE_PREFIX[PacketDelivery.BALANCE] + str(share.pk)
+        )
         return "balance"
-    PacketShare.objects.filter(pk=share.pk, delivery_reference=reference).update(delivery_reference=f"{reference}:{send_listid or 'sent'}")
+    PacketShare.objects.filter(pk=share.pk, delivery_reference=reference).update(
+        delivery_reference=f"{reference}:{send_listid or 'sent'}"
+    )
     return "sent"
 
 
@@ -323,15 +418,21 @@ def red_packet_expire(*, packet_id: int, now=None) -> int | None:
     with transaction.atomic():
         # Holding the packet row: a grab in flight either counted itself before (its share
         # is claimed, not returned) or will find the packet expired and undo itself.
-        packet = RedPacket.objects.select_for_update().filter(pk=packet_id, status=PacketStatus.ACTIVE, expires_at__lte=now).first()
+        packet = (
+            RedPacket.objects.select_for_update().filter(pk=packet_id, status=PacketStatus.ACTIVE, expires_at__lte=now).first()
+        )
         if packet is None:
             return None
         left = PacketShare.objects.filter(packet=packet, member__isnull=True).aggregate(n=Count("pk"), fen=Sum("amount_fen"))
         returned = left["fen"] or 0
-        RedPacket.objects.filter(pk=packet.pk, status=PacketStatus.ACTIVE).update(status=PacketStatus.EXPIRED, returned_fen=returned)
+        RedPacket.objects.filter(pk=packet.pk, status=PacketStatus.ACTIVE).update(
+            status=PacketStatus.EXPIRED, returned_fen=returned
+        )
         if packet.delivers == PacketDelivery.COUPON and packet.coupon_template_id and left["n"]:
             # The coupons the packet held back return to the template's stock.
-            CouponTemplate.objects.filter(pk=packet.coupon_template_id, claimed__gte=left["n"]).update(claimed=F("claimed") - left["n"])
+            CouponTemplate.objects.filter(pk=packet.coupon_template_id, claimed__gte=left["n"]).update(
+                claimed=F("claimed") - left["n"]
+            )
     return returned
 
 
@@ -339,7 +440,9 @@ def red_packets_expire(*, now=None) -> dict[str, int]:
     """The scheduled job: every active packet past its expiry, closed and its remainder
     returned. Safe to run twice, or twice at once."""
     now = now or timezone.now()
-    due = list(RedPacket.objects.filter(status=PacketStatus.ACTIVE, expires_at__lte=now).order_by("pk").values_list("pk", flat=True))
+    due = list(
+        RedPacket.objects.filter(status=PacketStatus.ACTIVE, expires_at__lte=now).order_by("pk").values_list("pk", flat=True)
+    )
     expired = returned = 0
     for packet_id in due:
         amount = red_packet_expire(packet_id=packet_id, now=now)
@@ -358,8 +461,11 @@ def share_packet_give(*, order: Order, now=None) -> RedPacket | None:
     now = now or timezone.now()
     paid_at = order.paid_at or now
     campaign = (
-        campaigns_running(now=paid_at).filter(play=Play.SHARE_PACKET, share_packet__isnull=False)
-        .select_related("share_packet__coupon_template").order_by("-starts_at", "-id").first()
+        campaigns_running(now=paid_at)
+        .filter(play=Play.SHARE_PACKET, share_packet__isnull=False)
+        .select_related("share_packet__coupon_template")
+        .order_by("-starts_at", "-id")
+        .first()
     )
     if campaign is None:
         return None
@@ -373,9 +479,17 @@ def share_packet_give(*, order: Order, now=None) -> RedPacket | None:
     try:
         with transaction.atomic():
             return red_packet_create(
-                campaign=campaign, title=campaign.title, total_fen=setup.shares * template.amount_fen, shares=setup.shares,
-                split=SplitMode.EQUAL, delivers=PacketDelivery.COUPON, expires_at=now + timedelta(hours=setup.valid_hours or 1),
-                coupon_template=template, owner=order.member, order=order, now=now,
+                campaign=campaign,
+                title=campaign.title,
+                total_fen=setup.shares * template.amount_fen,
+                shares=setup.shares,
+                split=SplitMode.EQUAL,
+                delivers=PacketDelivery.COUPON,
+                expires_at=now + timedelta(hours=setup.valid_hours or 1),
+                coupon_template=template,
+                owner=order.member,
+                order=order,
+                now=now,
             )
     except IntegrityError:  # the same order at the same instant: its packet exists
         return RedPacket.objects.filter(order=order).first()

@@ -271,14 +271,16 @@ def red_packet_grab(*, packet: RedPacket, member, now=None) -> PacketShare:
     try:
         with transaction.atomic():
             share = _claim(packet=packet, member=member, now=now)
-            # The packet row is the expiry's lock too: a grab that reaches it after the packet
-            # expired (and its remainder was returned) finds it no longer active and undoes itself.
-            left = _count_down(packet=packet, now=now)
-            if left is None:
-                raise CampaignNotActive("红包已过期")
             _deliver(packet=packet, share=share, member_id=member.pk, now=now)
             if packet.delivers == PacketDelivery.WECHAT_CASH:
                 publish(RED_PACKET_GRABBED, packet_id=packet.pk, share_id=share.pk, member_id=member.pk, delivers=packet.delivers)
+            # Last: every grab of the packet waits for its row, so it is held only for the
+            # commit. The packet row is the expiry's lock too: a grab that reaches it after the
+            # packet expired (and its remainder was returned) finds it no longer active and
+            # undoes itself, delivery included.
+            left = _count_down(packet=packet, now=now)
+            if left is None:
+                raise CampaignNotActive("红包已过期")
     except IntegrityError as exc:
         # The same member's other grab at the same instant won the unique (packet, member) key;
         # the claim is the transaction's first write, so nothing else is undone.

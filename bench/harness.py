@@ -42,7 +42,7 @@ class Shape:
 
     @classmethod
     def parse(cls, text: str) -> "Shape":
-        """"sync:4", "gthread:2x4" (workers × threads)."""
+        """ "sync:4", "gthread:2x4" (workers × threads)."""
         worker_class, _, size = text.partition(":")
         workers, _, threads = size.partition("x")
         return cls(workers=int(workers or 2 * CORES), threads=int(threads or 1), worker_class=worker_class or "sync")
@@ -64,21 +64,37 @@ class Server:
         }
         self.process: subprocess.Popen | None = None
 
+    def __str__(self) -> str:
+        return f"gunicorn {self.shape}"
+
     def __enter__(self) -> "Server":
         if _answers(self.port):
             # Our gunicorn would fail to bind and the readiness probe below would be answered
             # by whatever holds the port: a run measuring someone else's server.
             raise RuntimeError(f"127.0.0.1:{self.port} is taken (another suite, or a server left behind): choose --port")
         command = [
-            str(ROOT / ".venv/bin/gunicorn"), "bench.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
-            "--workers", str(self.shape.workers), "--threads", str(self.shape.threads),
-            "--worker-class", self.shape.worker_class, "--log-level", "warning", "--timeout", "60",
+            str(ROOT / ".venv/bin/gunicorn"),
+            "bench.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            str(self.shape.workers),
+            "--threads",
+            str(self.shape.threads),
+            "--worker-class",
+            self.shape.worker_class,
+            "--log-level",
+            "warning",
+            "--timeout",
+            "60",
         ]
         output = None
         if self.log:
             self.log.parent.mkdir(parents=True, exist_ok=True)
             output = self.log.open("w")
-        self.process = subprocess.Popen(command, cwd=ROOT, env=self.environment, start_new_session=True, stdout=output, stderr=output)
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=self.environment, start_new_session=True, stdout=output, stderr=output
+        )
         if output:
             output.close()  # the server holds its own copy
         deadline = time.monotonic() + 30
@@ -115,8 +131,12 @@ def wrk_installed() -> None:
     if os.geteuid() != 0 or not shutil.which("apt-get"):
         raise SystemExit("the benchmark needs wrk: sudo apt-get install wrk")
     print("installing wrk …", flush=True)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", "wrk"],
+        check=True,
+        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def _targets_file(targets: list[str]) -> Path:
@@ -126,9 +146,19 @@ def _targets_file(targets: list[str]) -> Path:
     return Path(handle.name)
 
 
-def load(base: str, targets: list[str], *, method: str = "GET", cookies: Path | None = None, seconds: float = 10,
-         max_requests: int = 0, connections: int = CONNECTIONS, threads: int = WRK_THREADS, content_type: str = JSON,
-         refusal: str = "") -> dict:
+def load(
+    base: str,
+    targets: list[str],
+    *,
+    method: str = "GET",
+    cookies: Path | None = None,
+    seconds: float = 10,
+    max_requests: int = 0,
+    connections: int = CONNECTIONS,
+    threads: int = WRK_THREADS,
+    content_type: str = JSON,
+    refusal: str = "",
+) -> dict:
     """One wrk run: `connections` clients for `seconds` or until `max_requests` answers (0: no
     bound), whichever comes first; at the bound up to a request per connection is still in
     flight (sent, finished by the server, not counted). Request n is target n of `targets`
@@ -138,11 +168,30 @@ def load(base: str, targets: list[str], *, method: str = "GET", cookies: Path | 
     caller's rules."""
     targets_path = _targets_file(targets)
     environment = {
-        **os.environ, "BENCH_TARGETS": str(targets_path), "BENCH_METHOD": method, "BENCH_COOKIES": str(cookies or ""),
-        "BENCH_THREADS": str(threads), "BENCH_MAX": str(max_requests), "BENCH_CONTENT_TYPE": content_type, "BENCH_REFUSAL": refusal,
+        **os.environ,
+        "BENCH_TARGETS": str(targets_path),
+        "BENCH_METHOD": method,
+        "BENCH_COOKIES": str(cookies or ""),
+        "BENCH_THREADS": str(threads),
+        "BENCH_MAX": str(max_requests),
+        "BENCH_CONTENT_TYPE": content_type,
+        "BENCH_REFUSAL": refusal,
     }
-    command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(seconds))}s", "--timeout", "10s", "--latency",
-               "-s", str(LUA), base]
+    command = [
+        "wrk",
+        "-t",
+        str(threads),
+        "-c",
+        str(connections),
+        "-d",
+        f"{max(1, round(seconds))}s",
+        "--timeout",
+        "10s",
+        "--latency",
+        "-s",
+        str(LUA),
+        base,
+    ]
     try:
         output = _run_wrk(command, environment, threads)
     finally:
@@ -179,8 +228,9 @@ def errors_of(figures: dict, expected: tuple[int, ...] = ()) -> int:
     return unexpected + figures.get("refused", 0) + figures["socket_error_count"]
 
 
-def sample_queries(base: str, targets: list[str], *, method: str = "GET", cookies: Path | None = None, count: int = 5,
-                   content_type: str = JSON) -> list[int]:
+def sample_queries(
+    base: str, targets: list[str], *, method: str = "GET", cookies: Path | None = None, count: int = 5, content_type: str = JSON
+) -> list[int]:
     """SQL statements per request for the last `count` targets, one request at a time with
     the query counter asked for (X-Count-Queries), each as one of the last members of `cookies`."""
     members = [line.split() for line in cookies.read_text().splitlines() if line.strip()] if cookies else []

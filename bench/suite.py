@@ -57,6 +57,7 @@ from django.utils import timezone  # noqa: E402
 
 from bench import harness  # noqa: E402
 from bench import shop as bench_shop  # noqa: E402
+from bench.scale_out import ScaleOut  # noqa: E402
 from bench.shop import OpenPayment, flash_reset, open_payments, sessions  # noqa: E402
 from campaigns.models import Checkin, PacketShare, RedPacket, Spin, WheelPrize  # noqa: E402
 from mall.models import SKU, Order, OrderLine, OrderStatus  # noqa: E402
@@ -119,9 +120,9 @@ def payers(shop, side: int) -> list[int]:
     """The members whose orders the notifications pay: those after the logged-in ones (the
     order scenarios count their unpaid orders), in two halves; on a shop too small for that,
     all the members in two halves."""
-    rest = shop.member_ids[_halves(shop)[1].stop:] or shop.member_ids
+    rest = shop.member_ids[_halves(shop)[1].stop :] or shop.member_ids
     half = len(rest) // 2
-    return rest[side * half:(side + 1) * half]
+    return rest[side * half : (side + 1) * half]
 
 
 def _answered(side: str, what: str, count: int, figures: dict) -> tuple[str, bool]:
@@ -158,7 +159,10 @@ def _orders(shop, path: str, half: int) -> list[str]:
     skus = shop.sku_ids
     targets = []
     for n, index in enumerate(_halves(shop)[half]):
-        lines = [{"sku_id": skus[(n * 7) % len(skus)], "quantity": 1}, {"sku_id": skus[(n * 7 + len(skus) // 2) % len(skus)], "quantity": 1}]
+        lines = [
+            {"sku_id": skus[(n * 7) % len(skus)], "quantity": 1},
+            {"sku_id": skus[(n * 7 + len(skus) // 2) % len(skus)], "quantity": 1},
+        ]
         targets.append(f"{path}\t{_order(lines, shop.address_ids[index])}")
     return targets
 
@@ -177,7 +181,7 @@ def flash_orders(shop, path: str, sku_id: int, half: int) -> list[str]:
 
 
 def flash_prepare(shop) -> None:
-    buyers = [member for side in (0, 1) for member in side_members(shop, side)[:flash_buyers(shop)]]
+    buyers = [member for side in (0, 1) for member in side_members(shop, side)[: flash_buyers(shop)]]
     flash_reset(sku_ids=[shop.flash_sku_id, shop.bare_flash_sku_id], units=shop.flash_units, buyer_ids=buyers)
 
 
@@ -210,16 +214,25 @@ def notification(payment: OpenPayment) -> str:
     from wechat.emulator.models import MchOrder
     from wechat.emulator.notices import payment_notice
 
-    paid = MchOrder(appid=settings.WECHAT_APPID, mch_id=settings.WECHAT_MCH_ID, openid=payment.openid, out_trade_no=payment.out_trade_no,
-                    total_fee=payment.amount_fen, time_end=timezone.now(), transaction_id=f"4200{payment.out_trade_no}")
+    paid = MchOrder(
+        appid=settings.WECHAT_APPID,
+        mch_id=settings.WECHAT_MCH_ID,
+        openid=payment.openid,
+        out_trade_no=payment.out_trade_no,
+        total_fee=payment.amount_fen,
+        time_end=timezone.now(),
+        transaction_id=f"4200{payment.out_trade_no}",
+    )
     return payment_notice(paid).decode().replace("\n", "")
 
 
 def notifications(shop, side: int) -> list[str]:
     """First deliveries: one notification per open payment of the side's payers (placed now
     when missing), remembered for the replay."""
-    sent = {payment.out_trade_no: notification(payment)
-            for payment in open_payments(member_ids=payers(shop, side), count=PAYMENTS, sku_ids=shop.sku_ids)}
+    sent = {
+        payment.out_trade_no: notification(payment)
+        for payment in open_payments(member_ids=payers(shop, side), count=PAYMENTS, sku_ids=shop.sku_ids)
+    }
     _notifications[side] = sent
     return list(sent.values())
 
@@ -247,12 +260,19 @@ def payment_prepare(shop) -> dict[str, int]:
 
 def payment_checks(shop, sides: dict, paid_before: dict) -> dict[str, bool]:
     """Every answer paid an order, and every paid order has exactly one paid event."""
-    checks = dict(_answered(side, "orders paid", _paid(n).count() - paid_before[side], sides[side]) for n, side in enumerate(SIDES))
+    checks = dict(
+        _answered(side, "orders paid", _paid(n).count() - paid_before[side], sides[side]) for n, side in enumerate(SIDES)
+    )
     return checks | _paid_once()
 
 
 def _paid_once() -> dict[str, bool]:
-    odd = _paid(0).annotate(paid_events=Count("events", filter=Q(events__to_status=OrderStatus.PAID))).exclude(paid_events=1).count()
+    odd = (
+        _paid(0)
+        .annotate(paid_events=Count("events", filter=Q(events__to_status=OrderStatus.PAID)))
+        .exclude(paid_events=1)
+        .count()
+    )
     return {f"ours: {odd:,} paid orders without exactly one paid event": odd == 0}
 
 
@@ -262,15 +282,29 @@ def replay_prepare(shop) -> dict[str, str]:
 
 def replay_checks(shop, sides: dict, before: dict) -> dict[str, bool]:
     """The replays changed nothing: no order, payment or event of the notified ones moved."""
-    checks = {f"{side}: the notified orders, payments and events as they were": _payments_fingerprint(_notified(n)) == before[side]
-              for n, side in enumerate(SIDES)}
+    checks = {
+        f"{side}: the notified orders, payments and events as they were": _payments_fingerprint(_notified(n)) == before[side]
+        for n, side in enumerate(SIDES)
+    }
     return checks | _paid_once()
 
 
 def _payments_fingerprint(numbers: list[str]) -> str:
-    rows = (Order.objects.filter(number__in=numbers).annotate(event_count=Count("events")).order_by("pk")
-            .values_list("pk", "status", "updated_at", "paid_at", "payment__state", "payment__transaction_id", "payment__paid_at",
-                         "event_count"))
+    rows = (
+        Order.objects.filter(number__in=numbers)
+        .annotate(event_count=Count("events"))
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "status",
+            "updated_at",
+            "paid_at",
+            "payment__state",
+            "payment__transaction_id",
+            "payment__paid_at",
+            "event_count",
+        )
+    )
     return hashlib.sha256(repr(list(rows)).encode()).hexdigest()
 
 
@@ -291,8 +325,10 @@ def checkin_prepare(shop) -> dict[str, int]:
 
 def checkin_checks(shop, sides: dict, before: dict) -> dict[str, bool]:
     """One check-in per member-day; each of ours today with its reward; one per answer."""
-    checks = dict(_answered(side, "check-ins", _checkins_today(side_members(shop, n)).count() - before[side], sides[side])
-                  for n, side in enumerate(SIDES))
+    checks = dict(
+        _answered(side, "check-ins", _checkins_today(side_members(shop, n)).count() - before[side], sides[side])
+        for n, side in enumerate(SIDES)
+    )
     twice = Checkin.objects.values("member", "day").annotate(rows=Count("id")).filter(rows__gt=1).count()
     checks[f"{twice:,} member-days checked in twice"] = twice == 0
     day = timezone.localdate().isoformat()
@@ -305,12 +341,17 @@ def checkin_checks(shop, sides: dict, before: dict) -> dict[str, bool]:
 def not_spun(shop, side: int, member_ids: list[int]) -> set[int]:
     if side:  # the limit keeps no spins
         return set(member_ids)
-    spun = Spin.objects.filter(wheel_id=shop.wheel_id, day=timezone.localdate(), member_id__in=member_ids).values_list("member_id", flat=True)
+    spun = Spin.objects.filter(wheel_id=shop.wheel_id, day=timezone.localdate(), member_id__in=member_ids).values_list(
+        "member_id", flat=True
+    )
     return set(member_ids) - set(spun)
 
 
 def wheel_prepare(shop) -> dict[str, int]:
-    return {"ours": Spin.objects.filter(wheel_id=shop.wheel_id).count(), "limit": WheelPrize.objects.get(pk=shop.bare_prize_id).given}
+    return {
+        "ours": Spin.objects.filter(wheel_id=shop.wheel_id).count(),
+        "limit": WheelPrize.objects.get(pk=shop.bare_prize_id).given,
+    }
 
 
 def wheel_checks(shop, sides: dict, before: dict) -> dict[str, bool]:
@@ -332,7 +373,9 @@ def _claimed(packet_id: int) -> int:
 
 def not_grabbed(shop, side: int, member_ids: list[int]) -> set[int]:
     packet = (shop.packet_id, shop.bare_packet_id)[side]
-    return set(member_ids) - set(PacketShare.objects.filter(packet_id=packet, member_id__in=member_ids).values_list("member_id", flat=True))
+    return set(member_ids) - set(
+        PacketShare.objects.filter(packet_id=packet, member_id__in=member_ids).values_list("member_id", flat=True)
+    )
 
 
 def grab_prepare(shop) -> dict[str, int]:
@@ -343,41 +386,124 @@ def grab_checks(shop, sides: dict, before: dict) -> dict[str, bool]:
     """One share claimed per successful grab, the shares adding up to the packet's total, the
     packet's count of shares left true."""
     packets = {"ours": shop.packet_id, "limit": shop.bare_packet_id}
-    checks = dict(_answered(side, "shares claimed", _claimed(packet) - before[side], sides[side]) for side, packet in packets.items())
+    checks = dict(
+        _answered(side, "shares claimed", _claimed(packet) - before[side], sides[side]) for side, packet in packets.items()
+    )
     for side, packet in packets.items():
         red = RedPacket.objects.annotate(shared=Sum("share_set__amount_fen")).get(pk=packet)
         checks[f"{side}: shares add up to {red.shared:,} fen of {red.total_fen:,}"] = red.shared == red.total_fen
     ours = RedPacket.objects.get(pk=shop.packet_id)
-    checks[f"ours: {ours.shares_left:,} shares left of {ours.shares:,}"] = ours.shares_left == ours.shares - _claimed(shop.packet_id)
+    checks[f"ours: {ours.shares_left:,} shares left of {ours.shares:,}"] = ours.shares_left == ours.shares - _claimed(
+        shop.packet_id
+    )
     return checks
 
 
 SCENARIOS = [
-    Scenario("product detail API", lambda s: [f"/api/v1/products/{pk}" for pk in _products(s)],
-             lambda s: [f"/limit/products/{pk}" for pk in _products(s)], floor=0.7),
-    Scenario("product detail H5", lambda s: [f"/products/{pk}/" for pk in _products(s)],
-             lambda s: [f"/limit/products/{pk}" for pk in _products(s)], floor=0.7),
+    Scenario(
+        "product detail API",
+        lambda s: [f"/api/v1/products/{pk}" for pk in _products(s)],
+        lambda s: [f"/limit/products/{pk}" for pk in _products(s)],
+        floor=0.7,
+    ),
+    Scenario(
+        "product detail H5",
+        lambda s: [f"/products/{pk}/" for pk in _products(s)],
+        lambda s: [f"/limit/products/{pk}" for pk in _products(s)],
+        floor=0.7,
+    ),
     Scenario("product list API", lambda s: _pages(s, "/api/v1/products"), lambda s: _pages(s, "/limit/products"), floor=0.5),
     Scenario("product list H5", lambda s: _pages(s, "/products/"), lambda s: _pages(s, "/limit/products"), floor=0.5),
-    Scenario("add to cart", lambda s: _cart_lines(s, "/api/v1/cart/items"), lambda s: _cart_lines(s, "/limit/cart/items"),
-             floor=0.6, method="POST", members=True),
-    Scenario("create order", lambda s: _orders(s, "/api/v1/orders", 0), lambda s: _orders(s, "/limit/orders", 1),
-             floor=0.5, method="POST", members=True, expected=(409,)),
-    Scenario("flash sale", lambda s: flash_orders(s, "/api/v1/orders", s.flash_sku_id, 0),
-             lambda s: flash_orders(s, "/limit/orders", s.bare_flash_sku_id, 1), floor=0.4, method="POST", members=True,
-             expected=(409,), once=True, requests=flash_buyers, prepare=flash_prepare, check=flash_checks),
-    Scenario("payment notification", lambda s: [f"/wechat/pay/notify/\t{body}" for body in notifications(s, 0)],
-             lambda s: [f"/limit/pay/notify\t{body}" for body in notifications(s, 1)], floor=0.5, method="POST",
-             content_type="text/xml", refusal=REFUSED, once=True, prepare=payment_prepare, check=payment_checks),
-    Scenario("payment notification replayed", lambda s: [f"/wechat/pay/notify/\t{body}" for body in replays(s, 0)],
-             lambda s: [f"/limit/pay/notify\t{body}" for body in replays(s, 1)], floor=0.5, method="POST",
-             content_type="text/xml", refusal=REFUSED, prepare=replay_prepare, check=replay_checks, needs="payment notification"),
-    Scenario("check-in", lambda s: ["/api/v1/checkin"], lambda s: [f"/limit/checkin?campaign={s.checkin_campaign_id}"],
-             floor=0.6, method="POST", members=True, expected=(409,), crowd=not_checked_in, prepare=checkin_prepare, check=checkin_checks),
-    Scenario("wheel spin", lambda s: [f"/api/v1/wheels/{s.wheel_id}/spin"], lambda s: [f"/limit/spin/{s.bare_prize_id}"],
-             floor=0.6, method="POST", members=True, expected=(409,), crowd=not_spun, prepare=wheel_prepare, check=wheel_checks),
-    Scenario("red packet grab", lambda s: [f"/api/v1/red-packets/{s.packet_id}/grab"], lambda s: [f"/limit/grab/{s.bare_packet_id}"],
-             floor=0.6, method="POST", members=True, expected=(409,), crowd=not_grabbed, prepare=grab_prepare, check=grab_checks),
+    Scenario(
+        "add to cart",
+        lambda s: _cart_lines(s, "/api/v1/cart/items"),
+        lambda s: _cart_lines(s, "/limit/cart/items"),
+        floor=0.6,
+        method="POST",
+        members=True,
+    ),
+    Scenario(
+        "create order",
+        lambda s: _orders(s, "/api/v1/orders", 0),
+        lambda s: _orders(s, "/limit/orders", 1),
+        floor=0.5,
+        method="POST",
+        members=True,
+        expected=(409,),
+    ),
+    Scenario(
+        "flash sale",
+        lambda s: flash_orders(s, "/api/v1/orders", s.flash_sku_id, 0),
+        lambda s: flash_orders(s, "/limit/orders", s.bare_flash_sku_id, 1),
+        floor=0.4,
+        method="POST",
+        members=True,
+        expected=(409,),
+        once=True,
+        requests=flash_buyers,
+        prepare=flash_prepare,
+        check=flash_checks,
+    ),
+    Scenario(
+        "payment notification",
+        lambda s: [f"/wechat/pay/notify/\t{body}" for body in notifications(s, 0)],
+        lambda s: [f"/limit/pay/notify\t{body}" for body in notifications(s, 1)],
+        floor=0.5,
+        method="POST",
+        content_type="text/xml",
+        refusal=REFUSED,
+        once=True,
+        prepare=payment_prepare,
+        check=payment_checks,
+    ),
+    Scenario(
+        "payment notification replayed",
+        lambda s: [f"/wechat/pay/notify/\t{body}" for body in replays(s, 0)],
+        lambda s: [f"/limit/pay/notify\t{body}" for body in replays(s, 1)],
+        floor=0.5,
+        method="POST",
+        content_type="text/xml",
+        refusal=REFUSED,
+        prepare=replay_prepare,
+        check=replay_checks,
+        needs="payment notification",
+    ),
+    Scenario(
+        "check-in",
+        lambda s: ["/api/v1/checkin"],
+        lambda s: [f"/limit/checkin?campaign={s.checkin_campaign_id}"],
+        floor=0.6,
+        method="POST",
+        members=True,
+        expected=(409,),
+        crowd=not_checked_in,
+        prepare=checkin_prepare,
+        check=checkin_checks,
+    ),
+    Scenario(
+        "wheel spin",
+        lambda s: [f"/api/v1/wheels/{s.wheel_id}/spin"],
+        lambda s: [f"/limit/spin/{s.bare_prize_id}"],
+        floor=0.6,
+        method="POST",
+        members=True,
+        expected=(409,),
+        crowd=not_spun,
+        prepare=wheel_prepare,
+        check=wheel_checks,
+    ),
+    Scenario(
+        "red packet grab",
+        lambda s: [f"/api/v1/red-packets/{s.packet_id}/grab"],
+        lambda s: [f"/limit/grab/{s.bare_packet_id}"],
+        floor=0.6,
+        method="POST",
+        members=True,
+        expected=(409,),
+        crowd=not_grabbed,
+        prepare=grab_prepare,
+        check=grab_checks,
+    ),
 ]
 # The batch jobs (bench/batch.py), run after the HTTP scenarios: name -> (batch module, args) -> its row.
 BATCH = {
@@ -393,15 +519,29 @@ def run_scenario(scenario: Scenario, shop, server: harness.Server, args) -> dict
     members = _member_files(scenario, shop) if scenario.members else {}
     targets = {"ours": scenario.ours(shop), "limit": scenario.limit(shop)}
     cookies = {side: members.get(side) for side in SIDES}
-    queries = {side: harness.sample_queries(server.base, targets[side], method=scenario.method, cookies=cookies[side], count=SAMPLED,
-                                            content_type=scenario.content_type) for side in SIDES}
+    queries = {
+        side: harness.sample_queries(
+            server.base,
+            targets[side],
+            method=scenario.method,
+            cookies=cookies[side],
+            count=SAMPLED,
+            content_type=scenario.content_type,
+        )
+        for side in SIDES
+    }
     warmed = bool(args.warmup) and not scenario.once
     if warmed:
         for side in SIDES:
             # From the other end of the members: a warm-up's check-in or grab would turn the
             # load's first requests into "already done".
-            harness.load(server.base, targets[side][::-1], cookies=members.get(f"{side} backwards"), seconds=args.warmup,
-                         **_sending(scenario, args))
+            harness.load(
+                server.base,
+                targets[side][::-1],
+                cookies=members.get(f"{side} backwards"),
+                seconds=args.warmup,
+                **_sending(scenario, args),
+            )
     state = scenario.prepare(shop) if scenario.prepare else None
     sides = {}
     for side in SIDES:
@@ -413,26 +553,50 @@ def run_scenario(scenario: Scenario, shop, server: harness.Server, args) -> dict
     checks = scenario.check(shop, sides, state) if scenario.check else {}
     ours, limit = sides["ours"], sides["limit"]
     ratio = ours["rps"] / limit["rps"] if limit["rps"] else 0.0
-    return {"name": scenario.name, "method": scenario.method, "floor": scenario.floor, "ratio": ratio, "checks": checks,
-            "ok": ratio >= scenario.floor and ours["errors"] == 0 and limit["errors"] == 0 and all(checks.values()),
-            "ours": ours, "limit": limit}
+    return {
+        "name": scenario.name,
+        "method": scenario.method,
+        "floor": scenario.floor,
+        "ratio": ratio,
+        "checks": checks,
+        "ok": ratio >= scenario.floor and ours["errors"] == 0 and limit["errors"] == 0 and all(checks.values()),
+        "ours": ours,
+        "limit": limit,
+    }
 
 
 def _sending(scenario: Scenario, args) -> dict:
-    return {"method": scenario.method, "connections": args.connections, "content_type": scenario.content_type, "refusal": scenario.refusal}
+    return {
+        "method": scenario.method,
+        "connections": args.connections,
+        "content_type": scenario.content_type,
+        "refusal": scenario.refusal,
+    }
 
 
 def _load(scenario: Scenario, shop, server: harness.Server, args, targets: list[str], cookies: Path | None) -> dict:
     if not scenario.once:
-        return harness.load(server.base, targets, cookies=cookies, seconds=args.seconds, max_requests=args.max_requests,
-                            **_sending(scenario, args))
+        return harness.load(
+            server.base,
+            targets,
+            cookies=cookies,
+            seconds=args.seconds,
+            max_requests=args.max_requests,
+            **_sending(scenario, args),
+        )
     # The counted requests took the last targets; those in flight at the bound take the next ones.
     unused = len(targets) - SAMPLED - args.connections
     count = scenario.requests(shop) if scenario.requests else min(args.max_requests, unused)
     if count > unused:
         raise SystemExit(f"{scenario.name}: {count:,} requests a side, but only {unused:,} targets: seed more members")
-    return harness.load(server.base, targets, cookies=cookies, seconds=UNTIMED if scenario.requests else args.seconds,
-                        max_requests=count, **_sending(scenario, args))
+    return harness.load(
+        server.base,
+        targets,
+        cookies=cookies,
+        seconds=UNTIMED if scenario.requests else args.seconds,
+        max_requests=count,
+        **_sending(scenario, args),
+    )
 
 
 @functools.cache
@@ -452,7 +616,7 @@ def _cookie_files(shop) -> dict[str, Path]:
         sessions([shop.member_ids[i] for i in range(_halves(shop)[1].stop)], everyone)
         lines = everyone.read_text().splitlines()
         for side, half in zip(SIDES, _halves(shop), strict=True):
-            _cookies_written.update(_side_files("cookies", side, lines[half.start:half.stop]))
+            _cookies_written.update(_side_files("cookies", side, lines[half.start : half.stop]))
     return _cookies_written
 
 
@@ -543,10 +707,14 @@ def _row(result: dict, expected: tuple) -> str:
     ours, limit = result["ours"], result["limit"]
     tail = f"**{result['ratio']:.2f}** | {result['floor']:.1f} | {verdict(result)} |"
     if result.get("kind") == "batch":
-        return (f"| {result['name']} | {_rows_per_second(ours):,.0f} rows/s ({ours['seconds']:.2f} s) | | | | | "
-                f"{_rows_per_second(limit):,.0f} rows/s ({limit['seconds']:.2f} s) | | | {tail}")
-    return (f"| {result['name']} | {ours['rps']:.0f} | {ours['p50_ms']:.0f} | {ours['p99_ms']:.0f} | {_errors(ours, expected)} | "
-            f"{_queries(ours)} | {limit['rps']:.0f} | {limit['p50_ms']:.0f} | {_queries(limit)} | {tail}")
+        return (
+            f"| {result['name']} | {_rows_per_second(ours):,.0f} rows/s ({ours['seconds']:.2f} s) | | | | | "
+            f"{_rows_per_second(limit):,.0f} rows/s ({limit['seconds']:.2f} s) | | | {tail}"
+        )
+    return (
+        f"| {result['name']} | {ours['rps']:.0f} | {ours['p50_ms']:.0f} | {ours['p99_ms']:.0f} | {_errors(ours, expected)} | "
+        f"{_queries(ours)} | {limit['rps']:.0f} | {limit['p50_ms']:.0f} | {_queries(limit)} | {tail}"
+    )
 
 
 def table(results: list[dict], pending: list[str] = ()) -> str:
@@ -560,25 +728,44 @@ def table(results: list[dict], pending: list[str] = ()) -> str:
     return "\n".join(rows)
 
 
-def machine(args, shape: harness.Shape) -> dict:
+def machine(args, server) -> dict:
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         postgres = cursor.fetchone()[0]
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else platform.processor()
+    model = (
+        next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            platform.processor(),
+        )
+        if Path("/proc/cpuinfo").exists()
+        else platform.processor()
+    )
     return {
-        "taken_at": datetime.now().astimezone().isoformat(timespec="seconds"), "cores": harness.CORES, "cpu": model,
-        "platform": platform.platform(), "python": platform.python_version(), "postgresql": postgres,
-        "load_average_before": os.getloadavg()[0], "server": str(shape), "connections": args.connections,
-        "seconds": args.seconds, "max_requests": args.max_requests,
+        "taken_at": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "cores": harness.CORES,
+        "cpu": model,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "postgresql": postgres,
+        "load_average_before": os.getloadavg()[0],
+        "server": str(server),
+        "connections": args.connections,
+        "seconds": args.seconds,
+        "max_requests": args.max_requests,
     }
 
 
 def header(info: dict, scale: dict) -> str:
-    return (f"{info['taken_at']}: {info['cores']} cores ({info['cpu']}), PostgreSQL {info['postgresql']}, gunicorn {info['server']}, "
-            f"wrk {info['connections']} connections, {info['seconds']} s or {info['max_requests']:,} requests per side; "
-            f"shop: {scale['products']:,} products × 5 SKUs, {scale['members']:,} members, {scale['orders']:,} orders; "
-            f"load average before: {info['load_average_before']:.2f}")
+    return (
+        f"{info['taken_at']}: {info['cores']} cores ({info['cpu']}), PostgreSQL {info['postgresql']}, {info['server']}, "
+        f"wrk {info['connections']} connections, {info['seconds']} s or {info['max_requests']:,} requests per side; "
+        f"shop: {scale['products']:,} products × 5 SKUs, {scale['members']:,} members, {scale['orders']:,} orders; "
+        f"load average before: {info['load_average_before']:.2f}"
+    )
 
 
 def chart(results: list[dict], path: Path, title: str) -> None:
@@ -592,8 +779,13 @@ def chart(results: list[dict], path: Path, title: str) -> None:
     figure, (speed, ratios) = pyplot.subplots(2, 1, figsize=(11, 7.5), sharex=True)
     width = 0.38
     speed.bar([p - width / 2 for p in positions], [throughput(r["ours"]) for r in results], width, label="ours", color="#d7262b")
-    speed.bar([p + width / 2 for p in positions], [throughput(r["limit"]) for r in results], width, label="limit (bare view or SQL)",
-              color="#9aa4b1")
+    speed.bar(
+        [p + width / 2 for p in positions],
+        [throughput(r["limit"]) for r in results],
+        width,
+        label="limit (bare view or SQL)",
+        color="#9aa4b1",
+    )
     speed.set_yscale("log")  # a batch job's rows/s sit orders of magnitude above the requests/s
     speed.set_ylabel("requests/s (batch: rows/s)")
     speed.legend()
@@ -614,8 +806,12 @@ def chart(results: list[dict], path: Path, title: str) -> None:
 def save(results: list[dict], info: dict, scale: dict, out: Path, pending: list[str] = ()) -> None:
     out.mkdir(parents=True, exist_ok=True)
     title = header(info, scale)
-    (out / "latest.json").write_text(json.dumps({"machine": info, "scale": scale, "scenarios": results, "pending": list(pending)},
-                                                ensure_ascii=False, indent=1) + "\n")
+    (out / "latest.json").write_text(
+        json.dumps(
+            {"machine": info, "scale": scale, "scenarios": results, "pending": list(pending)}, ensure_ascii=False, indent=1
+        )
+        + "\n"
+    )
     (out / "latest.md").write_text(f"{title}\n\n{table(results, pending)}\n")
     if results:
         chart(results, out / "latest.png", textwrap.fill(title, 120))
@@ -627,13 +823,24 @@ def main() -> None:
     parser.add_argument("--max-requests", type=int, default=50_000, help="each side's load, at most (default 50,000)")
     parser.add_argument("--warmup", type=float, default=1, help="seconds of load before each measured one (0: none)")
     parser.add_argument("--connections", type=int, default=harness.CONNECTIONS)
-    parser.add_argument("--shape", type=harness.Shape.parse, default=harness.Shape(), help="sync:4 (default: 2 per core), gthread:2x4 …")
-    parser.add_argument("--port", type=int, default=8792)
+    parser.add_argument(
+        "--shape", type=harness.Shape.parse, default=harness.Shape(), help="sync:4 (default: 2 per core), gthread:2x4 …"
+    )
+    parser.add_argument(
+        "--port", type=int, default=8792, help="the server's (with --scale-out: the balancer's, the next three too)"
+    )
+    parser.add_argument(
+        "--scale-out",
+        action="store_true",
+        help="two gunicorn instances behind HAProxy, through PgBouncer in transaction mode (bench/scale_out.py)",
+    )
     parser.add_argument("--products", type=int, default=2000)
     parser.add_argument("--members", type=int, default=100_000)
     parser.add_argument("--orders", type=int, default=200_000)
     parser.add_argument("--batch-rows", type=int, default=1_000_000, help="the settlement's commissions (default 1,000,000)")
-    parser.add_argument("--batch-members", type=int, default=1_000_000, help="the CRM segment count's members (default 1,000,000)")
+    parser.add_argument(
+        "--batch-members", type=int, default=1_000_000, help="the CRM segment count's members (default 1,000,000)"
+    )
     parser.add_argument("--no-seed", action="store_true", help="reuse the shop seeded by an earlier run")
     parser.add_argument("--only", nargs="*", default=[], help="scenarios whose name contains one of these words")
     parser.add_argument("--out", type=Path, default=RESULTS)
@@ -656,10 +863,14 @@ def run(args) -> None:
         shop = bench_shop.seed(products=args.products, members=args.members, orders=args.orders)
     scale = {"products": len(shop.product_ids), "members": len(shop.member_ids), "orders": bench_shop.counts()["orders"]}
     print(f"shop ready in {time.perf_counter() - started:.1f} s", flush=True)
-    info = machine(args, args.shape)
-    results = []
     log = ROOT / "var" / f"bench-server-{args.port}.log"  # a port per suite running at once
-    with harness.Server(args.shape, port=args.port, log=log) as server:
+    if args.scale_out:
+        server = ScaleOut(args.shape, port=args.port, database_url=os.environ["DATABASE_URL"], log_directory=ROOT / "var")
+    else:
+        server = harness.Server(args.shape, port=args.port, log=log)
+    info = machine(args, server)
+    results = []
+    with server:
         for scenario in scenarios_chosen(args.only):
             print(f"  {scenario.name} …", flush=True)
             results.append(run_scenario(scenario, shop, server, args))
@@ -670,8 +881,10 @@ def run(args) -> None:
     print()
     print(table(results, pending))
     save(results, info, scale, args.out, pending)
-    print(f"\nsaved {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}/latest.json, latest.md, latest.png; "
-          f"the server's log: {log.relative_to(ROOT)}; {time.perf_counter() - started:.0f} s in all")
+    print(
+        f"\nsaved {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}/latest.json, latest.md, latest.png; "
+        f"the server's log: {'var/bench-web*.log' if args.scale_out else log.relative_to(ROOT)}; {time.perf_counter() - started:.0f} s in all"
+    )
     if not all(result["ok"] for result in results):
         sys.exit(1)
 

@@ -419,6 +419,22 @@ CELERY_TASK_ACKS_LATE = True  # tasks are idempotent, so redelivery after a cras
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# A queue per kind of work, each with workers of its own in production (README: Production
+# notes), so a burst of pushes or a long report never delays money. Domain events ride with
+# money: commissions are among their subscribers. `make run` has one worker take them all.
+CELERY_TASK_ROUTES = {
+    "mall.tasks.*": {"queue": "money"},
+    "distribution.tasks.*": {"queue": "money"},
+    "campaigns.tasks.*": {"queue": "money"},
+    "outbox.tasks.*": {"queue": "money"},
+    "wechat.emulator.tasks.*": {"queue": "money"},
+    "wechat.tasks.*": {"queue": "messages"},
+    "crm.tasks.enqueue_pushes": {"queue": "pushes"},
+    "crm.tasks.send_push*": {"queue": "pushes"},
+    "crm.tasks.run_coupon_drop*": {"queue": "pushes"},
+    "crm.tasks.recompute_*": {"queue": "reports"},
+    "crm.tasks.sync_rule_tags": {"queue": "reports"},
+}
 
 # --- WeChat ------------------------------------------------------------------------
 

@@ -4,8 +4,8 @@ Also the cached sessions every logged-in request reads (SESSION_ENGINE cached_db
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.contrib.sessions.models import Session
+from django.db import connection
 from rest_framework.test import APIClient
 
 from mall.models import SKU, CartItem, Order

@@ -111,6 +111,10 @@ def main() -> None:
     args = parser.parse_args()
     scenario = next(s for s in suite.SCENARIOS if args.scenario.lower() in s.name.lower())
     shop = bench_shop.load()
+    if scenario.needs:  # its targets are made of that one's outcome (the replay of first deliveries)
+        needed = next(s for s in suite.SCENARIOS if s.name == scenario.needs)
+        for targets, cookies in _sides(needed, shop, args.requests, args.members_from).values():
+            _send(needed, targets, cookies, min(len(targets), args.requests + WARM_UP))
     sides = _sides(scenario, shop, args.requests, args.members_from)
     for targets, cookies in sides.values():  # code paths, caches and connections warm
         _send(scenario, targets[-WARM_UP:], cookies[-WARM_UP:] if cookies else None, WARM_UP)

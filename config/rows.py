@@ -17,11 +17,15 @@ class ModelRows:
         self.fields = [field for field in model._meta.concrete_fields if fields is None or field.attname in fields]
         self.names = [field.attname for field in self.fields]
         self._converters: dict[str, list] = {}
+        self._columns: dict[str, str] = {}
 
     def columns(self, table: str = "") -> str:
         """The SELECT list, qualified with `table` (a name or an alias) when given."""
-        prefix = f"{table}." if table else ""
-        return ", ".join(prefix + default_connection.ops.quote_name(field.column) for field in self.fields)
+        found = self._columns.get(table)
+        if found is None:
+            prefix = f"{table}." if table else ""
+            found = self._columns[table] = ", ".join(prefix + default_connection.ops.quote_name(field.column) for field in self.fields)
+        return found
 
     def width(self) -> int:
         return len(self.fields)

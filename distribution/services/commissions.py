@@ -203,9 +203,8 @@ def _release_batch_postgres(now, batch_size: int, after_id: int) -> tuple[int, i
                  withdrawing_delta, withdrawn_delta, source_key, created_at)
             SELECT beneficiary_id, %s, id, NULL, -amount, amount, 0, 0, 'commission:' || id || ':released', %s
             FROM released
-            RETURNING member_id, available_delta, commission_id
         )
-        SELECT member_id, SUM(available_delta), COUNT(*), MAX(commission_id) FROM booked GROUP BY member_id ORDER BY member_id
+        SELECT beneficiary_id, SUM(amount), COUNT(*), MAX(id) FROM released GROUP BY beneficiary_id ORDER BY beneficiary_id
     """
     with connection.cursor() as cursor:
         # The batch's join and sort then stay in memory instead of spilling to disk.

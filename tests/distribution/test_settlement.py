@@ -137,3 +137,16 @@ def test_a_refund_that_lands_before_the_commission_is_earned_still_counts(abc):
     assert net("B") == [600] and net("A") == [300]
     assert balances(member=b)["frozen_fen"] == 600
     assert reconcile() == []
+
+
+def test_a_commission_with_ledger_rows_cannot_be_deleted(abc):
+    """The ledger names its commission without a database key (settlement's million rows):
+    the ORM's PROTECT is what keeps the row it names."""
+    from django.db.models import ProtectedError
+
+    complete(buy(abc[2], SKUFactory(price_fen=10000)), days_ago=1)
+    commissions_release_due()
+    commission = Commission.objects.first()
+    with pytest.raises(ProtectedError):
+        commission.delete()
+    assert LedgerEntry.objects.filter(commission=commission).count() == 2  # earned, released

@@ -207,7 +207,8 @@ def _release_batch_postgres(now, batch_size: int, after_id: int) -> tuple[int, i
         SELECT beneficiary_id, SUM(amount), COUNT(*), MAX(id) FROM released GROUP BY beneficiary_id ORDER BY beneficiary_id
     """
     with connection.cursor() as cursor:
-        # The batch's join and sort then stay in memory instead of spilling to disk.
+        # The batch's rows, sorted by sharer for their totals, then stay in memory instead of
+        # spilling to disk.
         cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute(release, [*due_params, CommissionStatus.AVAILABLE, now, LedgerKind.RELEASED, now])
         totals = cursor.fetchall()

@@ -44,14 +44,26 @@ class DistributionSettings(SingletonModel):
     enabled = models.BooleanField("开启分销", default=True)
     eligibility = models.CharField("分销员资格", max_length=12, choices=Eligibility.choices, default=Eligibility.EVERYONE)
     spend_threshold_fen = models.PositiveBigIntegerField("自动成为分销员的累计消费（分）", default=0)
-    binding_scope = models.CharField("可被绑定的会员", max_length=12, choices=BindingScope.choices, default=BindingScope.NO_REFERRER)
-    binding_validity = models.CharField("绑定有效期", max_length=10, choices=BindingValidity.choices, default=BindingValidity.PERMANENT)
-    binding_days = models.PositiveIntegerField("绑定有效天数", default=30, validators=[MinValueValidator(1), MaxValueValidator(3650)])
+    binding_scope = models.CharField(
+        "可被绑定的会员", max_length=12, choices=BindingScope.choices, default=BindingScope.NO_REFERRER
+    )
+    binding_validity = models.CharField(
+        "绑定有效期", max_length=10, choices=BindingValidity.choices, default=BindingValidity.PERMANENT
+    )
+    binding_days = models.PositiveIntegerField(
+        "绑定有效天数", default=30, validators=[MinValueValidator(1), MaxValueValidator(3650)]
+    )
     protection_days = models.PositiveIntegerField(
-        "保护期（天）", default=0, help_text="绑定后这些天内，其他分销员的链接不能抢走该客户", validators=[MaxValueValidator(3650)]
+        "保护期（天）",
+        default=0,
+        help_text="绑定后这些天内，其他分销员的链接不能抢走该客户",
+        validators=[MaxValueValidator(3650)],
     )
     levels = models.PositiveSmallIntegerField(
-        "分销层级", default=2, validators=[MinValueValidator(1), MaxValueValidator(2)], help_text="最多两级：超过三级在国内属于违规传销"
+        "分销层级",
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(2)],
+        help_text="最多两级：超过三级在国内属于违规传销",
     )
     level1_rate_bp = models.PositiveIntegerField("一级佣金比例（万分比）", default=1000, validators=[MaxValueValidator(10000)])
     level2_rate_bp = models.PositiveIntegerField("二级佣金比例（万分比）", default=500, validators=[MaxValueValidator(10000)])
@@ -61,7 +73,9 @@ class DistributionSettings(SingletonModel):
     withdrawal_fee_bp = models.PositiveIntegerField(
         "提现手续费（万分比）", default=0, validators=[MaxValueValidator(5000)], help_text="提现到商城余额不收手续费"
     )
-    channels = models.JSONField("可用提现方式", default=default_channels, help_text="wechat 微信零钱 / balance 商城余额 / manual 人工打款")
+    channels = models.JSONField(
+        "可用提现方式", default=default_channels, help_text="wechat 微信零钱 / balance 商城余额 / manual 人工打款"
+    )
     extra_freeze_days = models.PositiveIntegerField(
         "售后期后额外冻结（天）", default=0, validators=[MaxValueValidator(365)], help_text="订单售后期结束后再过几天佣金才可提现"
     )
@@ -70,10 +84,16 @@ class DistributionSettings(SingletonModel):
         verbose_name = "分销设置"
         verbose_name_plural = "分销设置"
         constraints = [
-            models.CheckConstraint(condition=Q(id=1), name="distribution_settings_singleton", violation_error_message="分销设置只有一份"),
-            models.CheckConstraint(condition=Q(levels__in=[1, 2]), name="distribution_two_levels_at_most", violation_error_message="分销最多两级"),
             models.CheckConstraint(
-                condition=Q(level1_rate_bp__lte=10000 - F("level2_rate_bp")), name="distribution_rates_within_whole", violation_error_message="一级与二级佣金比例之和不能超过 100%"
+                condition=Q(id=1), name="distribution_settings_singleton", violation_error_message="分销设置只有一份"
+            ),
+            models.CheckConstraint(
+                condition=Q(levels__in=[1, 2]), name="distribution_two_levels_at_most", violation_error_message="分销最多两级"
+            ),
+            models.CheckConstraint(
+                condition=Q(level1_rate_bp__lte=10000 - F("level2_rate_bp")),
+                name="distribution_rates_within_whole",
+                violation_error_message="一级与二级佣金比例之和不能超过 100%",
             ),
         ]
 
@@ -88,7 +108,6 @@ class DistributionSettings(SingletonModel):
         unknown = set(self.channels or []) - set(PayoutChannel.values)
         if unknown or not self.channels:
             raise ValidationError({"channels": "请从 wechat、balance、manual 中选择至少一种"})
-
 
 
 class Grade(models.Model):
@@ -107,7 +126,11 @@ class Grade(models.Model):
         verbose_name_plural = "分销员等级"
         ordering = ["rank"]
         constraints = [
-            models.CheckConstraint(condition=Q(level1_rate_bp__lte=10000 - F("level2_rate_bp")), name="grade_rates_within_whole", violation_error_message="一级与二级佣金比例之和不能超过 100%"),
+            models.CheckConstraint(
+                condition=Q(level1_rate_bp__lte=10000 - F("level2_rate_bp")),
+                name="grade_rates_within_whole",
+                violation_error_message="一级与二级佣金比例之和不能超过 100%",
+            ),
         ]
 
     def __str__(self):
@@ -131,10 +154,14 @@ class Distributor(models.Model):
 
     member = models.OneToOneField(MEMBER, verbose_name="会员", on_delete=models.CASCADE, related_name="distributor")
     status = models.CharField("状态", max_length=10, choices=DistributorStatus.choices, default=DistributorStatus.ACTIVE)
-    grade = models.ForeignKey(Grade, verbose_name="等级", null=True, blank=True, on_delete=models.PROTECT, related_name="distributors")
+    grade = models.ForeignKey(
+        Grade, verbose_name="等级", null=True, blank=True, on_delete=models.PROTECT, related_name="distributors"
+    )
     applied_at = models.DateTimeField("申请时间", null=True, blank=True)
     reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
-    reviewed_by = models.ForeignKey(MEMBER, verbose_name="审核人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reviewed_by = models.ForeignKey(
+        MEMBER, verbose_name="审核人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     class Meta:
@@ -174,7 +201,11 @@ class Referral(models.Model):
         verbose_name = "推荐关系"
         verbose_name_plural = "推荐关系"
         ordering = ["-bound_at"]
-        constraints = [models.CheckConstraint(condition=~Q(member=F("referrer")), name="referral_not_self", violation_error_message="不能绑定自己为推荐人")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(member=F("referrer")), name="referral_not_self", violation_error_message="不能绑定自己为推荐人"
+            )
+        ]
 
     def __str__(self):
         return f"{self.member} ← {self.referrer}"
@@ -184,8 +215,12 @@ class ReferralChange(models.Model):
     """Every binding, rebinding and unbinding, for good (the binding history)."""
 
     member = models.ForeignKey(MEMBER, verbose_name="会员", on_delete=models.CASCADE, related_name="referral_changes")
-    old_referrer = models.ForeignKey(MEMBER, verbose_name="原推荐人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    new_referrer = models.ForeignKey(MEMBER, verbose_name="新推荐人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    old_referrer = models.ForeignKey(
+        MEMBER, verbose_name="原推荐人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    new_referrer = models.ForeignKey(
+        MEMBER, verbose_name="新推荐人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     source = models.CharField("来源", max_length=10, choices=Referral.Source.choices)
     actor = models.ForeignKey(MEMBER, verbose_name="操作人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     reason = models.CharField("说明", max_length=200, blank=True)
@@ -235,12 +270,14 @@ class CommissionStatus(models.TextChoices):
 
 # Which status may follow which. A partial refund voids part of a frozen commission and
 # leaves it frozen; each move is recorded by its ledger row (distribution/services/ledger.py).
-COMMISSION_FLOW = StatusFlow({
-    CommissionStatus.FROZEN: {CommissionStatus.AVAILABLE, CommissionStatus.VOID},
-    CommissionStatus.AVAILABLE: {CommissionStatus.WITHDRAWN},
-    CommissionStatus.WITHDRAWN: set(),
-    CommissionStatus.VOID: set(),
-})
+COMMISSION_FLOW = StatusFlow(
+    {
+        CommissionStatus.FROZEN: {CommissionStatus.AVAILABLE, CommissionStatus.VOID},
+        CommissionStatus.AVAILABLE: {CommissionStatus.WITHDRAWN},
+        CommissionStatus.WITHDRAWN: set(),
+        CommissionStatus.VOID: set(),
+    }
+)
 
 
 class Commission(models.Model):
@@ -250,8 +287,12 @@ class Commission(models.Model):
     # only the indexes the queries need (the unique key covers `line`, the composite one
     # `beneficiary`).
     order = models.ForeignKey("mall.Order", verbose_name="订单", on_delete=models.PROTECT, related_name="commissions")
-    line = models.ForeignKey("mall.OrderLine", verbose_name="订单商品", on_delete=models.PROTECT, related_name="commissions", db_index=False)
-    beneficiary = models.ForeignKey(MEMBER, verbose_name="分销员", on_delete=models.PROTECT, related_name="commissions", db_index=False)
+    line = models.ForeignKey(
+        "mall.OrderLine", verbose_name="订单商品", on_delete=models.PROTECT, related_name="commissions", db_index=False
+    )
+    beneficiary = models.ForeignKey(
+        MEMBER, verbose_name="分销员", on_delete=models.PROTECT, related_name="commissions", db_index=False
+    )
     level = models.PositiveSmallIntegerField("层级")
     base_fen = models.PositiveBigIntegerField("计佣金额（分）")
     rate_bp = models.PositiveIntegerField("比例（万分比）")  # 0 when a fixed SKU commission applied
@@ -266,10 +307,22 @@ class Commission(models.Model):
         verbose_name_plural = "佣金"
         ordering = ["-id"]
         constraints = [
-            models.UniqueConstraint(fields=["line", "beneficiary", "level"], name="commission_once_per_line_level", violation_error_message="这笔佣金已存在"),
-            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="commission_amount_positive", violation_error_message="佣金金额必须大于 0"),
-            models.CheckConstraint(condition=Q(voided_fen__lte=F("amount_fen")), name="commission_void_within_amount", violation_error_message="失效金额不能超过佣金金额"),
-            models.CheckConstraint(condition=Q(level__in=[1, 2]), name="commission_level_1_or_2", violation_error_message="佣金层级只能是 1 或 2"),
+            models.UniqueConstraint(
+                fields=["line", "beneficiary", "level"],
+                name="commission_once_per_line_level",
+                violation_error_message="这笔佣金已存在",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_fen__gt=0), name="commission_amount_positive", violation_error_message="佣金金额必须大于 0"
+            ),
+            models.CheckConstraint(
+                condition=Q(voided_fen__lte=F("amount_fen")),
+                name="commission_void_within_amount",
+                violation_error_message="失效金额不能超过佣金金额",
+            ),
+            models.CheckConstraint(
+                condition=Q(level__in=[1, 2]), name="commission_level_1_or_2", violation_error_message="佣金层级只能是 1 或 2"
+            ),
         ]
         indexes = [
             # Settlement walks the frozen ones in id order, batch after batch.
@@ -301,7 +354,8 @@ class Account(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(frozen_fen__gte=0, available_fen__gte=0, withdrawing_fen__gte=0, withdrawn_fen__gte=0),
-                name="account_balances_not_negative", violation_error_message="佣金账户余额不能为负数",
+                name="account_balances_not_negative",
+                violation_error_message="佣金账户余额不能为负数",
             ),
         ]
 
@@ -330,9 +384,17 @@ class LedgerEntry(models.Model):
     # with ledger rows (PROTECT), and a commission gone from under its rows breaks the
     # reconciliation's "accounts equal their commissions".
     commission = models.ForeignKey(
-        Commission, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries", db_index=False, db_constraint=False
+        Commission,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ledger_entries",
+        db_index=False,
+        db_constraint=False,
     )
-    withdrawal = models.ForeignKey("Withdrawal", null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries", db_index=False)
+    withdrawal = models.ForeignKey(
+        "Withdrawal", null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries", db_index=False
+    )
     frozen_delta = models.BigIntegerField(default=0)
     available_delta = models.BigIntegerField(default=0)
     withdrawing_delta = models.BigIntegerField(default=0)
@@ -346,7 +408,9 @@ class LedgerEntry(models.Model):
         ordering = ["-id"]
         indexes = [models.Index(fields=["member", "id"], name="ledger_member")]
         # A constraint, not unique=True: PostgreSQL then builds no LIKE index nobody uses.
-        constraints = [models.UniqueConstraint(fields=["source_key"], name="ledger_source_once", violation_error_message="这笔流水已记账")]
+        constraints = [
+            models.UniqueConstraint(fields=["source_key"], name="ledger_source_once", violation_error_message="这笔流水已记账")
+        ]
 
 
 class WithdrawalStatus(models.TextChoices):
@@ -358,13 +422,15 @@ class WithdrawalStatus(models.TextChoices):
 
 
 # Which status may follow which; each move is also recorded as "withdrawal.<status>".
-WITHDRAWAL_FLOW = StatusFlow({
-    WithdrawalStatus.PENDING: {WithdrawalStatus.PAYING, WithdrawalStatus.REJECTED},
-    WithdrawalStatus.PAYING: {WithdrawalStatus.PAID, WithdrawalStatus.FAILED},
-    WithdrawalStatus.PAID: set(),
-    WithdrawalStatus.REJECTED: set(),
-    WithdrawalStatus.FAILED: set(),
-})
+WITHDRAWAL_FLOW = StatusFlow(
+    {
+        WithdrawalStatus.PENDING: {WithdrawalStatus.PAYING, WithdrawalStatus.REJECTED},
+        WithdrawalStatus.PAYING: {WithdrawalStatus.PAID, WithdrawalStatus.FAILED},
+        WithdrawalStatus.PAID: set(),
+        WithdrawalStatus.REJECTED: set(),
+        WithdrawalStatus.FAILED: set(),
+    }
+)
 
 
 class Withdrawal(models.Model):
@@ -374,7 +440,9 @@ class Withdrawal(models.Model):
     fee_fen = models.PositiveBigIntegerField("手续费（分）", default=0)
     channel = models.CharField("提现方式", max_length=10, choices=PayoutChannel.choices)
     status = models.CharField("状态", max_length=10, choices=WithdrawalStatus.choices, default=WithdrawalStatus.PENDING)
-    reviewed_by = models.ForeignKey(MEMBER, verbose_name="审核人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reviewed_by = models.ForeignKey(
+        MEMBER, verbose_name="审核人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
     reject_reason = models.CharField("拒绝原因", max_length=200, blank=True)
     payout_reference = models.CharField("打款凭证", max_length=64, blank=True)
@@ -388,8 +456,14 @@ class Withdrawal(models.Model):
         ordering = ["-id"]
         permissions = [("approve_withdrawal", "审核提现并打款（同意、拒绝、登记人工打款）")]
         constraints = [
-            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="withdrawal_amount_positive", violation_error_message="提现金额必须大于 0"),
-            models.CheckConstraint(condition=Q(fee_fen__lt=F("amount_fen")), name="withdrawal_fee_below_amount", violation_error_message="手续费必须小于提现金额"),
+            models.CheckConstraint(
+                condition=Q(amount_fen__gt=0), name="withdrawal_amount_positive", violation_error_message="提现金额必须大于 0"
+            ),
+            models.CheckConstraint(
+                condition=Q(fee_fen__lt=F("amount_fen")),
+                name="withdrawal_fee_below_amount",
+                violation_error_message="手续费必须小于提现金额",
+            ),
         ]
         indexes = [models.Index(fields=["status", "created_at"], name="withdrawal_status")]
 

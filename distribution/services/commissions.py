@@ -58,7 +58,8 @@ def commissions_earn(*, order: Order) -> list[Commission]:
         if not earners:
             return _earned(snapshot, [], "推荐人不是分销员")
         grades = {
-            d.member_id: d.grade for d in Distributor.objects.filter(member_id__in=earners, grade__isnull=False).select_related("grade")
+            d.member_id: d.grade
+            for d in Distributor.objects.filter(member_id__in=earners, grade__isnull=False).select_related("grade")
         }
         lines = list(order.lines.all())
         fixed = {rule.sku_id: rule for rule in SkuCommission.objects.filter(sku_id__in=[line.sku_id for line in lines])}
@@ -74,13 +75,27 @@ def commissions_earn(*, order: Order) -> list[Commission]:
                 if amount <= 0:
                     continue  # zero commissions are not recorded
                 given += amount
-                rows.append(Commission(order=order, line=line, beneficiary_id=member_id, level=level,
-                                       base_fen=line.pay_fen, rate_bp=rate_bp, amount_fen=amount))
+                rows.append(
+                    Commission(
+                        order=order,
+                        line=line,
+                        beneficiary_id=member_id,
+                        level=level,
+                        base_fen=line.pay_fen,
+                        rate_bp=rate_bp,
+                        amount_fen=amount,
+                    )
+                )
         created = Commission.objects.bulk_create(rows)
         # Accounts are always locked in member id order (here, voiding, settlement).
         for commission in sorted(created, key=lambda c: (c.beneficiary_id, c.pk)):
-            book(member_id=commission.beneficiary_id, kind=LedgerKind.EARNED, source_key=f"commission:{commission.pk}:earned",
-                 commission=commission, frozen=commission.amount_fen)
+            book(
+                member_id=commission.beneficiary_id,
+                kind=LedgerKind.EARNED,
+                source_key=f"commission:{commission.pk}:earned",
+                commission=commission,
+                frozen=commission.amount_fen,
+            )
         _void_for_refunds(Order.objects.get(pk=order.pk))  # money that went back before this ran
         return _earned(snapshot, created, f"{len(created)} 笔佣金" if created else "佣金为 0")
 
@@ -135,8 +150,13 @@ def _void_for_refunds(order: Order) -> int:
             status_move(still_frozen, flow=COMMISSION_FLOW, to=CommissionStatus.VOID, voided_fen=target)
         else:
             still_frozen.update(voided_fen=target)  # part of it void: it stays frozen
-        book(member_id=commission.beneficiary_id, kind=LedgerKind.VOIDED, commission=commission,
-             source_key=f"commission:{commission.pk}:voided-to:{target}", frozen=-extra)
+        book(
+            member_id=commission.beneficiary_id,
+            kind=LedgerKind.VOIDED,
+            commission=commission,
+            source_key=f"commission:{commission.pk}:voided-to:{target}",
+            frozen=-extra,
+        )
         voided += extra
     return voided
 
@@ -144,23 +164,28 @@ def _void_for_refunds(order: Order) -> int:
 def _due(now) -> "QuerySet[Commission]":  # noqa: F821
     cutoff = now - timedelta(days=DistributionSettings.get_solo().extra_freeze_days)
     open_refund = Refund.objects.filter(order=OuterRef("order"), status__in=OPEN_REFUND_STATUSES)
-    return Commission.objects.filter(
-        status__in=COMMISSION_FLOW.sources(CommissionStatus.AVAILABLE),
-        order__status=OrderStatus.COMPLETED,
-        order__after_sales_deadline__lte=cutoff,
-    ).filter(
-        # Refunds are voided by a task after the refund lands; until it has run, the
-        # commission waits (never released on money that went back). Same rule as void_target.
-        # "Nothing refunded" first: the planner then sees that nearly every row passes and
-        # walks the frozen commissions' index in id order for a batch, instead of joining
-        # and sorting all of them in each batch (a third of them, it guessed from the
-        # inequality alone).
-        Q(order__refunded_fen=0)
-        | Q(
-            voided_fen__gte=F("amount_fen") * Least(F("order__refunded_fen"), F("order__pay_fen") + F("order__balance_fen") - F("order__shipping_fen"))
-            / (F("order__pay_fen") + F("order__balance_fen") - F("order__shipping_fen"))
-        ),
-    ).exclude(Exists(open_refund))
+    return (
+        Commission.objects.filter(
+            status__in=COMMISSION_FLOW.sources(CommissionStatus.AVAILABLE),
+            order__status=OrderStatus.COMPLETED,
+            order__after_sales_deadline__lte=cutoff,
+        )
+        .filter(
+            # Refunds are voided by a task after the refund lands; until it has run, the
+            # commission waits (never released on money that went back). Same rule as void_target.
+            # "Nothing refunded" first: the planner then sees that nearly every row passes and
+            # walks the frozen commissions' index in id order for a batch, instead of joining
+            # and sorting all of them in each batch (a third of them, it guessed from the
+            # inequality alone).
+            Q(order__refunded_fen=0)
+            | Q(
+                voided_fen__gte=F("amount_fen")
+                * Least(F("order__refunded_fen"), F("order__pay_fen") + F("order__balance_fen") - F("order__shipping_fen"))
+                / (F("order__pay_fen") + F("order__balance_fen") - F("order__shipping_fen"))
+            ),
+        )
+        .exclude(Exists(open_refund))
+    )
 
 
 def commissions_release_due(*, now=None, batch_size: int | None = None) -> int:
@@ -188,7 +213,11 @@ def _release_batch_postgres(now, batch_size: int, after_id: int) -> tuple[int, i
     of them again in each batch. A row skipped as locked (a refund voiding it right now)
     waits for the next run. (released, the last id released)."""
     due = (
-        _due(now).filter(id__gt=after_id).order_by("id").select_for_update(skip_locked=True, of=("self",)).values("id")[:batch_size]
+        _due(now)
+        .filter(id__gt=after_id)
+        .order_by("id")
+        .select_for_update(skip_locked=True, of=("self",))
+        .values("id")[:batch_size]
     )
     due_sql, due_params = due.query.sql_with_params()
     commission, ledger, account = Commission._meta.db_table, LedgerEntry._meta.db_table, Account._meta.db_table
@@ -233,8 +262,15 @@ def _release_batch_portable(now, batch_size: int, after_id: int) -> tuple[int, i
     released = list(Commission.objects.filter(id__in=ids).values_list("id", "beneficiary_id", "amount_fen", "voided_fen"))
     LedgerEntry.objects.bulk_create(
         [
-            LedgerEntry(member_id=member_id, kind=LedgerKind.RELEASED, commission_id=pk, frozen_delta=-(amount - voided),
-                        available_delta=amount - voided, source_key=f"commission:{pk}:released", created_at=now)
+            LedgerEntry(
+                member_id=member_id,
+                kind=LedgerKind.RELEASED,
+                commission_id=pk,
+                frozen_delta=-(amount - voided),
+                available_delta=amount - voided,
+                source_key=f"commission:{pk}:released",
+                created_at=now,
+            )
             for pk, member_id, amount, voided in released
         ]
     )
@@ -242,7 +278,9 @@ def _release_batch_portable(now, batch_size: int, after_id: int) -> tuple[int, i
     for _, member_id, amount, voided in released:
         per_member[member_id] = per_member.get(member_id, 0) + amount - voided
     for member_id, total in sorted(per_member.items()):
-        Account.objects.filter(member_id=member_id).update(frozen_fen=F("frozen_fen") - total, available_fen=F("available_fen") + total)
+        Account.objects.filter(member_id=member_id).update(
+            frozen_fen=F("frozen_fen") - total, available_fen=F("available_fen") + total
+        )
     return len(ids), ids[-1]
 
 
@@ -250,9 +288,12 @@ def commissions_mark_withdrawn(*, member_id: int) -> int:
     """Label, oldest first, the available commissions that paid-out withdrawals have
     now covered in full (a commission partly covered stays available)."""
     paid_out = Account.objects.filter(member_id=member_id).values_list("withdrawn_fen", flat=True).first() or 0
-    labelled = Commission.objects.filter(beneficiary_id=member_id, status=CommissionStatus.WITHDRAWN).aggregate(
-        total=Sum(F("amount_fen") - F("voided_fen"))
-    )["total"] or 0
+    labelled = (
+        Commission.objects.filter(beneficiary_id=member_id, status=CommissionStatus.WITHDRAWN).aggregate(
+            total=Sum(F("amount_fen") - F("voided_fen"))
+        )["total"]
+        or 0
+    )
     room, marked = paid_out - labelled, []
     for pk, net in (
         Commission.objects.filter(beneficiary_id=member_id, status=CommissionStatus.AVAILABLE)

@@ -130,7 +130,9 @@ def test_a_refund_that_lands_before_the_commission_is_earned_still_counts(abc):
     from tests.helpers import DESTINATION
 
     a, b, c = abc
-    order = order_create(member=c, destination=DESTINATION, lines=[LineRequest(sku_id=SKUFactory(price_fen=10000).pk, quantity=1)])
+    order = order_create(
+        member=c, destination=DESTINATION, lines=[LineRequest(sku_id=SKUFactory(price_fen=10000).pk, quantity=1)]
+    )
     Order.objects.filter(pk=order.pk).update(status="paid", paid_at=timezone.now(), refunded_fen=4000)
     order.refresh_from_db()
     commissions_earn(order=order)  # the earn task ran late, after the partial refund

@@ -192,7 +192,7 @@ def commissions_release_due(*, now=None, batch_size: int | None = None) -> int:
     """Make frozen commissions available once their order is completed, its after-sales
     window (plus any extra freeze) has closed and no after-sales request is open.
     Set-based: on PostgreSQL each batch of 100,000 rows is one transaction of three
-    statements (1,000,000 rows in about 31 s on two cores, bench/batch.py);
+    statements (1,000,000 rows in about 24 s on two cores, bench/batch.py);
     elsewhere smaller ORM batches."""
     now = now or timezone.now()
     postgres = connection.vendor == "postgresql"

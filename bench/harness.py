@@ -110,13 +110,18 @@ class Server:
         raise RuntimeError("gunicorn did not come up in 30 s")
 
     def __exit__(self, *exc) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+        stop(self.process, timeout=30)
+
+
+def stop(process: subprocess.Popen | None, *, timeout: float) -> None:
+    """A server started in its own process group, and everything it started: TERM, then KILL."""
+    if process and process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
 
 def _answers(port: int) -> bool:

@@ -12,7 +12,6 @@ No Django here, as in harness.py: Debian's pgbouncer and haproxy are installed w
 
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -65,13 +64,7 @@ class _Daemon:
         return self
 
     def __exit__(self, *exc) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+        harness.stop(self.process, timeout=15)
 
 
 def pgbouncer_config(directory: Path, *, port: int, database_url: str, pool_size: int) -> Path:

@@ -61,8 +61,8 @@ def fill(rows: int) -> list[int]:
 
 def _forget(cursor) -> None:
     """An earlier fill's rows (none after a fresh seed of the shop). The commissions, ledger and
-    accounts go whole: the shop is seeded without any, and deleting commissions row by row
-    checks each against the ledger, whose commission key has no index."""
+    accounts go whole: the shop is seeded without any, and emptying them is faster than
+    deleting a million rows."""
     cursor.execute(f"TRUNCATE {T['ledger']}, {T['commission']}, {T['account']}")
     ours = f"SELECT id FROM {T['member']} WHERE username LIKE %s"
     prefix = [OUR_USERNAMES]

@@ -5,6 +5,7 @@ exceptions stop here and come out as `PayError` (WeChat said no, or could not be
 reached) or `InvalidNotification` (something that is not a genuine notification).
 """
 
+import hmac
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -142,8 +143,8 @@ def verify_payment_notify(xml: bytes) -> PaymentNotice:
         raise InvalidNotification(f"unreadable notification: {exc.__class__.__name__} {exc}"[:200]) from exc
     # The signature wechatpy's parse_payment_result checks, without building a client and
     # xmltodict's generic tree for each notification: the same fields, the same function.
-    sign = data.pop("sign", None)
-    if sign != calculate_signature(data, settings.WECHAT_PAY_API_KEY):
+    sign = data.pop("sign", None) or ""
+    if not hmac.compare_digest(sign.encode(), calculate_signature(data, settings.WECHAT_PAY_API_KEY).encode()):
         raise InvalidNotification("bad signature")
     if data.get("appid") != settings.WECHAT_APPID or data.get("mch_id") != settings.WECHAT_MCH_ID:
         raise InvalidNotification("appid or mch_id is not ours")

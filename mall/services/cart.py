@@ -27,28 +27,36 @@ def skus_with_products(sku_ids, *, lock: bool = False) -> dict[int, SKU]:
     ids = sorted(set(sku_ids))
     if not ids:
         return {}
-    sku, product, image = SKU._meta.db_table, Product._meta.db_table, ProductImage._meta.db_table
-    for_update = f" FOR UPDATE OF {sku}" if lock and connection.features.has_select_for_update_of else ""
+    for_update = f" FOR UPDATE OF {SKU._meta.db_table}" if lock and connection.features.has_select_for_update_of else ""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"""SELECT {SKU_ROWS.columns(sku)}, {PRODUCT_ROWS.columns("p")},
-                       (SELECT i.thumbnail FROM {image} i WHERE i.product_id = {sku}.product_id ORDER BY i.position, i.id LIMIT 1)
-                FROM {sku} JOIN {product} p ON p.id = {sku}.product_id
-                WHERE {sku}.id IN ({", ".join(["%s"] * len(ids))}) ORDER BY {sku}.id{for_update}""",  # noqa: S608 — names and placeholders only
-            ids,
-        )
+        cursor.execute(f"{_skus_select(len(ids))} ORDER BY {SKU._meta.db_table}.id{for_update}", ids)
         rows = cursor.fetchall()
-    skus = {}
-    for row in rows:
-        found = SKU_ROWS.build(row)
-        found.product = PRODUCT_ROWS.build(row[SKU_ROWS.width() :])
-        found.first_thumbnail = row[-1]
-        skus[found.pk] = found
-    return skus
+    return {sku.pk: sku for sku in map(_sku_built, rows)}
+
+
+def _skus_select(count: int) -> str:
+    """skus_with_products' SELECT of `count` SKU ids (its parameters), unordered."""
+    sku, product, image = SKU._meta.db_table, Product._meta.db_table, ProductImage._meta.db_table
+    return f"""SELECT {SKU_ROWS.columns(sku)}, {PRODUCT_ROWS.columns("p")},
+                      (SELECT i.thumbnail FROM {image} i WHERE i.product_id = {sku}.product_id ORDER BY i.position, i.id LIMIT 1)
+               FROM {sku} JOIN {product} p ON p.id = {sku}.product_id
+               WHERE {sku}.id IN ({", ".join(["%s"] * count)})"""  # noqa: S608 — names and placeholders only
+
+
+def _sku_built(row) -> SKU:
+    """An SKU with its product and first thumbnail from a row of _skus_select."""
+    sku = SKU_ROWS.build(row)
+    sku.product = PRODUCT_ROWS.build(row[SKU_ROWS.width() :])
+    sku.first_thumbnail = row[SKU_ROWS.width() + PRODUCT_ROWS.width()]
+    return sku
 
 
 def sellable_sku(sku_id: int) -> SKU:
-    sku = skus_with_products([sku_id]).get(sku_id)
+    return sellable(skus_with_products([sku_id]).get(sku_id))
+
+
+def sellable(sku: SKU | None) -> SKU:
+    """The SKU, when it exists and is for sale; else the refusal that says which."""
     if sku is None:
         raise InvalidInput("商品规格不存在", fields={"sku_id": ["商品规格不存在"]})
     if not (sku.is_active and sku.product.is_on_sale):
@@ -79,11 +87,16 @@ def cart_item_add(*, member, sku_id: int, quantity: int) -> CartItem:
     line's new total stays within what the shop allows (the purchase limit, the stock, the
     line cap), and answers the total. Two adds at once queue on the line's row, and the
     second is held against the first's total. A refused add changes nothing; reading the
-    line then says which refusal it was. The returned item carries its SKU (with product
-    and first thumbnail): answering with it reads nothing more."""
-    sku = sellable_sku(sku_id)
-    allowed = min(line_quantity_limit(sku.product), sku.stock)
-    added = _cart_upsert(member_id=member.pk, sku_id=sku.pk, quantity=quantity, at_most=allowed) if quantity <= allowed else None
+    line then says which refusal it was. On PostgreSQL the SKU's read and the upsert are one
+    statement. The returned item carries its SKU (with product and first thumbnail):
+    answering with it reads nothing more."""
+    if connection.vendor == "postgresql":
+        found, added = _read_and_upsert(member_id=member.pk, sku_id=sku_id, quantity=quantity)
+        sku = sellable(found)
+    else:
+        sku = sellable_sku(sku_id)
+        allowed = min(line_quantity_limit(sku.product), sku.stock)
+        added = _cart_upsert(member_id=member.pk, sku_id=sku.pk, quantity=quantity, at_most=allowed) if quantity <= allowed else None
     if added is None:
         held = CartItem.objects.filter(member=member, sku=sku).values_list("quantity", flat=True).first() or 0
         line_quantity_check(sku, quantity + held)
@@ -94,21 +107,47 @@ def cart_item_add(*, member, sku_id: int, quantity: int) -> CartItem:
     return item
 
 
+# The upsert's clauses, shared by both statements below: a new line, or more of the one there
+# while the total stays at most the bound (its last parameter).
+_UPSERT = (
+    "ON CONFLICT (member_id, sku_id) DO UPDATE SET quantity = {table}.quantity + excluded.quantity "
+    "WHERE {table}.quantity + excluded.quantity <= {bound} RETURNING id, quantity"
+)
+
+
 def _cart_upsert(*, member_id: int, sku_id: int, quantity: int, at_most: int) -> tuple[int, int] | None:
     """INSERT … ON CONFLICT (member, sku) DO UPDATE quantity + the new one while the total
     stays at most `at_most`, RETURNING the row's id and total; None when the guard refused
     (PostgreSQL and SQLite alike)."""
     table = CartItem._meta.db_table
-    added_at = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (member_id, sku_id, quantity, added_at) VALUES (%s, %s, %s, %s) "
-            f"ON CONFLICT (member_id, sku_id) DO UPDATE SET quantity = {table}.quantity + excluded.quantity "
-            f"WHERE {table}.quantity + excluded.quantity <= %s "
-            "RETURNING id, quantity",
-            [member_id, sku_id, quantity, added_at, at_most],
+            + _UPSERT.format(table=table, bound="%s"),
+            [member_id, sku_id, quantity, connection.ops.adapt_datetimefield_value(timezone.now()), at_most],
         )
         return cursor.fetchone()
+
+
+def _read_and_upsert(*, member_id: int, sku_id: int, quantity: int) -> tuple[SKU | None, tuple[int, int] | None]:
+    """PostgreSQL: the SKU as skus_with_products reads it, and _cart_upsert bounded by what
+    the shop allows of it (line_quantity_limit, the stock) when it is for sale, in one
+    statement: (the SKU or None, (id, total) or None)."""
+    table = CartItem._meta.db_table
+    allowed = f"LEAST(COALESCE(NULLIF(wanted.purchase_limit, 0), {MAX_LINE_QUANTITY}), {MAX_LINE_QUANTITY}, wanted.stock)"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""WITH wanted AS ({_skus_select(1)}),
+                     added AS (INSERT INTO {table} (member_id, sku_id, quantity, added_at)
+                               SELECT %s, %s, %s, %s FROM wanted WHERE wanted.is_active AND wanted.is_on_sale AND %s <= {allowed}
+                               {_UPSERT.format(table=table, bound=f"(SELECT {allowed} FROM wanted)")})
+                SELECT wanted.*, added.id, added.quantity FROM wanted LEFT JOIN added ON true""",  # noqa: S608 — names only
+            [sku_id, member_id, sku_id, quantity, timezone.now(), quantity],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None, None
+    return _sku_built(row), ((row[-2], row[-1]) if row[-2] is not None else None)
 
 
 @transaction.atomic

@@ -1,9 +1,12 @@
-"""Model instances read by hand-written SELECTs, for the few reads every request pays.
+"""Model instances read and written by hand-written statements, for the few that every
+request of a hot path pays.
 
 A raw queryset works out on every call which column feeds which field (the cursor's
 description, the model's init order, each field's converters): on a one-row read that cost
 more CPU than the database spent answering. A statement that lists `ModelRows.columns()` in
-that order needs none of it; the converters are looked up once per database vendor.
+that order needs none of it; the converters are looked up once per database vendor. The
+same goes for the ORM's INSERT compiler: `ModelRows.insert()` writes the statement once per
+shape, and `values()` prepares an instance's values as the ORM would.
 """
 
 from django.db import connection as default_connection
@@ -16,6 +19,7 @@ class ModelRows:
         self.model = model
         self.fields = [field for field in model._meta.concrete_fields if fields is None or field.attname in fields]
         self.names = [field.attname for field in self.fields]
+        self.writable = [field for field in self.fields if not (field.primary_key and field.db_returning)]
         self._converters: dict[str, list] = {}
         self._columns: dict[str, str] = {}
 
@@ -26,6 +30,25 @@ class ModelRows:
             prefix = f"{table}." if table else ""
             found = self._columns[table] = ", ".join(prefix + default_connection.ops.quote_name(field.column) for field in self.fields)
         return found
+
+    def insert(self, rows: int, *, given: dict[str, str] | None = None) -> str:
+        """INSERT of `rows` instances (every concrete field but an automatic primary key),
+        values from values() in order; the `given` attnames are written as the SQL given
+        instead (another statement's RETURNING, say) and take no parameter."""
+        given = given or {}
+        fields = self.writable
+        row = ", ".join(given.get(field.attname, "%s") for field in fields)
+        columns = ", ".join(default_connection.ops.quote_name(field.column) for field in fields)
+        return f"INSERT INTO {self.model._meta.db_table} ({columns}) VALUES " + ", ".join([f"({row})"] * rows)
+
+    def values(self, instance, *, given=(), connection=default_connection) -> list:
+        """An instance's parameters for insert(): each field's pre_save (defaults, auto_now)
+        prepared for the database, the `given` attnames left out."""
+        return [
+            field.get_db_prep_save(field.pre_save(instance, True), connection)
+            for field in self.writable
+            if field.attname not in given
+        ]
 
     def width(self) -> int:
         return len(self.fields)

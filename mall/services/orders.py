@@ -11,6 +11,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from config.errors import InvalidInput
+from config.rows import ModelRows
 from mall.errors import CartEmpty, OutOfStock, PurchaseLimitExceeded, SkuUnavailable, TooManyUnpaidOrders
 from mall.models import (
     ORDER_CREATED,
@@ -125,7 +126,7 @@ def order_create(
     # Read under the member lock; the guarded UPDATE in balance_move is the last word.
     balance_fen = min(Member.objects.values_list("balance_fen", flat=True).get(pk=member.pk), due_fen) if use_balance else 0
     now = timezone.now()
-    order = Order.objects.create(
+    order = Order(
         member=member,
         goods_fen=goods_fen,
         shipping_fen=shipping_fen,
@@ -142,6 +143,10 @@ def order_create(
         created_at=now,
         expires_at=now + timedelta(minutes=shop.payment_window_minutes),
     )
+    opened = OrderEvent(
+        order=order, to_status=OrderStatus.PENDING_PAYMENT, actor=member, actor_kind=ActorKind.SHOPPER, reason="下单", created_at=now
+    )
+    _written(order, order_lines, opened)
     if coupon is not None:
         coupon_take(coupon=coupon, order=order, now=now)
     if balance_fen:
@@ -152,17 +157,6 @@ def order_create(
             source_key=f"order:{order.pk}:balance",
             note=f"订单 {order.number}",
         )
-    for line in order_lines:
-        line.order = order
-    OrderLine.objects.bulk_create(order_lines)
-    OrderEvent.objects.create(
-        order=order,
-        to_status=OrderStatus.PENDING_PAYMENT,
-        actor=member,
-        actor_kind=ActorKind.SHOPPER,
-        reason="下单",
-        created_at=now,
-    )
     if from_cart:
         CartItem.objects.filter(member=member, sku_id__in=wanted).delete()
     publish(ORDER_CREATED, order_id=order.pk)
@@ -171,6 +165,45 @@ def order_create(
     _prefetched(order, "lines", order_lines)
     _prefetched(order, "refunds", [])
     return order
+
+
+ORDER_ROWS, LINE_ROWS, EVENT_ROWS = ModelRows(Order), ModelRows(OrderLine), ModelRows(OrderEvent)
+FROM_PLACED = {"order_id": "(SELECT id FROM placed)"}
+
+
+def _written(order: Order, lines: list[OrderLine], opened: OrderEvent) -> None:
+    """The new order, its lines and the event row that opens its history, inserted, with
+    their ids set. PostgreSQL: one statement, the lines and the event taking the order's id
+    from its INSERT's RETURNING (the foreign keys are checked at COMMIT); elsewhere the
+    ORM's three."""
+    if connection.vendor != "postgresql":
+        order.save(force_insert=True)
+        for row in (*lines, opened):
+            row.order = order
+        OrderLine.objects.bulk_create(lines)
+        opened.save(force_insert=True)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""WITH placed AS ({ORDER_ROWS.insert(1)} RETURNING id),
+                     lined AS ({LINE_ROWS.insert(len(lines), given=FROM_PLACED)} RETURNING id, sku_id),
+                     logged AS ({EVENT_ROWS.insert(1, given=FROM_PLACED)})
+                SELECT placed.id, lined.id, lined.sku_id FROM placed, lined""",
+            [
+                *ORDER_ROWS.values(order),
+                *(value for line in lines for value in LINE_ROWS.values(line, given=FROM_PLACED)),
+                *EVENT_ROWS.values(opened, given=FROM_PLACED),
+            ],
+        )
+        rows = cursor.fetchall()
+    order.pk = rows[0][0]
+    order._state.adding, order._state.db = False, connection.alias
+    ids = {sku_id: line_id for _, line_id, sku_id in rows}
+    for row in (*lines, opened):
+        row.order = order
+    for line in lines:
+        line.pk = ids[line.sku_id]
+        line._state.adding, line._state.db = False, connection.alias
 
 
 def _prefetched(order: Order, name: str, objects: list) -> None:

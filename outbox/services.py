@@ -68,36 +68,59 @@ def publish(name: str, **payload) -> Event:
     savepoint of its own: an event that cannot be written fails the change too)."""
     subscribers = list(SUBSCRIBERS.get(name, {}))
     with transaction.atomic(savepoint=False):
-        if subscribers and connection.vendor == "postgresql":
-            event = _event_with_deliveries(name, payload, subscribers)
+        if subscribers and writes_in_with():
+            event = _event_with_deliveries(name, payload)
         else:
             event = Event.objects.create(name=name, payload=payload)
             Delivery.objects.bulk_create([Delivery(event=event, subscriber=subscriber) for subscriber in subscribers])
-    if subscribers:
-        # Only speeds delivery up: if the broker is unreachable now, the sweep delivers it.
-        transaction.on_commit(_deliver_soon, robust=True)
+    published(name)
     return event
 
 
-def _event_with_deliveries(name: str, payload: dict, subscribers: list[str]) -> Event:
-    """The event and its deliveries in one statement (a data-modifying WITH): every order and
-    payment publishes one, and the second round trip with its ORM insert cost more than the rows."""
+def published(name: str) -> None:
+    """What follows a published event: its delivery, sped up after commit. A statement that
+    embedded event_sql calls it once the event was written."""
+    if SUBSCRIBERS.get(name):
+        # Only speeds delivery up: if the broker is unreachable now, the sweep delivers it.
+        transaction.on_commit(_deliver_soon, robust=True)
+
+
+def writes_in_with() -> bool:
+    """Whether the database runs INSERTs and UPDATEs inside WITH (PostgreSQL does; SQLite
+    does not), so that several rows that must be written together take one round trip."""
+    return connection.vendor == "postgresql"
+
+
+def event_sql(name: str, payload: dict, *, once_per: str | None = None, now=None) -> tuple[str, list]:
+    """The event and a delivery for each of its subscribers as two WITH items
+    (`outbox_event`, `outbox_deliveries`) for a statement that writes them together with the
+    change they announce (writes_in_with() databases only). With `once_per`, the name of an
+    earlier WITH item, the event is written once for each row that item returns: none when
+    the change it chains on did not happen. The caller calls published(name) when it was."""
+    now = now or timezone.now()
+    rows = f"SELECT %s, %s, %s FROM {once_per}" if once_per else "VALUES (%s, %s, %s)"
+    sql = f"""outbox_event AS (INSERT INTO {Event._meta.db_table} (name, payload, created_at) {rows} RETURNING id),
+        outbox_deliveries AS (
+            INSERT INTO {Delivery._meta.db_table} (event_id, subscriber, status, attempts, next_attempt_at, last_error)
+            SELECT outbox_event.id, subscriber, %s, 0, %s, '' FROM outbox_event, unnest(%s::varchar[]) AS subscriber)"""  # noqa: S608 — table names only
+    params = [
+        name,
+        Event._meta.get_field("payload").get_db_prep_value(payload, connection),
+        now,
+        DeliveryStatus.PENDING,
+        now,
+        list(SUBSCRIBERS.get(name, {})),
+    ]
+    return sql, params
+
+
+def _event_with_deliveries(name: str, payload: dict) -> Event:
+    """The event and its deliveries in one statement: every order and payment publishes one,
+    and the second round trip with its ORM insert cost more than the rows."""
     now = timezone.now()
+    items, params = event_sql(name, payload, now=now)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"""WITH event AS (INSERT INTO {Event._meta.db_table} (name, payload, created_at) VALUES (%s, %s, %s) RETURNING id)
-                INSERT INTO {Delivery._meta.db_table} (event_id, subscriber, status, attempts, next_attempt_at, last_error)
-                SELECT event.id, subscriber, %s, 0, %s, '' FROM event, unnest(%s::varchar[]) AS subscriber
-                RETURNING event_id""",  # noqa: S608 — table names only
-            [
-                name,
-                Event._meta.get_field("payload").get_db_prep_value(payload, connection),
-                now,
-                DeliveryStatus.PENDING,
-                now,
-                subscribers,
-            ],
-        )
+        cursor.execute(f"WITH {items} SELECT id FROM outbox_event", params)  # noqa: S608 — names only
         event = Event(id=cursor.fetchone()[0], name=name, payload=payload, created_at=now)
     event._state.adding, event._state.db = False, connection.alias
     return event
@@ -110,12 +133,41 @@ def status_move(
     statuses being those the model's table lets reach `to` (narrowed to `only_from` when
     the caller knows more), and, when rows moved, `event` recorded in the same transaction.
     How many rows moved: 0 means someone else moved them first, or the table forbids it."""
-    sources = flow.sources(to) if only_from is None else flow.sources(to) & frozenset(only_from)
     with transaction.atomic(savepoint=False):
-        moved = queryset.filter(status__in=sources).update(status=to, **fields)
+        moved = queryset.filter(status__in=_sources(flow, to, only_from)).update(status=to, **fields)
         if moved and event:
             publish(event, **(payload or {}))
     return moved
+
+
+def status_move_sql(
+    model, *, pk, flow, to: str, only_from=None, event: str | None = None, payload: dict | None = None, **fields
+) -> tuple[str, list]:
+    """status_move for the row `pk`, as WITH items for one statement (writes_in_with()
+    databases): `moved`, the guarded UPDATE, returning the row's id when it moved, and
+    `event` with its deliveries (event_sql) once for that row. Items the caller adds chain on
+    `moved` too, so none of them happens when the guard fails. The UPDATE takes the row's lock
+    and, if it had to wait for it, checks the status again on the row it then finds (READ
+    COMMITTED). The caller calls published(event) when the row moved."""
+    quote = connection.ops.quote_name
+    assignments, values = [], []
+    for name, value in {"status": to, **fields}.items():
+        field = model._meta.get_field(name)
+        assignments.append(f"{quote(field.column)} = %s")
+        values.append(field.get_db_prep_save(value, connection))
+    key, status = quote(model._meta.pk.column), quote(model._meta.get_field("status").column)
+    sql = f"""moved AS (UPDATE {model._meta.db_table} SET {", ".join(assignments)}
+                        WHERE {key} = %s AND {status} = ANY(%s::varchar[]) RETURNING {key} AS id)"""  # noqa: S608 — names only
+    params = [*values, pk, sorted(_sources(flow, to, only_from))]
+    if event:
+        event_items, event_params = event_sql(event, payload or {}, once_per="moved")
+        sql, params = f"{sql},\n        {event_items}", [*params, *event_params]
+    return sql, params
+
+
+def _sources(flow, to: str, only_from) -> frozenset[str]:
+    """The statuses the table lets reach `to`, narrowed to `only_from` when given."""
+    return flow.sources(to) if only_from is None else flow.sources(to) & frozenset(only_from)
 
 
 def _deliver_soon() -> None:

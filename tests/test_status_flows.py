@@ -5,12 +5,14 @@ import re
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 from distribution.models import COMMISSION_FLOW, WITHDRAWAL_FLOW, CommissionStatus, WithdrawalStatus
 from mall.models import ORDER_FLOW, REFUND_FLOW, Order, OrderStatus, RefundStatus
 from outbox.models import Event
-from outbox.services import status_move
+from outbox.services import SUBSCRIBERS, status_move, status_move_sql
 from tests.factories import SKUFactory
+from tests.helpers import requires_postgres
 from tests.journeys import place_order
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +40,37 @@ def test_a_move_the_table_forbids_changes_nothing_and_records_nothing(member_api
     moved = status_move(Order.objects.filter(pk=order.pk), flow=ORDER_FLOW, to=OrderStatus.PAID, event="order.paid", payload={"order_id": order.pk})
     assert moved == 0
     assert Order.objects.get(pk=order.pk).status == OrderStatus.CANCELLED and Event.objects.count() == before
+
+
+def move_in_one_statement(order, *, to, only_from=None) -> int:
+    items, params = status_move_sql(
+        Order, pk=order.pk, flow=ORDER_FLOW, to=to, only_from=only_from, event="order.paid", payload={"order_id": order.pk}
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {items} SELECT count(*) FROM moved", params)
+        return cursor.fetchone()[0]
+
+
+@requires_postgres
+@pytest.mark.django_db
+def test_a_move_in_one_statement_writes_its_event_and_deliveries_only_when_the_row_moved(member_api):
+    order = place_order(member_api, SKUFactory())
+    assert move_in_one_statement(order, to=OrderStatus.PAID) == 1
+    assert move_in_one_statement(order, to=OrderStatus.PAID) == 0  # paid already: the guard fails
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.PAID
+    event = Event.objects.get(name="order.paid", payload={"order_id": order.pk})
+    assert sorted(event.deliveries.values_list("subscriber", flat=True)) == sorted(SUBSCRIBERS["order.paid"])
+
+
+@requires_postgres
+@pytest.mark.django_db
+@pytest.mark.parametrize("status, only_from", [(OrderStatus.CANCELLED, None), (OrderStatus.PENDING_PAYMENT, {OrderStatus.REFUNDING})])
+def test_a_move_in_one_statement_the_table_or_the_caller_forbids_writes_nothing(member_api, status, only_from):
+    order = place_order(member_api, SKUFactory())
+    Order.objects.filter(pk=order.pk).update(status=status)
+    before = Event.objects.count()
+    assert move_in_one_statement(order, to=OrderStatus.PAID, only_from=only_from) == 0
+    assert Order.objects.get(pk=order.pk).status == status and Event.objects.count() == before
 
 
 @pytest.mark.django_db

@@ -23,7 +23,7 @@ from mall.models import (
 )
 from members.models import BalanceKind
 from members.services.balance import balance_move_once
-from outbox.services import publish, status_move
+from outbox.services import publish, published, status_move, status_move_sql, writes_in_with
 
 
 def order_transition(
@@ -37,24 +37,83 @@ def order_transition(
     locked = order if already_locked else Order.objects.select_for_update().get(pk=order.pk)
     allowed = ORDER_FLOW.allows(locked.status, to) and (only_from is None or locked.status in only_from)
     now = timezone.now()
-    event = ORDER_STATUS_EVENTS.get((locked.status, to))
-    if not allowed or not status_move(
-        Order.objects.filter(pk=locked.pk, status=locked.status),
-        flow=ORDER_FLOW,
-        to=to,
-        event=event,
-        payload={"order_id": locked.pk},
-        updated_at=now,
-        **fields,
+    move = order_move_at_once if writes_in_with() else _order_move
+    if not allowed or not move(
+        order_id=locked.pk, from_status=locked.status, to=to, actor=actor, actor_kind=actor_kind, reason=reason, now=now, **fields
     ):
         raise InvalidStatus(f"订单{locked.get_status_display()}，不能{reason}")
-    OrderEvent.objects.create(
-        order=locked, from_status=locked.status, to_status=to, actor=actor, actor_kind=actor_kind, reason=reason, created_at=now
-    )
     # What the UPDATE wrote, set on the locked row rather than read back.
     for name, value in {"status": to, "updated_at": now, **fields}.items():
         setattr(locked, name, value)
     return locked
+
+
+def order_move_at_once(
+    *, order_id: int, from_status: str, to: str, actor, actor_kind: str, reason: str, now=None, also=(), **fields
+) -> bool:
+    """One statement (writes_in_with() databases): the order's guarded UPDATE from
+    `from_status` to `to` (outbox.status_move_sql: ORDER_FLOW's say, the status checked again
+    under the row lock), its event row, the domain event the move announces, and `also`,
+    (sql, params) WITH items that chain on `moved` so they happen only if the order moved.
+    Whether it moved. The UPDATE is the first lock the statement takes: the order's row, like
+    every path that changes an order."""
+    now = now or timezone.now()
+    event = ORDER_STATUS_EVENTS.get((from_status, to))
+    items, params = status_move_sql(
+        Order,
+        pk=order_id,
+        flow=ORDER_FLOW,
+        to=to,
+        only_from={from_status},
+        event=event,
+        payload={"order_id": order_id},
+        updated_at=now,
+        **fields,
+    )
+    recorded = f"""order_event AS (
+        INSERT INTO {OrderEvent._meta.db_table} (order_id, from_status, to_status, actor_kind, actor_id, reason, created_at)
+        SELECT id, %s, %s, %s, %s, %s, %s FROM moved)"""  # noqa: S608 — names only
+    recorded_params = [
+        from_status,
+        to,
+        actor_kind,
+        actor.pk if actor else None,
+        reason,
+        connection.ops.adapt_datetimefield_value(now),
+    ]
+    for more, more_params in [(recorded, recorded_params), *also]:
+        items, params = f"{items},\n        {more}", [*params, *more_params]
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {items} SELECT count(*) FROM moved", params)
+        moved = cursor.fetchone()[0]
+    if moved and event:
+        published(event)
+    return bool(moved)
+
+
+def _order_move(*, order_id: int, from_status: str, to: str, actor, actor_kind: str, reason: str, now, **fields) -> bool:
+    """order_move_at_once where writes cannot share a statement (SQLite): the same rows, one
+    statement each, in the caller's transaction."""
+    if not status_move(
+        Order.objects.filter(pk=order_id, status=from_status),
+        flow=ORDER_FLOW,
+        to=to,
+        event=ORDER_STATUS_EVENTS.get((from_status, to)),
+        payload={"order_id": order_id},
+        updated_at=now,
+        **fields,
+    ):
+        return False
+    OrderEvent.objects.create(
+        order_id=order_id,
+        from_status=from_status,
+        to_status=to,
+        actor=actor,
+        actor_kind=actor_kind,
+        reason=reason,
+        created_at=now,
+    )
+    return True
 
 
 def orders_transition_due(
@@ -138,16 +197,22 @@ def coupon_give_back(order_ids: list[int]) -> int:
 
 def sales_count(order: Order) -> None:
     """Add the order's quantities to its products' sales, in one statement whatever the
-    order holds: the products locked in id order with what the order sold of each, then
-    updated, so two payments sharing products queue, never deadlock. Hand-written: the
-    ORM's compile of the lock and the UPDATE cost more CPU than the database spent."""
+    order holds. Hand-written: the ORM's compile of the lock and the UPDATE cost more CPU
+    than the database spent."""
+    counted, count = sales_count_sql("%s")
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {counted} {count}", [order.pk])
+
+
+def sales_count_sql(order_id: str) -> tuple[str, str]:
+    """The sales count of the order whose id the SQL expression `order_id` gives: WITH items
+    (`sold`, `locked`) and the UPDATE that follows them. The products are locked in id order
+    with what the order sold of each, then updated, so two payments sharing products queue,
+    never deadlock."""
     product, line = Product._meta.db_table, OrderLine._meta.db_table
     lock = f" FOR NO KEY UPDATE OF {product}" if connection.features.has_select_for_no_key_update else ""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""WITH sold AS (SELECT product_id, SUM(quantity) AS quantity FROM {line} WHERE order_id = %s GROUP BY product_id),
-                     locked AS (SELECT {product}.id, sold.quantity FROM {product} JOIN sold ON sold.product_id = {product}.id
-                                ORDER BY {product}.id{lock})
-                UPDATE {product} SET sales = sales + locked.quantity FROM locked WHERE {product}.id = locked.id""",  # noqa: S608 — names only
-            [order.pk],
-        )
+    counted = f"""sold AS (SELECT product_id, SUM(quantity) AS quantity FROM {line} WHERE order_id = {order_id} GROUP BY product_id),
+        locked AS (SELECT {product}.id, sold.quantity FROM {product} JOIN sold ON sold.product_id = {product}.id
+                   ORDER BY {product}.id{lock})"""  # noqa: S608 — names only
+    count = f"UPDATE {product} SET sales = sales + locked.quantity FROM locked WHERE {product}.id = locked.id"  # noqa: S608 — names only
+    return counted, count

@@ -6,6 +6,7 @@ from changing the order's status only under its row lock.
 """
 
 import logging
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -31,7 +32,8 @@ from mall.models import (
     ShopSettings,
 )
 from mall.services.aftersales import refund_submit_after_commit
-from mall.services.transitions import order_transition, sales_count
+from mall.services.transitions import order_move_at_once, order_transition, sales_count, sales_count_sql
+from outbox.services import writes_in_with
 from wechat import pay as wechat_pay
 
 logger = logging.getLogger(__name__)
@@ -122,10 +124,11 @@ def payment_confirm(*, notice: wechat_pay.PaymentNotice, source: str = "通知")
     the same transaction again changes nothing. Returns what happened.
 
     WeChat repeats a notification until it hears SUCCESS, so a repeat is answered from one
-    read: a payment's transaction id, once written, never changes. The first delivery
-    writes the payment with a guarded UPDATE under its order's row lock. The reads and
-    that UPDATE are hand-written: the ORM's compile of them cost more CPU than the database
-    spent answering."""
+    read: a payment's transaction id, once written, never changes. A first delivery for an
+    order still waiting for it is one more statement (_paid_at_once); anything else (a
+    cancelled order, a delivery that lost the race to another) is decided under the order's
+    row lock. The reads and UPDATEs are hand-written: the ORM's compile of them cost more
+    CPU than the database spent answering."""
     payment_table = Payment._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
@@ -141,23 +144,17 @@ def payment_confirm(*, notice: wechat_pay.PaymentNotice, source: str = "通知")
     if transaction_id:
         return _paid_already(notice, transaction_id)
 
+    paid_at = notice.paid_at or timezone.now()
+    reason = f"微信支付成功（{source}，{notice.transaction_id}）"
+    if _paid_at_once(order_id=order_id, payment_id=payment_id, notice=notice, paid_at=paid_at, reason=reason):
+        return "paid"
+
     with transaction.atomic():
         order = _order_locked(order_id)  # the order first, like every path
         late = order.status != OrderStatus.PENDING_PAYMENT
-        paid_at = notice.paid_at or timezone.now()
+        recorded, params = _payment_recorded_sql(payment_id=payment_id, notice=notice, paid_at=paid_at, late=late)
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"""UPDATE {payment_table} SET state = %s, transaction_id = %s, paid_at = %s, payer_openid = %s, arrived_after_cancel = %s
-                    WHERE id = %s AND transaction_id IS NULL""",  # noqa: S608 — names only
-                [
-                    PaymentState.PAID,
-                    notice.transaction_id,
-                    connection.ops.adapt_datetimefield_value(paid_at),
-                    notice.openid,
-                    late,
-                    payment_id,
-                ],
-            )
+            cursor.execute(recorded, params)
             if not cursor.rowcount:  # a delivery that held the order's lock before us recorded it
                 cursor.execute(f"SELECT transaction_id FROM {payment_table} WHERE id = %s", [payment_id])  # noqa: S608 — names only
                 return _paid_already(notice, cursor.fetchone()[0])
@@ -168,7 +165,7 @@ def payment_confirm(*, notice: wechat_pay.PaymentNotice, source: str = "通知")
                 to=OrderStatus.PAID,
                 actor=None,
                 actor_kind=ActorKind.WECHAT,
-                reason=f"微信支付成功（{source}，{notice.transaction_id}）",
+                reason=reason,
                 paid_at=paid_at,
             )
             sales_count(order)
@@ -194,6 +191,58 @@ def payment_confirm(*, notice: wechat_pay.PaymentNotice, source: str = "通知")
         )
         refund_submit_after_commit(refund.pk)
         return "refunding late payment"
+
+
+def _paid_at_once(*, order_id: int, payment_id: int, notice: wechat_pay.PaymentNotice, paid_at, reason: str) -> bool:
+    """The common case in one statement: the order moved from pending_payment to paid (its
+    UPDATE takes the order's row lock and checks the status again under it), and, chained on
+    that move, the payment recorded, the order event row, "order.paid" with its deliveries,
+    and the sales count (products locked in id order, after the order, like every payment).
+    Whether it applied; when the order was not waiting for payment nothing was written, and
+    where writes cannot share a statement (SQLite) nothing is tried.
+
+    The payment is recorded unconditionally once the order moved: a payment is only ever
+    recorded by a transaction that holds its order's row and takes it out of pending_payment
+    (or finds it cancelled already), so an order still pending has an unrecorded payment.
+
+    Alone, the statement is a transaction of its own (autocommit: all of it or nothing, no
+    BEGIN and COMMIT round trips); inside a caller's transaction (a job, a test), a savepoint
+    keeps a refusal (a transaction id another order has) from spoiling the caller's."""
+    if not writes_in_with():
+        return False
+    recorded, recorded_params = _payment_recorded_sql(
+        payment_id=payment_id, notice=notice, paid_at=paid_at, late=False, once="EXISTS (SELECT FROM moved)"
+    )
+    counted, count = sales_count_sql("(SELECT id FROM moved)")
+    with transaction.atomic() if connection.in_atomic_block else nullcontext():
+        return order_move_at_once(
+            order_id=order_id,
+            from_status=OrderStatus.PENDING_PAYMENT,
+            to=OrderStatus.PAID,
+            actor=None,
+            actor_kind=ActorKind.WECHAT,
+            reason=reason,
+            also=[(f"payment AS ({recorded})", recorded_params), (f"{counted},\n        sales AS ({count})", [])],
+            paid_at=paid_at,
+        )
+
+
+def _payment_recorded_sql(
+    *, payment_id: int, notice: wechat_pay.PaymentNotice, paid_at, late: bool, once: str = ""
+) -> tuple[str, list]:
+    """The payment's guarded UPDATE: written by the first transaction id only (and only if the
+    SQL condition `once` holds)."""
+    sql = f"""UPDATE {Payment._meta.db_table} SET state = %s, transaction_id = %s, paid_at = %s, payer_openid = %s, arrived_after_cancel = %s
+              WHERE id = %s AND transaction_id IS NULL{f" AND {once}" if once else ""}"""  # noqa: S608 — names only
+    params = [
+        PaymentState.PAID,
+        notice.transaction_id,
+        connection.ops.adapt_datetimefield_value(paid_at),
+        notice.openid,
+        late,
+        payment_id,
+    ]
+    return sql, params
 
 
 def _paid_already(notice: wechat_pay.PaymentNotice, transaction_id: str) -> str:

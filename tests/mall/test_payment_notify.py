@@ -10,8 +10,9 @@ from django.utils import timezone
 from mall.errors import RejectedNotification
 from mall.models import SKU, Order, OrderEvent, OrderStatus, Payment, PaymentState, Product, Refund, RefundKind, RefundStatus
 from mall.services import payments
-from mall.services.orders import orders_cancel_expired
+from mall.services.orders import order_cancel, orders_cancel_expired
 from mall.services.payments import payment_confirm
+from outbox.models import Delivery, Event
 from tests.factories import SKUFactory
 from tests.helpers import ADDRESS
 from tests.journeys import place_order
@@ -42,8 +43,6 @@ def events(order) -> list[str]:
 
 
 def test_a_genuine_notification_marks_the_order_paid(client, order, django_capture_on_commit_callbacks):
-    from outbox.models import Delivery, Event
-
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         assert notify(client, payment_xml(out_trade_no=order.number, total_fee=12000, transaction_id="4200000099")) == "SUCCESS"
     order.refresh_from_db()
@@ -160,35 +159,61 @@ def test_a_signed_notification_that_is_not_flat_is_refused(client, order, tamper
     assert_unchanged(order)
 
 
-def test_a_delivery_recorded_while_another_waited_for_the_order_lock_is_a_repeat(order, monkeypatch):
+def first_lands_before(monkeypatch, step: str, notice) -> list[str]:
+    """Make `notice`'s delivery land (on this test's connection) just before the delivery
+    under test reaches `step` of payment_confirm: what it answered."""
+    real, outcome = getattr(payments, step), []
+
+    def lands_first(*args, **kwargs):
+        monkeypatch.setattr(payments, step, real)
+        outcome.append(payment_confirm(notice=notice))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(payments, step, lands_first)
+    return outcome
+
+
+def test_a_delivery_recorded_after_another_read_the_payment_is_a_repeat(order, monkeypatch):
     notice = verify_payment_notify(payment_xml(out_trade_no=order.number, total_fee=12000, transaction_id="4200000123"))
-    lock = payments._order_locked
-
-    def first_delivery_lands_meanwhile(order_id):
-        monkeypatch.setattr(payments, "_order_locked", lock)
-        assert payment_confirm(notice=notice) == "paid"
-        return lock(order_id)
-
-    monkeypatch.setattr(payments, "_order_locked", first_delivery_lands_meanwhile)
+    first = first_lands_before(monkeypatch, "_paid_at_once", notice)
     assert payment_confirm(notice=notice) == "duplicate"
+    assert first == ["paid"]
     assert events(order) == ["pending_payment", "paid"]
     assert Product.objects.get(pk=order.lines.get().product_id).sales == 2
+    assert Event.objects.filter(name="order.paid", payload={"order_id": order.pk}).count() == 1
 
 
-def test_another_transaction_recorded_while_one_waited_for_the_order_lock_is_refused(order, monkeypatch):
+def test_another_transaction_recorded_after_one_read_the_payment_is_refused(order, monkeypatch):
     first = verify_payment_notify(payment_xml(out_trade_no=order.number, total_fee=12000, transaction_id="4200000123"))
     second = verify_payment_notify(payment_xml(out_trade_no=order.number, total_fee=12000, transaction_id="4200000456"))
-    lock = payments._order_locked
-
-    def first_delivery_lands_meanwhile(order_id):
-        monkeypatch.setattr(payments, "_order_locked", lock)
-        payment_confirm(notice=first)
-        return lock(order_id)
-
-    monkeypatch.setattr(payments, "_order_locked", first_delivery_lands_meanwhile)
+    first_lands_before(monkeypatch, "_paid_at_once", first)
     # (Both share this test's connection: the refusal rolls the first back with it here.)
     with pytest.raises(RejectedNotification, match="already paid by 4200000123"):
         payment_confirm(notice=second)
+
+
+def test_a_late_payment_recorded_while_another_delivery_waited_for_the_order_lock_is_refunded_once(order, monkeypatch):
+    Order.objects.filter(pk=order.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    orders_cancel_expired()
+    notice = verify_payment_notify(payment_xml(out_trade_no=order.number, total_fee=12000, transaction_id="4200000123"))
+    first = first_lands_before(monkeypatch, "_order_locked", notice)
+    assert payment_confirm(notice=notice) == "duplicate"
+    assert first == ["refunding late payment"]
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.CANCELLED
+    assert Refund.objects.filter(order=order).count() == 1
+    assert Product.objects.get(pk=order.lines.get().product_id).sales == 0
+
+
+def test_money_for_a_cancelled_order_writes_nothing_a_paid_order_would(order):
+    order_cancel(order=order, actor=order.member)
+    notice = verify_payment_notify(payment_xml(out_trade_no=order.number, total_fee=12000, transaction_id="4200000123"))
+    assert payment_confirm(notice=notice) == "refunding late payment"
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.CANCELLED
+    assert not Event.objects.filter(name="order.paid").exists()
+    assert not OrderEvent.objects.filter(order=order, to_status=OrderStatus.PAID).exists()
+    assert Product.objects.get(pk=order.lines.get().product_id).sales == 0
+    payment = Payment.objects.get(order=order)
+    assert (payment.transaction_id, payment.arrived_after_cancel) == ("4200000123", True)
 
 
 def test_sales_count_every_line_of_a_product(client, member_api):
@@ -233,12 +258,13 @@ def test_money_for_an_expired_and_cancelled_order_is_recorded_and_sent_back(clie
     assert Refund.objects.filter(order=order).count() == 1
 
 
-# Inside the test's transaction (the service's own is a SAVEPOINT … RELEASE pair here,
-# BEGIN … COMMIT in production): the payment read, the order locked, the payment's guarded
-# UPDATE, the order's status UPDATE, the outbox event and its deliveries (one statement on
-# PostgreSQL, two on SQLite), the order event, the sales UPDATE (the products locked in id
-# order within it).
-NOTIFY_QUERIES = (7 if connection.vendor == "postgresql" else 8) + 2
+# The payment read, then, inside the test's transaction (a SAVEPOINT … RELEASE pair here;
+# in production, on PostgreSQL, no transaction: the statement commits alone):
+# - PostgreSQL: one statement, the order's guarded UPDATE with everything chained on it (the
+#   payment, the order event, the outbox event and its deliveries, the sales count);
+# - SQLite (no writes inside WITH): the order locked, the payment's guarded UPDATE, the
+#   order's status UPDATE, the outbox event, its deliveries, the order event, the sales.
+NOTIFY_QUERIES = (2 if connection.vendor == "postgresql" else 8) + 2
 # The payment read: already paid by this transaction, no transaction opened.
 REPLAY_QUERIES = 1
 

@@ -94,9 +94,9 @@ def _order(event) -> Order:
 
 
 # Every save and delete, whoever makes it (the admin's forms and inlines, the services,
-# a shell), so an operator's edit shows at once. Stock, sales, prices and being on sale
-# are read live, so the guarded UPDATEs of orders, cancels and refunds clear nothing; the
-# bulk writes that send no signal call catalog_changed themselves.
+# a shell), so an operator's edit shows at once. The guarded stock UPDATEs of orders,
+# cancels and refunds renew their products' pages themselves (products_changed); the bulk
+# writes that send no signal call catalog_changed themselves.
 @receiver([post_save, post_delete], sender=Product, dispatch_uid="mall.catalog_changed.product")
 def product_changed(sender, instance, update_fields=None, **kwargs):
     # A save naming its fields leaves updated_at alone unless it is one of them.

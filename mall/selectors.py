@@ -48,19 +48,26 @@ ORDERINGS = {
 #
 # What operators edit (titles, pictures, specs, prices, which products a category shows
 # and in what order) is kept: in this process's memory, behind it in the shared cache.
-# What shoppers move (stock, sales, being on sale) is read live, in one indexed query a
-# page, so an order, a cancel or a refund never has to clear anything.
+# In lists, what shoppers move (stock, sales, being on sale) is read live, in one indexed
+# query a page.
 # Lists and categories are kept under the catalogue's generation (catalog_version, one
 # read of the shared cache a request), which services.catalog.catalog_changed renews:
 # called by the catalogue services and the admin's bulk actions, and for every save or
-# delete of a product, SKU, picture or category (mall.receivers). A product page is kept
-# under the product's updated_at (product_shown).
+# delete of a product, SKU, picture or category (mall.receivers). A product page, the
+# store's most read, is kept whole, stock and sales included, under that generation and
+# the product's own (product_generations), which services.catalog.products_changed renews
+# when an order, a cancel or a refund moves its stock; an operator's edit renews the
+# catalogue's. Sales, which only payments move, show once the product's generation runs
+# out (PRODUCT_GENERATION_SECONDS): the payment notification is a hot path of its own.
 
 CATALOG_CACHE_SECONDS = 60 * 60
 CATALOG_CACHE_PREFIX = "catalog:1"  # a new number when what is kept changes shape: a deploy never reads the old
 CATALOG_VERSION_KEY = f"{CATALOG_CACHE_PREFIX}:version"
 # The orders a page of cards may be kept in: "-sales" moves with every payment.
 KEPT_ORDERINGS = ("", "price_fen", "-price_fen", "-created")
+# How long a product's generation lives: what a lost renewal (a process killed between its
+# COMMIT and products_changed) could leave shown at most.
+PRODUCT_GENERATION_SECONDS = 60
 KEPT_IN_MEMORY = 5000  # entries (pages, counts, products) a process keeps, a few MB; past that it starts again
 _memory: dict = {}
 
@@ -105,6 +112,25 @@ def catalog_version() -> str:
 
 def product_cache_key(product_id: int) -> str:
     return f"{CATALOG_CACHE_PREFIX}:product:{product_id}"
+
+
+def product_generation_key(product_id: int) -> str:
+    return f"{CATALOG_CACHE_PREFIX}:product:{product_id}:generation"
+
+
+def product_generations(product_id: int) -> str | None:
+    """The catalogue's generation and the product's, as one key part, in one round trip to
+    the shared cache (each made when missing, whoever adds first wins); None when the
+    cache keeps nothing."""
+    keys = [CATALOG_VERSION_KEY, product_generation_key(product_id)]
+    found = cache.get_many(keys)
+    if len(found) < len(keys):
+        cache.add(keys[0], uuid.uuid4().hex, None)
+        cache.add(keys[1], uuid.uuid4().hex, PRODUCT_GENERATION_SECONDS)
+        found = cache.get_many(keys)
+        if len(found) < len(keys):
+            return None
+    return f"{found[keys[0]]}:{found[keys[1]]}"
 
 
 def _remember(key: str, value) -> None:
@@ -323,14 +349,27 @@ class ProductShown:
 
 
 def product_shown(*, product_id: int) -> ProductShown:
+    """The product on sale as its page shows it, kept whole in this process under its
+    generations (product_generations): no query while nothing it shows has changed."""
+    if not 0 < product_id < 2**63:  # the URL takes any digits; the database's ids end there
+        raise NotFound("商品不存在或已下架")
+    generations = product_generations(product_id)
+    key = f"{CATALOG_CACHE_PREFIX}:shown:{product_id}"  # one entry a product, replaced when stale
+    kept = _memory.get(key)
+    if generations is None or kept is None or kept[0] != generations:
+        kept = (generations, _product_read(product_id))  # read after the generations: a change committed meanwhile renews them
+        if generations:
+            _remember(key, kept)
+    return kept[1]
+
+
+def _product_read(product_id: int) -> ProductShown:
     """One query reads what shoppers move: the product being on sale, its sales, its
     active SKUs with their prices and stock, and its updated_at. The rest (texts, the
     cleaned description, pictures) is kept under that updated_at, in this process and in
     the shared cache: every save of the product moves it, and so does every change of its
     pictures (catalog_changed), in the same transaction, so what is kept is used only
     while it is still what the database holds. Two more queries when it is not."""
-    if not 0 < product_id < 2**63:  # the URL takes any digits; the database's ids end there
-        raise NotFound("商品不存在或已下架")
     stamp, sales, skus = _product_now(product_id)
     key = product_cache_key(product_id)
     kept = _memory.get(key)

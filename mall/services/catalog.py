@@ -9,7 +9,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from mall.models import SKU, Product, ProductImage, spec_key_of
-from mall.selectors import CATALOG_VERSION_KEY
+from mall.selectors import CATALOG_VERSION_KEY, product_generation_key
 from mall.services.images import downscaled, square_thumbnail
 
 
@@ -30,6 +30,15 @@ def catalog_changed(*, product_ids: Iterable[int] = ()) -> None:
     transaction.on_commit(forget)
 
 
+def products_changed(product_ids: Iterable[int]) -> None:
+    """What these products' pages show moved (stock, sales, a price, a text, a picture):
+    their generations are renewed when the transaction commits, so the next read of each
+    page reads the rows as committed (mall.selectors.product_shown)."""
+    keys = [product_generation_key(product_id) for product_id in sorted(set(product_ids))]
+    if keys:
+        transaction.on_commit(lambda: cache.delete_many(keys))
+
+
 def product_image_process(*, image: ProductImage) -> ProductImage:
     """Shrink an uploaded picture to phone size and (re)make its thumbnail."""
     smaller = downscaled(image.image)
@@ -46,6 +55,7 @@ def sku_adjust_stock(*, sku_id: int, delta: int) -> None:
     never overwrites units that shoppers took meanwhile. Never below zero."""
     if delta:
         SKU.objects.filter(pk=sku_id).update(stock=Greatest(F("stock") + delta, Value(0)))
+        products_changed(SKU.objects.filter(pk=sku_id).values_list("product_id", flat=True))
 
 
 def spec_combinations(specs: list[dict]) -> list[dict]:

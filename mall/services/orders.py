@@ -26,6 +26,7 @@ from mall.models import (
 )
 from mall.selectors import PricedLine
 from mall.services.cart import line_cap_check, skus_with_products
+from mall.services.catalog import products_changed
 from mall.services.coupons import coupon_for_order, coupon_take
 from mall.services.locks import lock_member_counting_unpaid
 from mall.services.transitions import (
@@ -282,6 +283,7 @@ def _take_stock(skus: dict[int, SKU], wanted: dict[int, int]) -> None:
         )
         if cursor.rowcount != len(ids):
             raise OutOfStock(f"「{skus[ids[0]]}」库存不足")
+    products_changed(sku.product_id for sku in skus.values())
 
 
 def _line_image(sku: SKU) -> str:

@@ -21,6 +21,7 @@ from mall.models import (
     OrderLine,
     Product,
 )
+from mall.services.catalog import products_changed
 from members.models import BalanceKind
 from members.services.balance import balance_move_once
 from outbox.services import publish, published, status_move, status_move_sql, writes_in_with
@@ -157,15 +158,16 @@ def orders_transition_due(
 
 def stock_give_back(order_ids: list[int]) -> None:
     """Put the stock of these orders' lines back, one guarded UPDATE per SKU in id order."""
-    returned = (
+    returned = list(
         OrderLine.objects.filter(order_id__in=order_ids)
         .order_by()
-        .values("sku_id")
+        .values("sku_id", "product_id")
         .annotate(quantity=Sum("quantity"))
         .order_by("sku_id")
     )
     for row in returned:
         SKU.objects.filter(pk=row["sku_id"]).update(stock=F("stock") + row["quantity"])
+    products_changed(row["product_id"] for row in returned)
 
 
 def balance_give_back(order_ids: list[int]) -> None:

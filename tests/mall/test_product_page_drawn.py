@@ -97,7 +97,9 @@ def test_the_share_link_carries_the_page_query_escaped(client, product):
 
 def test_stock_and_price_changes_draw_the_page_anew(client, product):
     assert '"stock": 7' in page(client, product)
-    SKU.objects.filter(product=product).update(stock=2, price_fen=9900)
+    for sku in SKU.objects.filter(product=product):  # as the admin saves them
+        sku.stock, sku.price_fen = 2, 9900
+        sku.save()
     html = page(client, product)
     assert '"stock": 2' in html and "99.00" in html
 

@@ -91,14 +91,19 @@ def writes_in_with() -> bool:
     return connection.vendor == "postgresql"
 
 
-def event_sql(name: str, payload: dict, *, once_per: str | None = None, now=None) -> tuple[str, list]:
+def event_sql(name: str, payload: dict, *, once_per: str | None = None, id_as: str | None = None, now=None) -> tuple[str, list]:
     """The event and a delivery for each of its subscribers as two WITH items
     (`outbox_event`, `outbox_deliveries`) for a statement that writes them together with the
     change they announce (writes_in_with() databases only). With `once_per`, the name of an
     earlier WITH item, the event is written once for each row that item returns: none when
-    the change it chains on did not happen. The caller calls published(name) when it was."""
+    the change it chains on did not happen; `id_as` names the payload's key that takes that
+    row's id (a row the same statement inserts, say). The caller calls published(name) when
+    it was."""
     now = now or timezone.now()
-    rows = f"SELECT %s, %s, %s FROM {once_per}" if once_per else "VALUES (%s, %s, %s)"
+    if id_as and not once_per:
+        raise ValueError("id_as takes the id of once_per's rows")
+    payload_sql = f"%s::jsonb || jsonb_build_object(%s::text, {once_per}.id)" if id_as else "%s"
+    rows = f"SELECT %s, {payload_sql}, %s FROM {once_per}" if once_per else "VALUES (%s, %s, %s)"
     sql = f"""outbox_event AS (INSERT INTO {Event._meta.db_table} (name, payload, created_at) {rows} RETURNING id),
         outbox_deliveries AS (
             INSERT INTO {Delivery._meta.db_table} (event_id, subscriber, status, attempts, next_attempt_at, last_error)
@@ -106,6 +111,7 @@ def event_sql(name: str, payload: dict, *, once_per: str | None = None, now=None
     params = [
         name,
         Event._meta.get_field("payload").get_db_prep_value(payload, connection),
+        *([id_as] if id_as else []),
         now,
         DeliveryStatus.PENDING,
         now,

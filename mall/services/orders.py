@@ -39,7 +39,7 @@ from mall.services.transitions import (
 )
 from members.models import BalanceKind, Member
 from members.services.balance import balance_move
-from outbox.services import publish
+from outbox.services import event_sql, publish, published, writes_in_with
 
 
 @dataclass(frozen=True)
@@ -160,7 +160,6 @@ def order_create(
         )
     if from_cart:
         CartItem.objects.filter(member=member, sku_id__in=wanted).delete()
-    publish(ORDER_CREATED, order_id=order.pk)
     if order.pay_fen == 0:
         return _settle_free_order(order)  # read back whole by the transition
     _prefetched(order, "lines", order_lines)
@@ -173,30 +172,35 @@ FROM_PLACED = {"order_id": "(SELECT id FROM placed)"}
 
 
 def _written(order: Order, lines: list[OrderLine], opened: OrderEvent) -> None:
-    """The new order, its lines and the event row that opens its history, inserted, with
-    their ids set. PostgreSQL: one statement, the lines and the event taking the order's id
-    from its INSERT's RETURNING (the foreign keys are checked at COMMIT); elsewhere the
-    ORM's three."""
-    if connection.vendor != "postgresql":
+    """The new order, its lines, the event row that opens its history and ORDER_CREATED
+    (outbox), written, with their ids set. PostgreSQL: one statement, the others taking the
+    order's id from its INSERT's RETURNING (the foreign keys are checked at COMMIT);
+    elsewhere the ORM's rows and publish()."""
+    if not writes_in_with():
         order.save(force_insert=True)
         for row in (*lines, opened):
             row.order = order
         OrderLine.objects.bulk_create(lines)
         opened.save(force_insert=True)
+        publish(ORDER_CREATED, order_id=order.pk)
         return
+    announced, announced_params = event_sql(ORDER_CREATED, {}, once_per="placed", id_as="order_id", now=order.created_at)
     with connection.cursor() as cursor:
         cursor.execute(
             f"""WITH placed AS ({ORDER_ROWS.insert(1)} RETURNING id),
                      lined AS ({LINE_ROWS.insert(len(lines), given=FROM_PLACED)} RETURNING id, sku_id),
-                     logged AS ({EVENT_ROWS.insert(1, given=FROM_PLACED)})
+                     logged AS ({EVENT_ROWS.insert(1, given=FROM_PLACED)}),
+                     {announced}
                 SELECT placed.id, lined.id, lined.sku_id FROM placed, lined""",
             [
                 *ORDER_ROWS.values(order),
                 *(value for line in lines for value in LINE_ROWS.values(line, given=FROM_PLACED)),
                 *EVENT_ROWS.values(opened, given=FROM_PLACED),
+                *announced_params,
             ],
         )
         rows = cursor.fetchall()
+    published(ORDER_CREATED)
     order.pk = rows[0][0]
     order._state.adding, order._state.db = False, connection.alias
     ids = {sku_id: line_id for _, line_id, sku_id in rows}

@@ -48,6 +48,21 @@ def test_order_is_priced_on_the_server_and_takes_stock(member_api, member):
     assert body["created_at"].endswith("+08:00") and body["expires_at"].endswith("+08:00")
 
 
+def test_an_order_is_written_with_its_lines_history_and_announcement(member_api, member):
+    """What the order's statement writes together, read back from the tables."""
+    from outbox.models import Event
+    from outbox.services import SUBSCRIBERS
+
+    shirt, mug = SKUFactory(price_fen=7900, stock=3), SKUFactory(price_fen=4900, stock=3)
+    body = place(member_api, [(shirt, 2), (mug, 1)]).json()
+    order = Order.objects.get(number=body["number"])
+    assert [line["id"] for line in body["lines"]] == list(order.lines.order_by("sku_id").values_list("id", flat=True))
+    assert list(order.events.values_list("from_status", "to_status", "actor_id", "reason")) == [("", "pending_payment", member.pk, "下单")]
+    event = Event.objects.get(name="order.created")
+    assert event.payload == {"order_id": order.pk}
+    assert sorted(event.deliveries.values_list("subscriber", flat=True)) == sorted(SUBSCRIBERS["order.created"])
+
+
 def test_prices_sent_by_the_client_are_ignored(member_api):
     sku = SKUFactory(price_fen=5000)
     body = {"lines": [{"sku_id": sku.pk, "quantity": 1, "price_fen": 1}], "address": ADDRESS, "pay_fen": 1}

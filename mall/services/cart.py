@@ -31,20 +31,26 @@ def skus_with_products(sku_ids, *, lock: bool = False) -> dict[int, SKU]:
     with connection.cursor() as cursor:
         cursor.execute(f"{_skus_select(len(ids))} ORDER BY {SKU._meta.db_table}.id{for_update}", ids)
         rows = cursor.fetchall()
-    return {sku.pk: sku for sku in map(_sku_built, rows)}
+    return {sku.pk: sku for sku in map(sku_built, rows)}
 
 
 def _skus_select(count: int) -> str:
     """skus_with_products' SELECT of `count` SKU ids (its parameters), unordered."""
-    sku, product, image = SKU._meta.db_table, Product._meta.db_table, ProductImage._meta.db_table
-    return f"""SELECT {SKU_ROWS.columns(sku)}, {PRODUCT_ROWS.columns("p")},
-                      (SELECT i.thumbnail FROM {image} i WHERE i.product_id = {sku}.product_id ORDER BY i.position, i.id LIMIT 1)
-               FROM {sku} JOIN {product} p ON p.id = {sku}.product_id
+    sku, product = SKU._meta.db_table, Product._meta.db_table
+    return f"""SELECT {sku_columns()} FROM {sku} JOIN {product} p ON p.id = {sku}.product_id
                WHERE {sku}.id IN ({", ".join(["%s"] * count)})"""  # noqa: S608 — names and placeholders only
 
 
-def _sku_built(row) -> SKU:
-    """An SKU with its product and first thumbnail from a row of _skus_select."""
+def sku_columns() -> str:
+    """What skus_with_products reads of an SKU (the SKU's table by its name, its product as
+    `p`), in the order sku_built takes it."""
+    sku, image = SKU._meta.db_table, ProductImage._meta.db_table
+    return f"""{SKU_ROWS.columns(sku)}, {PRODUCT_ROWS.columns("p")},
+               (SELECT i.thumbnail FROM {image} i WHERE i.product_id = {sku}.product_id ORDER BY i.position, i.id LIMIT 1)"""  # noqa: S608 — names only
+
+
+def sku_built(row) -> SKU:
+    """An SKU with its product and first thumbnail from a row of sku_columns()."""
     sku = SKU_ROWS.build(row)
     sku.product = PRODUCT_ROWS.build(row[SKU_ROWS.width() :])
     sku.first_thumbnail = row[SKU_ROWS.width() + PRODUCT_ROWS.width()]
@@ -147,7 +153,7 @@ def _read_and_upsert(*, member_id: int, sku_id: int, quantity: int) -> tuple[SKU
         row = cursor.fetchone()
     if row is None:
         return None, None
-    return _sku_built(row), ((row[-2], row[-1]) if row[-2] is not None else None)
+    return sku_built(row), ((row[-2], row[-1]) if row[-2] is not None else None)
 
 
 @transaction.atomic

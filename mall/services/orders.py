@@ -22,10 +22,11 @@ from mall.models import (
     OrderEvent,
     OrderLine,
     OrderStatus,
+    Product,
     ShopSettings,
 )
 from mall.selectors import PricedLine
-from mall.services.cart import line_cap_check, skus_with_products
+from mall.services.cart import line_cap_check, sku_built, sku_columns, skus_with_products
 from mall.services.catalog import products_changed
 from mall.services.coupons import coupon_for_order, coupon_take
 from mall.services.locks import lock_member_counting_unpaid
@@ -93,10 +94,7 @@ def order_create(
     wanted: dict[int, int] = defaultdict(int)
     for line in lines:
         wanted[line.sku_id] += line.quantity
-    skus = _sellable_skus(wanted)
-    _check_purchase_limits(member, skus, wanted)
-    for quantity in wanted.values():
-        line_cap_check(quantity)
+    skus = _stock_taken(member, wanted)
     ordered = sorted(skus.values(), key=lambda sku: sku.pk)
     coupon, discounts = None, [0] * len(ordered)
     if coupon_id is not None:
@@ -104,7 +102,6 @@ def order_create(
         # the same coupon; coupon_take's guarded UPDATE below is still the last word.
         priced = [PricedLine(sku.product_id, sku.product.category_id, sku.price_fen * wanted[sku.pk]) for sku in ordered]
         coupon, discounts = coupon_for_order(member=member, coupon_id=coupon_id, lines=priced)
-    _take_stock(skus, wanted)
 
     order_lines = [
         OrderLine(
@@ -228,8 +225,7 @@ def _check_unpaid_orders(member, shop: ShopSettings) -> None:
 
 def _sellable_skus(wanted: dict[int, int]) -> dict[int, SKU]:
     """The SKUs with their products and first thumbnails, in one SELECT that also locks
-    the SKU rows in id order (after the member's lock, as everywhere): two orders sharing
-    SKUs queue rather than deadlock, and the stock read here is the stock to take from."""
+    the SKU rows in id order; InvalidInput or SkuUnavailable unless every one is for sale."""
     skus = skus_with_products(wanted, lock=True)
     unknown = [sku_id for sku_id in wanted if sku_id not in skus]
     if unknown:
@@ -269,10 +265,58 @@ def _check_purchase_limits(member, skus: dict[int, SKU], wanted: dict[int, int])
             raise PurchaseLimitExceeded(f"「{product.title}」每人限购 {product.purchase_limit} 件{bought_note}")
 
 
+def _stock_taken(member, wanted: dict[int, int]) -> dict[int, SKU]:
+    """Every line's stock taken, and the SKUs as skus_with_products reads them; or the
+    refusal that says why a line cannot be had: an unknown SKU, one not for sale, a purchase
+    limit, the line cap, then the stock. The SKU rows are locked in id order (after the
+    member's lock, as everywhere): two orders sharing SKUs queue rather than deadlock.
+    PostgreSQL locks, takes and reads in one statement and looks for the why only when a
+    line was left; a refusal rolls back whatever was taken."""
+    taken = _take_stock_reading(wanted) if writes_in_with() else {}
+    if len(taken) == len(wanted):
+        _check_lines(member, taken, wanted)
+        return taken
+    skus = _sellable_skus(wanted)
+    _check_lines(member, skus, wanted)
+    if writes_in_with():
+        raise OutOfStock(f"「{skus[min(set(wanted) - set(taken))]}」库存不足")
+    _take_stock(skus, wanted)
+    return skus
+
+
+def _check_lines(member, skus: dict[int, SKU], wanted: dict[int, int]) -> None:
+    _check_purchase_limits(member, skus, wanted)
+    for quantity in wanted.values():
+        line_cap_check(quantity)
+
+
+def _take_stock_reading(wanted: dict[int, int]) -> dict[int, SKU]:
+    """PostgreSQL: the SKU rows locked in id order, then every line's guarded stock UPDATE
+    for an SKU that is for sale, RETURNING what skus_with_products reads (the stock as
+    left), in one statement. The SKUs whose stock was taken, by id."""
+    ids = sorted(wanted)
+    sku, product = SKU._meta.db_table, Product._meta.db_table
+    lines = " UNION ALL ".join(["SELECT %s::bigint AS id, %s::integer AS quantity"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""WITH wanted AS ({lines}),
+                     locked AS MATERIALIZED (SELECT id FROM {sku} WHERE id IN (SELECT id FROM wanted) ORDER BY id FOR NO KEY UPDATE)
+                UPDATE {sku} SET stock = {sku}.stock - wanted.quantity FROM locked, wanted, {product} p
+                WHERE {sku}.id = locked.id AND wanted.id = locked.id AND p.id = {sku}.product_id
+                  AND {sku}.is_active AND p.is_on_sale AND {sku}.stock >= wanted.quantity
+                RETURNING {sku_columns()}""",  # noqa: S608 — names and placeholders only
+            [value for sku_id in ids for value in (sku_id, wanted[sku_id])],
+        )
+        taken = {found.pk: found for found in map(sku_built, cursor.fetchall())}
+    products_changed(found.product_id for found in taken.values())
+    return taken
+
+
 def _take_stock(skus: dict[int, SKU], wanted: dict[int, int]) -> None:
-    """Every line's stock in one guarded UPDATE. The rows are locked already (in SKU id
-    order, by _sellable_skus), so the stock read there decides; the guard in the UPDATE
-    stays the last word, and a failed one rolls back whatever was taken."""
+    """Where writes cannot share a statement (SQLite): every line's stock in one guarded
+    UPDATE. The rows are locked already (_sellable_skus), so the stock read there decides;
+    the guard in the UPDATE stays the last word, and a failed one rolls back whatever was
+    taken."""
     short = [sku_id for sku_id in sorted(wanted) if skus[sku_id].stock < wanted[sku_id]]
     if short:
         raise OutOfStock(f"「{skus[short[0]]}」库存不足")
@@ -293,7 +337,7 @@ def _take_stock(skus: dict[int, SKU], wanted: dict[int, int]) -> None:
 def _line_image(sku: SKU) -> str:
     if sku.image:
         return sku.image.name
-    return sku.first_thumbnail or ""  # read with the SKU (_sellable_skus)
+    return sku.first_thumbnail or ""  # read with the SKU (_stock_taken)
 
 
 def _settle_free_order(order: Order) -> Order:

@@ -24,7 +24,7 @@ CART_ADD_QUERIES = 3 if connection.vendor == "postgresql" else 4
 # thumbnails), one stock UPDATE for every line, the order with its lines, its first event
 # row and the outbox event with its deliveries (one statement on PostgreSQL, five on
 # SQLite).
-ORDER_CREATE_QUERIES = (8 if connection.vendor == "postgresql" else 12) + 2
+ORDER_CREATE_QUERIES = (7 if connection.vendor == "postgresql" else 12) + 2
 
 
 def cold(client: APIClient) -> APIClient:

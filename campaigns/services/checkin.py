@@ -37,9 +37,11 @@ from campaigns.models import (
     StreakCycle,
 )
 from campaigns.selectors import campaign_is_running, checkin_setups_live
-from campaigns.services.participation import audience_check, play_with_participation
-from campaigns.services.rewards import reward_give
+from campaigns.services.chain import Step, chain_run
+from campaigns.services.participation import audience_check, participation_step
+from campaigns.services.rewards import reward_give, reward_given, reward_movement
 from members.models import Member, PointsReason
+from members.services.ledgers import Movement, ledger_move_back, ledger_moves_steps
 from members.services.points import points_move
 
 
@@ -73,10 +75,26 @@ def checkin_today(*, member: Member, now=None) -> CheckinResult:
     audience_check(campaign=setup.campaign, member=member)
     day = timezone.localdate(now)
     with transaction.atomic():
+        # Two statements, not one: the streak is read from yesterday's row, which a make-up
+        # holding the member's row may be renumbering (or inserting). Inside one statement
+        # that read would use the snapshot taken when the statement began — before the lock
+        # was granted — and miss what the make-up committed while we waited. Read in the
+        # next statement, after the lock, it sees it.
         _hold(setup, member_id=member.pk)
-        checkin = _insert(setup, member_id=member.pk, day=day, is_makeup=False)
+        daily = reward_movement(
+            reward=setup.daily_reward,
+            source_key=_daily_key(member.pk, day),
+            note=f"签到 {day.isoformat()}",
+            points_reason=PointsReason.CHECKIN,
+        )
+        daily_steps = _daily_steps(setup, daily, member_id=member.pk)
+        created_at = timezone.now()
+        rows = chain_run(
+            [_insert_step(setup, member_id=member.pk, day=day, is_makeup=False, created_at=created_at), *daily_steps]
+        )
+        checkin = _inserted(setup, rows["inserted"], member_id=member.pk, day=day, is_makeup=False, created_at=created_at)
         milestones = [m for m in setup.milestones.all() if m.streak_days == checkin.streak]
-        rewards = _give(setup, checkin, milestones)
+        rewards = _give(setup, checkin, milestones, daily=_daily_given(setup, daily, daily_steps, rows, member_id=member.pk))
     return CheckinResult(checkin, rewards)
 
 
@@ -96,7 +114,9 @@ def checkin_makeup(*, member: Member, day: date, now=None) -> CheckinResult:
         # count cannot be stale when it is used.
         if makeups_used(member_id=member.pk, today=today) >= setup.makeup_per_month:
             raise MakeupLimitReached()
-        checkin = _insert(setup, member_id=member.pk, day=day, is_makeup=True)
+        created_at = timezone.now()
+        rows = chain_run([_insert_step(setup, member_id=member.pk, day=day, is_makeup=True, created_at=created_at)])
+        checkin = _inserted(setup, rows["inserted"], member_id=member.pk, day=day, is_makeup=True, created_at=created_at)
         points_move(
             member_id=member.pk,
             amount=-setup.makeup_cost_points,
@@ -134,43 +154,41 @@ def _hold(setup: CheckinSetup, *, member_id: int) -> None:
     """The member's row held for the transaction, and their participation recorded in the
     same statement. (SQLite locks the whole database on the first write instead.)"""
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    with connection.cursor() as cursor:
-        play_with_participation(
-            cursor,
-            f"SELECT id FROM {Member._meta.db_table} WHERE id = %s{lock}",
-            [member_id],
-            campaign_id=setup.campaign_id,
-            member_id=member_id,
-        )
+    chain_run(
+        [
+            Step("held", f"SELECT id FROM {Member._meta.db_table} WHERE id = %(member)s{lock}", {"member": member_id}, ("id",)),
+            participation_step(campaign_id=setup.campaign_id, member_id=member_id, after="held"),
+        ]
+    )
 
 
-def _insert(setup: CheckinSetup, *, member_id: int, day: date, is_makeup: bool) -> Checkin:
-    """The day's row, its streak counted from the day before in the same campaign, in one
-    statement. The unique key decides: when the day is taken nothing is inserted and this
-    raises AlreadyCheckedIn."""
+def _insert_step(setup: CheckinSetup, *, member_id: int, day: date, is_makeup: bool, created_at) -> Step:
+    """The day's row, its streak counted from the day before in the same campaign; the
+    unique key decides, and when the day is taken it inserts nothing."""
     table, ops = Checkin._meta.db_table, connection.ops
-    created_at = timezone.now()
-    with connection.cursor() as cursor:
-        # `WHERE 1 = 1`: SQLite needs a WHERE on INSERT … SELECT to read ON CONFLICT as the upsert clause.
-        cursor.execute(
-            f"""INSERT INTO {table} (campaign_id, member_id, day, streak, is_makeup, created_at)
-                SELECT %s, %s, %s, CASE WHEN %s THEN 1 ELSE COALESCE(
-                    (SELECT streak FROM {table} WHERE campaign_id = %s AND member_id = %s AND day = %s), 0) + 1 END, %s, %s
-                WHERE 1 = 1
-                ON CONFLICT (member_id, day) DO NOTHING RETURNING id, streak""",
-            [
-                setup.campaign_id,
-                member_id,
-                ops.adapt_datefield_value(day),
-                cycle_starts(day, setup.cycle),
-                setup.campaign_id,
-                member_id,
-                ops.adapt_datefield_value(day - timedelta(days=1)),
-                is_makeup,
-                ops.adapt_datetimefield_value(created_at),
-            ],
-        )
-        row = cursor.fetchone()
+    return Step(
+        "inserted",
+        f"""INSERT INTO {table} (campaign_id, member_id, day, streak, is_makeup, created_at)
+            SELECT %(campaign)s, %(member)s, %(day)s, CASE WHEN %(starts_over)s THEN 1 ELSE COALESCE(
+                (SELECT streak FROM {table} WHERE campaign_id = %(campaign)s AND member_id = %(member)s AND day = %(yesterday)s), 0) + 1 END,
+                %(makeup)s, %(now)s
+            WHERE true
+            ON CONFLICT (member_id, day) DO NOTHING RETURNING id, streak""",
+        {
+            "campaign": setup.campaign_id,
+            "member": member_id,
+            "day": ops.adapt_datefield_value(day),
+            "starts_over": cycle_starts(day, setup.cycle),
+            "yesterday": ops.adapt_datefield_value(day - timedelta(days=1)),
+            "makeup": is_makeup,
+            "now": ops.adapt_datetimefield_value(created_at),
+        },
+        ("id", "streak"),
+    )
+
+
+def _inserted(setup: CheckinSetup, row: tuple | None, *, member_id: int, day: date, is_makeup: bool, created_at) -> Checkin:
+    """The row the insert returned, or AlreadyCheckedIn when the day was taken."""
     if row is None:
         raise AlreadyCheckedIn("今天已经签到过了" if not is_makeup else "这一天已经签到过了")
     checkin = Checkin(
@@ -186,21 +204,57 @@ def _insert(setup: CheckinSetup, *, member_id: int, day: date, is_makeup: bool) 
     return checkin
 
 
-def _give(setup: CheckinSetup, checkin: Checkin, milestones: list[CheckinMilestone]) -> list[dict]:
-    """The day's reward and the milestones reached, once per source. A replacing milestone
-    takes the day's reward's place only if it gave something (a coupon may have run out)."""
+def _daily_key(member_id: int, day: date) -> str:
+    return f"checkin:{member_id}:{day.isoformat()}"
+
+
+def _daily_steps(setup: CheckinSetup, daily: Movement | None, *, member_id: int) -> list[Step]:
+    """The day's reward moved in the insert's statement, when it is points or balance (a
+    coupon is given after). On a milestone's day in replace mode it is left to _give: the
+    milestone takes its place only if it gives something."""
+    if daily is None:
+        return []
+    when, params = "EXISTS (SELECT 1 FROM inserted)", {}
+    replacing = [m.streak_days for m in setup.milestones.all()] if setup.milestone_mode == MilestoneMode.REPLACE else []
+    if replacing:
+        params = {f"milestone{n}": days for n, days in enumerate(replacing)}
+        when += f" AND (SELECT streak FROM inserted) NOT IN ({', '.join(f'%({name})s' for name in params)})"
+    moves = ledger_moves_steps(member_id=member_id, movements=[daily], when=when, needs=("inserted",), params=params, once=True)
+    return [Step(*step) for step in moves]
+
+
+def _daily_given(setup: CheckinSetup, daily: Movement | None, steps: list[Step], rows: dict, *, member_id: int):
+    """What the insert's statement gave of the day's reward: the reward as shown; None when
+    its source had given it already (the total, moved with the statement, is put back);
+    NOT_GIVEN when the statement left it to _give."""
+    if not steps or rows[steps[0].name] is None:
+        return NOT_GIVEN
+    if rows[steps[-1].name] is None:
+        ledger_move_back(daily.ledger, member_id=member_id, amount=daily.amount)
+        return None
+    return reward_given(setup.daily_reward)
+
+
+NOT_GIVEN = object()
+
+
+def _give(setup: CheckinSetup, checkin: Checkin, milestones: list[CheckinMilestone], *, daily=NOT_GIVEN) -> list[dict]:
+    """The milestones reached and the day's reward (unless the check-in's own statement gave
+    it: `daily`), once per source. A replacing milestone takes the day's reward's place
+    only if it gave something (a coupon may have run out)."""
     member_id, day = checkin.member_id, checkin.day.isoformat()
     given = _give_milestones(member_id=member_id, day=checkin.day, milestones=milestones)
-    if not (given and setup.milestone_mode == MilestoneMode.REPLACE):
-        daily = reward_give(
-            reward=setup.daily_reward,
-            member_id=member_id,
-            source_key=f"checkin:{member_id}:{day}",
-            note=f"{'补签' if checkin.is_makeup else '签到'} {day}",
-            points_reason=PointsReason.CHECKIN,
-        )
-        given = [daily, *given] if daily else given
-    return given
+    if daily is NOT_GIVEN:
+        daily = None
+        if not (given and setup.milestone_mode == MilestoneMode.REPLACE):
+            daily = reward_give(
+                reward=setup.daily_reward,
+                member_id=member_id,
+                source_key=_daily_key(member_id, checkin.day),
+                note=f"{'补签' if checkin.is_makeup else '签到'} {day}",
+                points_reason=PointsReason.CHECKIN,
+            )
+    return [daily, *given] if daily else given
 
 
 def _give_milestones(*, member_id: int, day: date, milestones: list[CheckinMilestone]) -> list[dict]:

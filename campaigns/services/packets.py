@@ -1,11 +1,12 @@
 """Red packets (抢红包) and share red packets (分享红包).
 
 A packet is split into its shares when it is made, so the shares add up to its total
-exactly and a grab only has to claim one: `SELECT … FOR UPDATE SKIP LOCKED` picks an
-unclaimed share nobody else is claiming, the UPDATE writes the member on it under the
-unique (packet, member) key (once per member), and a guarded UPDATE moves the packet's
-counter. What the share is worth reaches the member in the same transaction (store
-balance, a coupon) or, for a WeChat cash red packet, through the outbox: the grab stands
+exactly and a grab only has to claim one: under the packet's row, held while it is active,
+`SELECT … FOR UPDATE SKIP LOCKED` picks an unclaimed share nobody else is claiming, the
+UPDATE writes the member on it under the unique (packet, member) key (once per member),
+and the packet's counter moves with it. What the share is worth reaches the member with
+the claim (store balance: the same statement, on PostgreSQL; a coupon: the same
+transaction) or, for a WeChat cash red packet, through the outbox: the grab stands
 even while WeChat is down, and the payout is retried under the same merchant number until
 WeChat has sent it.
 
@@ -28,14 +29,16 @@ from django.utils import timezone
 from campaigns.errors import AlreadyGrabbed, CampaignNotActive, PacketEmpty
 from campaigns.models import Campaign, PacketDelivery, PacketShare, PacketStatus, Play, RedPacket, SplitMode
 from campaigns.selectors import campaign_is_running, campaigns_running
-from campaigns.services.participation import audience_check, play_with_participation
+from campaigns.services.chain import Step, chain_run, chain_transaction
+from campaigns.services.participation import audience_check, participation_step
 from config.errors import InvalidInput
 from config.money import format_yuan
 from mall.errors import SoldOut
 from mall.models import Coupon, CouponKind, CouponTemplate, CouponValidity, Order, ShopSettings
 from mall.services.coupons import coupon_validity
 from members.models import BalanceKind
-from members.services.balance import balance_move, balance_move_once
+from members.services.balance import balance_move_once
+from members.services.ledgers import BALANCE, Movement, Sql, ledger_moves_steps
 from outbox.services import publish
 from wechat.red_packets import CASH_MAX_FEN, CASH_MIN_FEN, RecipientRefused, cash_billno, send_cash_red_packet
 
@@ -268,55 +271,113 @@ def red_packet_grab(*, packet: RedPacket, member, now=None) -> PacketShare:
         audience_check(campaign=packet.campaign, member=member)
     if packet.owner_id is not None and packet.owner_id == member.pk:
         raise AlreadyGrabbed("这是你分享给好友的红包，留给好友来领吧")
+    balance = packet.delivers == PacketDelivery.BALANCE
     try:
-        with transaction.atomic():
-            share = _claim(packet=packet, member=member, now=now)
-            _deliver(packet=packet, share=share, member_id=member.pk, now=now)
-            if packet.delivers == PacketDelivery.WECHAT_CASH:
-                publish(RED_PACKET_GRABBED, packet_id=packet.pk, share_id=share.pk, member_id=member.pk, delivers=packet.delivers)
-            # Last: every grab of the packet waits for its row, so it is held only for the
-            # commit. The packet row is the expiry's lock too: a grab that reaches it after the
-            # packet expired (and its remainder was returned) finds it no longer active and
-            # undoes itself, delivery included.
-            left = _count_down(packet=packet, now=now)
-            if left is None:
-                raise CampaignNotActive("红包已过期")
+        # A balance share is delivered by the chain itself: then the grab is one statement.
+        with chain_transaction(one_statement=balance):
+            rows = chain_run(_grab_steps(packet=packet, member_id=member.pk, now=now, balance=balance))
+            share = _share(packet=packet, member=member, now=now, row=rows["claimed"]) if rows["claimed"] else None
+            if share is not None and not balance:
+                _deliver(packet=packet, share=share, member_id=member.pk, now=now)
+                if packet.delivers == PacketDelivery.WECHAT_CASH:
+                    publish(
+                        RED_PACKET_GRABBED, packet_id=packet.pk, share_id=share.pk, member_id=member.pk, delivers=packet.delivers
+                    )
     except IntegrityError as exc:
-        # The same member's other grab at the same instant won the unique (packet, member) key;
-        # the claim is the transaction's first write, so nothing else is undone.
+        # The same member's other grab at the same instant won the unique (packet, member)
+        # key; the statement that lost took everything it did back with it.
         raise AlreadyGrabbed() from exc
-    packet.shares_left = left
+    if share is None:
+        raise _why_nothing_claimed(packet=packet, member=member, now=now)
+    packet.shares_left = rows["counted"][0]
     return share
 
 
-def _claim(*, packet: RedPacket, member, now) -> PacketShare:
-    """Write the member on the first unclaimed share nobody else is claiming (SKIP LOCKED),
-    unless they hold one of this packet already: one statement, which also writes where the
-    share goes (a WeChat cash share's merchant number, made from its id, is written after)
-    and records the member's participation in the packet's campaign.
-    Only when it claims nothing is it asked which of the two it was."""
-    table = PacketShare._meta.db_table
+def _grab_steps(*, packet: RedPacket, member_id: int, now, balance: bool) -> list[Step]:
+    """A grab as one chain: the packet's row held while it is active and unexpired, the first
+    unclaimed share nobody else is claiming (SKIP LOCKED) written to the member unless they
+    hold one of this packet already, and — only when a share was claimed — the member's
+    participation, the packet's counter and, for a balance packet, the balance moved with
+    its ledger row. (A WeChat cash share's merchant number, made from its id, is written
+    after.)
+
+    The packet row is taken first, inside the share's lookup, because the counter must move
+    exactly when a share is claimed and a one-statement grab has no transaction in which to
+    take a claim back. Claimed first and counted after, an expiry landing in between would
+    return the share's amount as unclaimed while the claim stands. Held first, the packet is
+    either closed before the grab gets its row (read after the wait, it says so, and nothing
+    is claimed) or stays open until the grab's statement has committed, and the expiry,
+    which holds the same row, then finds the share claimed. The counter itself needs no
+    guard of its own: the row is ours, and a counter below zero is refused by its check
+    constraint. Grabs of one packet queue on its row, as they did for the counter, but only
+    for the statement itself, never across a round trip.
+
+    Claims under the packet's row go in position order, so the first unclaimed share is
+    found where the counter says (shares − shares left + 1, read from the held row) without
+    walking past the claimed ones — a walk that grew with every grab and now happened under
+    the row; should a share below that be unclaimed after all, the walk from the start finds
+    it. The lookup reads with the snapshot taken before the wait: a share claimed meanwhile
+    is locked and found claimed (SKIP LOCKED passes over it), and a member's other grab that
+    committed meanwhile is refused by the unique (packet, member) key, which fails the whole
+    statement."""
+    shares, packets = PacketShare._meta.db_table, RedPacket._meta.db_table
+    lock = " FOR NO KEY UPDATE" if connection.features.has_select_for_update else ""
     skip_locked = " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
-    with connection.cursor() as cursor:
-        row = play_with_participation(
-            cursor,
-            f"""UPDATE {table} SET member_id = %s, grabbed_at = %s, delivery_reference = COALESCE(%s || id, '')
-                WHERE id = (SELECT id FROM {table} WHERE packet_id = %s AND member_id IS NULL ORDER BY position LIMIT 1{skip_locked})
-                  AND NOT EXISTS (SELECT 1 FROM {table} WHERE packet_id = %s AND member_id = %s)
+    at = connection.ops.adapt_datetimefield_value(now)
+    steps = [
+        Step(
+            "claimed",
+            f"""WITH packet AS (
+                    SELECT id, shares - shares_left + 1 AS next FROM {packets}
+                    WHERE id = %(packet)s AND status = %(active)s AND expires_at > %(now)s{lock})
+                UPDATE {shares} SET member_id = %(member)s, grabbed_at = %(now)s, delivery_reference = COALESCE(%(reference)s || id, '')
+                WHERE id = COALESCE(
+                        (SELECT id FROM {shares} WHERE member_id IS NULL AND packet_id = (SELECT id FROM packet)
+                            AND position >= (SELECT next FROM packet) ORDER BY position LIMIT 1{skip_locked}),
+                        (SELECT id FROM {shares} WHERE member_id IS NULL AND packet_id = (SELECT id FROM packet)
+                            ORDER BY position LIMIT 1{skip_locked}))
+                  AND NOT EXISTS (SELECT 1 FROM {shares} WHERE packet_id = %(packet)s AND member_id = %(member)s)
                 RETURNING id, position, amount_fen, delivery_reference""",
-            [
-                member.pk,
-                connection.ops.adapt_datetimefield_value(now),
-                REFERENCE_PREFIX.get(packet.delivers),
-                packet.pk,
-                packet.pk,
-                member.pk,
+            {
+                "member": member_id,
+                "now": at,
+                "reference": REFERENCE_PREFIX.get(packet.delivers),
+                "packet": packet.pk,
+                "active": PacketStatus.ACTIVE,
+            },
+            ("id", "position", "amount_fen", "delivery_reference"),
+        ),
+        Step(
+            "counted",
+            f"UPDATE {packets} SET shares_left = shares_left - 1 WHERE id = %(packet)s AND EXISTS (SELECT 1 FROM claimed) RETURNING shares_left",
+            {"packet": packet.pk},
+            ("shares_left",),
+            ("claimed",),
+        ),
+    ]
+    if packet.campaign_id is not None:
+        steps.append(participation_step(campaign_id=packet.campaign_id, member_id=member_id, after="claimed"))
+    if balance:
+        moves = ledger_moves_steps(
+            member_id=member_id,
+            movements=[
+                Movement(
+                    BALANCE,
+                    amount=Sql("SELECT amount_fen FROM claimed"),
+                    kind=BalanceKind.ADJUSTMENT,
+                    source_key=Sql("SELECT %(prefix)s || id FROM claimed"),
+                    note=f"抢红包：{packet.title}",
+                    params={"prefix": "packet:"},
+                )
             ],
-            campaign_id=packet.campaign_id,
-            member_id=member.pk,
+            when="EXISTS (SELECT 1 FROM claimed)",
+            needs=("claimed",),
         )
-    if row is None:
-        raise AlreadyGrabbed() if PacketShare.objects.filter(packet=packet, member=member).exists() else PacketEmpty()
+        steps += [Step(*step) for step in moves]
+    return steps
+
+
+def _share(*, packet: RedPacket, member, now, row: tuple) -> PacketShare:
     share = PacketShare(
         pk=row[0], packet=packet, position=row[1], amount_fen=row[2], member=member, grabbed_at=now, delivery_reference=row[3]
     )
@@ -324,17 +385,14 @@ def _claim(*, packet: RedPacket, member, now) -> PacketShare:
     return share
 
 
-def _count_down(*, packet: RedPacket, now) -> int | None:
-    """One share fewer on the packet while it is active and unexpired: the shares left, or None."""
-    table = RedPacket._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET shares_left = shares_left - 1 WHERE id = %s AND status = %s AND expires_at > %s AND shares_left > 0 "
-            "RETURNING shares_left",
-            [packet.pk, PacketStatus.ACTIVE, connection.ops.adapt_datetimefield_value(now)],
-        )
-        row = cursor.fetchone()
-    return row[0] if row else None
+def _why_nothing_claimed(*, packet: RedPacket, member, now) -> Exception:
+    """Why a grab claimed nothing, asked afterwards (a refusal's one more query)."""
+    state = RedPacket.objects.filter(pk=packet.pk).values("status", "expires_at").first()
+    if state is None or state["status"] != PacketStatus.ACTIVE or state["expires_at"] <= now:
+        return CampaignNotActive("红包已过期")
+    if PacketShare.objects.filter(packet=packet, member=member).exists():
+        return AlreadyGrabbed()
+    return PacketEmpty()
 
 
 # Where a share goes, named by the ledger row or coupon it becomes (their source key is
@@ -343,17 +401,9 @@ REFERENCE_PREFIX = {PacketDelivery.BALANCE: "balance:packet:", PacketDelivery.CO
 
 
 def _deliver(*, packet: RedPacket, share: PacketShare, member_id: int, now) -> None:
-    """Hand the share's worth over."""
+    """Hand over a share that is not store balance (the grab's chain moves that itself)."""
     source = f"packet:{share.pk}"
-    if packet.delivers == PacketDelivery.BALANCE:
-        balance_move(
-            member_id=member_id,
-            amount_fen=share.amount_fen,
-            kind=BalanceKind.ADJUSTMENT,
-            source_key=source,
-            note=f"抢红包：{packet.title}",
-        )
-    elif packet.delivers == PacketDelivery.COUPON:
+    if packet.delivers == PacketDelivery.COUPON:
         # The packet took its coupons from stock when it was made: issue one, no stock again.
         template = packet.coupon_template
         valid_from, valid_until = coupon_validity(template, now)

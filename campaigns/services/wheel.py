@@ -1,11 +1,13 @@
 """The lucky wheel (大转盘): a spin — quotas, points cost, the draw, the prize's stock and
-its delivery, all in one transaction — and a physical prize's way to the winner.
+its delivery, all or nothing (on PostgreSQL one statement, campaigns/services/chain.py) —
+and a physical prize's way to the winner.
 
 Every limit is held by the database, never by reading and then writing: the quotas are
-counter rows moved by guarded UPDATEs (`count < limit`), a prize's stock is
-`given < stock` in the UPDATE that takes it, the points cost is the ledger's guarded
-UPDATE. However many spins arrive at once, no quota is overrun and no stock goes below
-zero; a spin that lands on a prize that ran out gets the consolation slot instead.
+counter rows moved by guarded upserts (`count < limit`), a prize's stock is
+`given < stock` in the UPDATE that takes it, the points cost is read under the member's
+row lock and taken by the ledger's guarded UPDATE. However many spins arrive at once, no
+quota is overrun and no stock goes below zero; a spin that lands on a prize that ran out
+gets the consolation slot instead.
 """
 
 import secrets
@@ -19,13 +21,16 @@ from django.utils import timezone
 from campaigns.errors import CampaignNotActive, DailyLimitReached
 from campaigns.models import Play, PrizeKind, PrizeShipment, ShipmentStatus, Spin, SpinCount, Wheel, WheelPrize
 from campaigns.selectors import campaign_is_running
-from campaigns.services.participation import audience_check, play_with_participation
+from campaigns.services.chain import Step, chain_run, chain_transaction
+from campaigns.services.participation import audience_check, participation_step
 from config.errors import InvalidStatus
 from mall.errors import SoldOut
 from mall.models import Address
 from mall.services.coupons import coupon_grant
-from members.models import BalanceKind, PointsReason
+from members.errors import InsufficientPoints
+from members.models import BalanceKind, Member, PointsReason
 from members.services.balance import balance_move
+from members.services.ledgers import BALANCE, POINTS, Movement, Sql, ledger_moves_steps
 from members.services.points import points_move
 
 CONSOLATION_NAME = "谢谢参与"
@@ -51,60 +56,257 @@ def wheel_spin(*, wheel: Wheel, member, now=None) -> SpinOutcome:
     if wheel.campaign.play != Play.WHEEL or not campaign_is_running(wheel.campaign, now=now):
         raise CampaignNotActive()
     audience_check(campaign=wheel.campaign, member=member)
-    points = None
-    with transaction.atomic():
-        today = _quota_take(wheel=wheel, member_id=member.pk, day=day, limit=wheel.spins_per_day, message=None)
-        left = wheel.spins_per_day - today
-        if wheel.spins_per_campaign is not None:
-            overall = _quota_take(
-                wheel=wheel, member_id=member.pk, day=None, limit=wheel.spins_per_campaign, message="本次活动的抽奖次数已用完"
-            )
-            left = min(left, wheel.spins_per_campaign - overall)
-        if wheel.cost_points:
-            # Named by the day's spin number: unique per spin, known before the draw, so the
-            # cost is paid before any prize could pay for it.
-            points = points_move(
-                member_id=member.pk,
-                amount=-wheel.cost_points,
-                reason=PointsReason.WHEEL_COST,
-                source_key=f"wheel_cost:{wheel.pk}:{member.pk}:{day.isoformat()}:{today}",
-                note=f"大转盘「{wheel}」",
-            ).balance_after
-        prizes = list(wheel.prizes.all())
-        drawn = prize_draw(prizes)
+    if wheel.spins_per_day < 1:
+        raise DailyLimitReached()
+    if wheel.spins_per_campaign is not None and wheel.spins_per_campaign < 1:
+        raise DailyLimitReached(CAMPAIGN_USED_UP)
+    prizes = list(wheel.prizes.all())
+    drawn = prize_draw(prizes)
+    won = drawn if drawn is not None and drawn.kind != PrizeKind.NONE else None
+    consolation = next((prize for prize in prizes if prize.kind == PrizeKind.NONE), None)
+    # A coupon can run out after its stock was taken (the template's own stock), so a coupon
+    # prize is taken after the chain, under its savepoint (_prize_win).
+    chained = won if won is None or won.kind != PrizeKind.COUPON else None
+    created_at = timezone.now()
+    spin_steps = _spin_steps(
+        wheel=wheel,
+        member_id=member.pk,
+        day=day,
+        prize=chained,
+        consolation=consolation,
+        record=won is chained,
+        created_at=created_at,
+    )
+    # One statement, without a transaction, unless a step can fail after another wrote: the
+    # campaign's quota after the day's, or a coupon prize after the spin's cost.
+    with chain_transaction(one_statement=wheel.spins_per_campaign is None and won is chained):
+        rows = chain_run(spin_steps)
+        if rows["today"] is not None and wheel.spins_per_campaign is not None and rows["overall"] is None:
+            raise DailyLimitReached(CAMPAIGN_USED_UP)  # the day's count taken back with the transaction
+        moved = dict(zip(_returns(spin_steps, "moved"), rows.get("moved") or (), strict=False))
+        points = moved.get("points") if wheel.cost_points else None
         spin = None
-        if drawn is not None and drawn.kind != PrizeKind.NONE:
-            spin, won_points = _prize_win(wheel=wheel, member_id=member.pk, day=day, prize=drawn)
-            points = won_points if won_points is not None else points
-        if spin is None:
-            consolation = next((prize for prize in prizes if prize.kind == PrizeKind.NONE), None)
-            spin = _spin_record(wheel=wheel, member_id=member.pk, day=day, prize=consolation, kind=PrizeKind.NONE)
+        if rows["today"] is not None:
+            if won is chained:
+                taken = chained is not None and rows["prize"] is not None
+                prize = chained if taken else consolation
+                spin = _spin_of(
+                    wheel=wheel,
+                    member_id=member.pk,
+                    day=day,
+                    spin_id=rows["spin"][0],
+                    prize=prize,
+                    kind=prize.kind if taken else PrizeKind.NONE,
+                    created_at=created_at,
+                )
+                if taken and chained.kind == PrizeKind.POINTS:
+                    points = moved["points"]
+                elif taken and chained.kind == PrizeKind.PHYSICAL:
+                    _shipment_of(spin, row=rows["shipment"])
+            else:
+                spin, _ = _prize_win(wheel=wheel, member_id=member.pk, day=day, prize=won)
+                if spin is None:
+                    spin = _spin_record(wheel=wheel, member_id=member.pk, day=day, prize=consolation, kind=PrizeKind.NONE)
+    if spin is None:
+        raise _why_not_spun(wheel=wheel, member_id=member.pk, day=day, paid=wheel.cost_points == 0 or rows["payer"] is not None)
+    left = wheel.spins_per_day - rows["today"][0]
+    if wheel.spins_per_campaign is not None:
+        left = min(left, wheel.spins_per_campaign - rows["overall"][0])
     return SpinOutcome(spin=spin, spins_left_today=max(left, 0), points=points)
 
 
-def _quota_take(*, wheel: Wheel, member_id: int, day: date | None, limit: int, message: str | None) -> int:
-    """One from a quota (the day's row, or with day None the campaign's), or DailyLimitReached:
-    one upsert that counts only below the limit (the day's also records the member's
-    participation). The member's count after it: the row stays locked by us until commit,
-    so it is ours."""
-    if limit < 1:
-        raise DailyLimitReached(message)
-    table = SpinCount._meta.db_table
-    target = "(wheel_id, member_id, day)" if day is not None else "(wheel_id, member_id) WHERE day IS NULL"
-    with connection.cursor() as cursor:
-        row = play_with_participation(
-            cursor,
-            f"""INSERT INTO {table} (wheel_id, member_id, day, count) VALUES (%s, %s, %s, 1)
-                ON CONFLICT {target} DO UPDATE SET count = {table}.count + 1 WHERE {table}.count < %s
-                RETURNING count""",
-            [wheel.pk, member_id, connection.ops.adapt_datefield_value(day), limit],
-            # The day's quota records the member's participation: every spin takes it first.
-            campaign_id=wheel.campaign_id if day is not None else None,
-            member_id=member_id,
+CAMPAIGN_USED_UP = "本次活动的抽奖次数已用完"
+
+
+def _spin_steps(
+    *, wheel: Wheel, member_id: int, day: date, prize: WheelPrize | None, consolation: WheelPrize | None, record: bool, created_at
+) -> list[Step]:
+    """A spin as one chain: the member's row held when the spin costs points and they have
+    them (the quota is taken only then, so a spin refused for its cost leaves no count),
+    the day's quota (with the member's participation), the campaign's, then — with `prize`,
+    the one drawn — its stock, the spin row (the consolation when the stock ran out), the
+    member's points or balance moved once for the cost and the prize with a ledger row
+    each, and a physical prize's shipment. Without `record` the chain stops after the cost
+    (a coupon prize follows it).
+
+    The member's row comes first because the cost and a points prize move it in one UPDATE
+    that comes after the prize (whose stock decides the amount), and a guard that failed
+    there, after the quota and the stock were taken, could not be undone in a statement
+    without a transaction: held first, the points it read (after the wait) are the points
+    the UPDATE finds. Every later step is an upsert or an UPDATE, which read the rows as
+    they are after any wait, never as the statement's snapshot has them."""
+    member_table, counts = Member._meta.db_table, SpinCount._meta.db_table
+    ops = connection.ops
+    common = {"wheel": wheel.pk, "member": member_id, "day": ops.adapt_datefield_value(day)}
+    steps, quota_from = [], "WHERE true"
+    if wheel.cost_points:
+        lock = " FOR NO KEY UPDATE" if connection.features.has_select_for_update else ""
+        steps.append(
+            Step(
+                "payer",
+                f"SELECT id FROM {member_table} WHERE id = %(member)s AND points >= %(cost)s{lock}",
+                {"member": member_id, "cost": wheel.cost_points},
+                ("id",),
+            )
         )
-    if row is None:
-        raise DailyLimitReached(message)
-    return row[0]
+        quota_from = "FROM payer WHERE true"
+    steps.append(
+        Step(
+            "today",
+            f"""INSERT INTO {counts} (wheel_id, member_id, day, count) SELECT %(wheel)s, %(member)s, %(day)s, 1 {quota_from}
+                ON CONFLICT (wheel_id, member_id, day) DO UPDATE SET count = {counts}.count + 1 WHERE {counts}.count < %(limit)s
+                RETURNING count""",
+            {**common, "limit": wheel.spins_per_day},
+            ("count",),
+            ("payer",) if wheel.cost_points else (),
+        )
+    )
+    steps.append(participation_step(campaign_id=wheel.campaign_id, member_id=member_id, after="today"))
+    go = "today"
+    if wheel.spins_per_campaign is not None:
+        steps.append(
+            Step(
+                "overall",
+                f"""INSERT INTO {counts} (wheel_id, member_id, day, count) SELECT %(wheel)s, %(member)s, NULL, 1 FROM today WHERE true
+                    ON CONFLICT (wheel_id, member_id) WHERE day IS NULL DO UPDATE SET count = {counts}.count + 1
+                    WHERE {counts}.count < %(limit)s RETURNING count""",
+                {**common, "limit": wheel.spins_per_campaign},
+                ("count",),
+                ("today",),
+            )
+        )
+        go = "overall"
+    if prize is not None:
+        steps.append(
+            Step(
+                "prize",
+                f"UPDATE {WheelPrize._meta.db_table} SET given = given + 1 "
+                f"WHERE id = %(prize)s AND (stock IS NULL OR given < stock) AND EXISTS (SELECT 1 FROM {go}) RETURNING id",
+                {"prize": prize.pk},
+                ("id",),
+                (go,),
+            )
+        )
+    if record:
+        won = "EXISTS (SELECT 1 FROM prize)"
+        steps.append(
+            Step(
+                "spin",
+                f"INSERT INTO {Spin._meta.db_table} (wheel_id, member_id, day, prize_id, prize_kind, cost_points, created_at) "
+                + (
+                    f"SELECT %(wheel)s, %(member)s, %(day)s, COALESCE((SELECT id FROM prize), %(consolation)s), "
+                    f"CASE WHEN {won} THEN %(kind)s ELSE %(none)s END, "
+                    if prize is not None
+                    else "SELECT %(wheel)s, %(member)s, %(day)s, %(consolation)s, %(none)s, "
+                )
+                + f"%(cost)s, %(now)s FROM {go} RETURNING id",
+                {
+                    **common,
+                    "consolation": consolation.pk if consolation else None,
+                    "kind": prize.kind if prize is not None else None,
+                    "none": PrizeKind.NONE,
+                    "cost": wheel.cost_points,
+                    "now": ops.adapt_datetimefield_value(created_at),
+                },
+                ("id",),
+                (go,),
+            )
+        )
+    steps += _spin_moves(wheel=wheel, member_id=member_id, day=day, prize=prize, go=go)
+    if prize is not None and prize.kind == PrizeKind.PHYSICAL:
+        steps.append(
+            Step(
+                "shipment",
+                f"INSERT INTO {PrizeShipment._meta.db_table} (spin_id, status, receiver_name, receiver_phone, address, carrier, "
+                "tracking_number, shipped_at, created_at) "
+                "SELECT id, %(status)s, '', '', '', '', '', NULL, %(now)s FROM spin WHERE EXISTS (SELECT 1 FROM prize) RETURNING id",
+                {"status": ShipmentStatus.AWAITING_ADDRESS, "now": ops.adapt_datetimefield_value(created_at)},
+                ("id",),
+                ("spin", "prize"),
+            )
+        )
+    return steps
+
+
+def _spin_moves(*, wheel: Wheel, member_id: int, day: date, prize: WheelPrize | None, go: str) -> list[Step]:
+    """The cost, named by the day's spin number (unique per spin, known before the draw, so
+    the cost is paid before any prize could pay for it), and a points or balance prize,
+    named by its spin (one spin, one prize: the ledgers' unique keys hold it), moved once."""
+    movements = []
+    if wheel.cost_points:
+        movements.append(
+            Movement(
+                POINTS,
+                amount=-wheel.cost_points,
+                kind=PointsReason.WHEEL_COST,
+                source_key=Sql("SELECT %(key)s || count FROM today"),
+                note=f"大转盘「{wheel}」",
+                params={"key": f"wheel_cost:{wheel.pk}:{member_id}:{day.isoformat()}:"},
+            )
+        )
+    if prize is not None and prize.kind in (PrizeKind.POINTS, PrizeKind.RED_PACKET):
+        ledger, amount, kind = (
+            (POINTS, prize.points, PointsReason.WHEEL_PRIZE)
+            if prize.kind == PrizeKind.POINTS
+            else (BALANCE, prize.balance_fen, BalanceKind.ADJUSTMENT)
+        )
+        movements.append(
+            Movement(
+                ledger,
+                amount=amount,
+                kind=kind,
+                source_key=Sql("SELECT %(key)s || id FROM spin"),
+                note=f"大转盘「{wheel}」：{prize.name}",
+                when="EXISTS (SELECT 1 FROM prize)",
+                params={"key": "wheel:"},
+            )
+        )
+    if not movements:
+        return []
+    paid_for = go if wheel.cost_points else "prize"
+    moves = ledger_moves_steps(
+        member_id=member_id, movements=movements, when=f"EXISTS (SELECT 1 FROM {paid_for})", needs=(paid_for,)
+    )
+    return [Step(*step) for step in moves]
+
+
+def _returns(steps: list[Step], name: str) -> tuple[str, ...]:
+    return next((step.returns for step in steps if step.name == name), ())
+
+
+def _spin_of(*, wheel: Wheel, member_id: int, day: date, spin_id: int, prize: WheelPrize | None, kind: str, created_at) -> Spin:
+    spin = Spin(
+        pk=spin_id,
+        wheel=wheel,
+        member_id=member_id,
+        day=day,
+        prize=prize,
+        prize_kind=kind,
+        cost_points=wheel.cost_points,
+        created_at=created_at,
+    )
+    spin._state.adding = False
+    return spin
+
+
+def _shipment_of(spin: Spin, *, row: tuple) -> PrizeShipment:
+    """The shipment the chain inserted, cached on its spin: the answer shows it without a query."""
+    shipment = PrizeShipment(pk=row[0], spin=spin, status=ShipmentStatus.AWAITING_ADDRESS, created_at=spin.created_at)
+    shipment._state.adding = False
+    return shipment
+
+
+def _why_not_spun(*, wheel: Wheel, member_id: int, day: date, paid: bool) -> Exception:
+    """Why a spin's chain took nothing: the quotas come first, as the member sees them (a
+    refusal's one more query), then the points."""
+    counts = dict(
+        SpinCount.objects.filter(Q(day=day) | Q(day__isnull=True), wheel=wheel, member_id=member_id).values_list("day", "count")
+    )
+    if counts.get(day, 0) >= wheel.spins_per_day:
+        return DailyLimitReached()
+    if wheel.spins_per_campaign is not None and counts.get(None, 0) >= wheel.spins_per_campaign:
+        return DailyLimitReached(CAMPAIGN_USED_UP)
+    return DailyLimitReached() if paid else InsufficientPoints()
 
 
 def prize_draw(prizes: list[WheelPrize]) -> WheelPrize | None:

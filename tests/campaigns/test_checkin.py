@@ -170,6 +170,24 @@ def test_no_running_campaign_is_campaign_not_active(member):
     assert not Checkin.objects.exists()
 
 
+def test_a_day_whose_reward_was_booked_before_is_checked_in_without_it_again(member):
+    checkin_campaign(daily=10)
+    points_move(member_id=member.pk, amount=10, reason="checkin", source_key=f"checkin:{member.pk}:2026-06-10")
+    [result] = check_in_on(member, date(2026, 6, 10))
+    assert result.checkin.streak == 1 and result.rewards == []
+    assert points_of(member) == 10 and PointsEntry.objects.count() == 1
+    assert points_differences() == []
+
+
+def test_a_balance_reward_for_the_day_goes_to_the_store_balance(member):
+    setup = checkin_campaign()
+    setup.daily_reward = Reward.objects.create(kind="balance", balance_fen=88)
+    setup.save()
+    [result] = check_in_on(member, date(2026, 6, 10))
+    assert result.rewards == [{"kind": "balance", "balance_fen": 88}]
+    assert Member.objects.get(pk=member.pk).balance_fen == 88
+
+
 # --- Milestones ----------------------------------------------------------------------
 
 

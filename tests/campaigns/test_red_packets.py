@@ -203,6 +203,17 @@ def test_when_every_share_is_taken_the_packet_is_empty():
     assert packet.shares_left == 0
 
 
+def test_shares_are_grabbed_in_order_and_one_left_behind_is_still_found():
+    packet = make_packet(total_fen=500, shares=5)
+    # The second share claimed before the first (as grabs of older code could leave them).
+    PacketShare.objects.filter(packet=packet, position=2).update(member=MemberFactory(), grabbed_at=timezone.now())
+    RedPacket.objects.filter(pk=packet.pk).update(shares_left=4)
+    positions = [red_packet_grab(packet=packet, member=MemberFactory()).position for _ in range(4)]
+    assert positions == [3, 4, 5, 1]  # from where the counter says first, then the one below it
+    packet.refresh_from_db()
+    assert packet.shares_left == 0 and not packet.share_set.filter(member__isnull=True).exists()
+
+
 def test_an_expired_packet_cannot_be_grabbed():
     packet = make_packet()
     with pytest.raises(CampaignNotActive):

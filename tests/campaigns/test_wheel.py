@@ -30,6 +30,7 @@ from campaigns.services.wheel import prize_draw, prize_shipment_ship, wheel_spin
 from mall.models import Coupon, CouponTemplate
 from members.errors import AlreadyMoved, InsufficientPoints
 from members.models import BalanceEntry, Member, PointsEntry, PointsReason
+from members.selectors import balance_differences, points_differences
 from members.services.points import points_move
 from tests.factories import AddressFactory, MemberFactory
 
@@ -250,6 +251,57 @@ def test_a_points_prize_cannot_pay_for_its_own_spin(member, monkeypatch):
     with pytest.raises(InsufficientPoints):
         wheel_spin(wheel=wheel, member=member)
     assert Member.objects.get(pk=member.pk).points == 0
+
+
+def test_the_cost_and_a_points_prize_move_the_points_once_with_a_ledger_row_each(member, monkeypatch):
+    wheel = make_wheel({"name": "50 积分", "kind": PrizeKind.POINTS, "points": 50}, THANKS, cost_points=10)
+    land_on(monkeypatch, wheel, "50 积分")
+    give_points(member, 25)
+    outcome = wheel_spin(wheel=wheel, member=member)
+    assert outcome.points == Member.objects.get(pk=member.pk).points == 65
+    cost, prize = PointsEntry.objects.filter(reason__in=[PointsReason.WHEEL_COST, PointsReason.WHEEL_PRIZE]).order_by("id")
+    assert (cost.reason, cost.amount, cost.balance_after) == (PointsReason.WHEEL_COST, -10, 15)
+    assert (prize.reason, prize.amount, prize.balance_after, prize.source_key) == (PointsReason.WHEEL_PRIZE, 50, 65, f"wheel:{outcome.spin.pk}")
+    assert points_differences() == []
+
+
+def test_a_points_prize_that_ran_out_leaves_only_the_cost(member, monkeypatch):
+    wheel = make_wheel({"name": "50 积分", "kind": PrizeKind.POINTS, "points": 50, "stock": 0}, THANKS, cost_points=10)
+    land_on(monkeypatch, wheel, "50 积分")
+    give_points(member, 25)
+    outcome = wheel_spin(wheel=wheel, member=member)
+    assert outcome.spin.prize_kind == PrizeKind.NONE and outcome.points == 15
+    assert list(PointsEntry.objects.filter(reason__startswith="wheel").values_list("amount", "balance_after")) == [(-10, 15)]
+    assert points_differences() == []
+
+
+def test_the_cost_and_a_red_packet_prize_move_points_and_balance_together(member, monkeypatch):
+    wheel = make_wheel({"name": "5 元红包", "kind": PrizeKind.RED_PACKET, "balance_fen": 500, "stock": 1}, THANKS, cost_points=10)
+    land_on(monkeypatch, wheel, "5 元红包")
+    give_points(member, 25)
+    outcome = wheel_spin(wheel=wheel, member=member)
+    assert outcome.points == 15
+    after = Member.objects.get(pk=member.pk)
+    assert (after.points, after.balance_fen) == (15, 500)
+    assert BalanceEntry.objects.get().balance_after_fen == 500
+    assert points_differences() == [] and balance_differences() == []
+
+
+def test_a_used_up_day_is_said_before_too_few_points(member):
+    wheel = make_wheel(cost_points=10, spins_per_day=1)
+    give_points(member, 10)
+    wheel_spin(wheel=wheel, member=member)  # its last points
+    with pytest.raises(DailyLimitReached):
+        wheel_spin(wheel=wheel, member=member)
+
+
+def test_a_used_up_campaign_quota_takes_back_the_days_count(member):
+    wheel = make_wheel(spins_per_day=3, spins_per_campaign=1)
+    wheel_spin(wheel=wheel, member=member)
+    with pytest.raises(DailyLimitReached) as refused:
+        wheel_spin(wheel=wheel, member=member)
+    assert "活动" in refused.value.message
+    assert SpinCount.objects.get(day__isnull=False).count == 1 and Spin.objects.count() == 1
 
 
 def test_each_spin_costs_under_its_own_key(member):

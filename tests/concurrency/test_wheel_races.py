@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign, Play, PrizeKind, PrizeShipment, Spin, SpinCount, Wheel, WheelPrize
 from members.models import Member, PointsEntry, PointsReason
+from members.selectors import balance_differences, points_differences
 from members.services.points import points_move
 from tests.concurrency.racing import logged_in, race
 from tests.factories import MemberFactory
@@ -103,3 +104,33 @@ def test_the_campaign_quota_holds_when_one_member_spins_at_once():
     assert Counter(response.status_code for response in results) == {200: 2, 409: 8}
     assert Spin.objects.filter(member=member).count() == 2
     assert SpinCount.objects.get(member=member, day__isnull=True).count == 2
+
+
+def test_members_paying_for_spins_at_once_keep_stock_points_and_balance_true():
+    wheel = make_wheel(
+        {"name": "50 积分", "kind": PrizeKind.POINTS, "points": 50, "stock": 7, "weight": 3},
+        {"name": "1 元红包", "kind": PrizeKind.RED_PACKET, "balance_fen": 100, "stock": 5, "weight": 3},
+        {"name": "保温杯", "kind": PrizeKind.PHYSICAL, "stock": 2, "weight": 2},
+        {"name": "谢谢参与", "kind": PrizeKind.NONE, "weight": 1},
+        spins_per_day=3, cost_points=10,
+    )
+    members = [MemberFactory() for _ in range(30)]
+    for member in members:
+        points_move(member_id=member.pk, amount=25, reason=PointsReason.ADJUSTMENT, source_key=f"test:{member.pk}")
+    clients = [logged_in(member) for member in members for _ in range(3)]  # a third spin needs a prize of points first
+
+    results, errors = race([spin(client, wheel) for client in clients])
+
+    assert not errors
+    spun = [response for response in results if response.status_code == 200]
+    assert len(spun) == Spin.objects.count() >= 60
+    assert {response.json()["code"] for response in results if response.status_code != 200} <= {"insufficient_points"}
+    for prize in WheelPrize.objects.filter(stock__isnull=False):
+        assert prize.given <= prize.stock and Spin.objects.filter(prize=prize).count() == prize.given
+    for member in members:
+        spins = Spin.objects.filter(member=member)
+        won = 50 * spins.filter(prize_kind=PrizeKind.POINTS).count()
+        assert PointsEntry.objects.filter(member=member, reason=PointsReason.WHEEL_COST).count() == spins.count()
+        assert Member.objects.get(pk=member.pk).points == 25 - 10 * spins.count() + won >= 0
+    assert PrizeShipment.objects.count() == WheelPrize.objects.get(name="保温杯").given
+    assert points_differences() == [] and balance_differences() == []

@@ -122,7 +122,7 @@ def _members(cursor, first: int, last: int) -> None:
                    jsonb_build_object('skin_type', (%s::text[])[1 + mod(abs(hashint4(i + 5)), 5)],
                                       'height_cm', 150 + mod(abs(hashint4(i + 6)), 40)),
                    mod(abs(hashint4(i + 7)), 10) < 7, %s || i
-            FROM generate_series(%s, %s) i""",
+            FROM generate_series(%s::integer, %s::integer) i""",
         [PREFIX, PROVINCES, SKIN_TYPES, PREFIX, first, last],
     )
 

@@ -144,7 +144,11 @@ class ScaleOut:
                     pool_size=self.shape.workers * self.shape.threads + 2,
                 )
             )
-            environment = {"DATABASE_URL": through_pooler(self.database_url, pooler_port), "DISABLE_SERVER_SIDE_CURSORS": "true"}
+            environment = {
+                "DATABASE_URL": through_pooler(self.database_url, pooler_port),
+                "DISABLE_SERVER_SIDE_CURSORS": "true",
+                "DB_PREPARED_STATEMENTS": "false",  # Debian's PgBouncer (1.18) keeps none in transaction mode
+            }
             for n, backend in enumerate(backends, 1):
                 self._stack.enter_context(
                     harness.Server(each, port=backend, environment=environment, log=self.logs / f"bench-web{n}-{backend}.log")

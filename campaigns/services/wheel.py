@@ -367,18 +367,8 @@ def _spin_record(*, wheel: Wheel, member_id: int, day: date, prize: WheelPrize |
                 connection.ops.adapt_datetimefield_value(now),
             ],
         )
-        spin = Spin(
-            pk=cursor.fetchone()[0],
-            wheel=wheel,
-            member_id=member_id,
-            day=day,
-            prize=prize,
-            prize_kind=kind,
-            cost_points=wheel.cost_points,
-            created_at=now,
-        )
-    spin._state.adding = False
-    return spin
+        spin_id = cursor.fetchone()[0]
+    return _spin_of(wheel=wheel, member_id=member_id, day=day, spin_id=spin_id, prize=prize, kind=kind, created_at=now)
 
 
 def _prize_give(*, spin: Spin, prize: WheelPrize, member_id: int) -> int | None:

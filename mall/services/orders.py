@@ -272,16 +272,18 @@ def _stock_taken(member, wanted: dict[int, int]) -> dict[int, SKU]:
     member's lock, as everywhere): two orders sharing SKUs queue rather than deadlock.
     PostgreSQL locks, takes and reads in one statement and looks for the why only when a
     line was left; a refusal rolls back whatever was taken."""
-    taken = _take_stock_reading(wanted) if writes_in_with() else {}
-    if len(taken) == len(wanted):
-        _check_lines(member, taken, wanted)
-        return taken
-    skus = _sellable_skus(wanted)
-    _check_lines(member, skus, wanted)
-    if writes_in_with():
+    if not writes_in_with():
+        skus = _sellable_skus(wanted)
+        _check_lines(member, skus, wanted)
+        _take_stock(skus, wanted)
+        return skus
+    taken = _take_stock_reading(wanted)
+    if len(taken) < len(wanted):  # the why, in the refusals' order
+        skus = _sellable_skus(wanted)
+        _check_lines(member, skus, wanted)
         raise OutOfStock(f"「{skus[min(set(wanted) - set(taken))]}」库存不足")
-    _take_stock(skus, wanted)
-    return skus
+    _check_lines(member, taken, wanted)
+    return taken
 
 
 def _check_lines(member, skus: dict[int, SKU], wanted: dict[int, int]) -> None:

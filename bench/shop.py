@@ -37,8 +37,10 @@ from django.apps import apps  # noqa: E402
 if not apps.ready:
     django.setup()
 
+from django.conf import settings  # noqa: E402
+from django.contrib.sessions.backends.cached_db import SessionStore as CachedSessionStore  # noqa: E402
 from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
-from django.core.cache import cache  # noqa: E402
+from django.core.cache import cache, caches  # noqa: E402
 from django.core.files.base import ContentFile  # noqa: E402
 from django.core.files.storage import default_storage  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
@@ -604,17 +606,22 @@ def _json(value) -> str:
 
 
 def sessions(member_ids: list[int], path: Path) -> None:
-    """A logged-in session and a CSRF secret per member, as the WeChat login would leave them;
-    `path` gets one "sessionid csrftoken" line per member, in order, for bench/wrk.lua."""
+    """A logged-in session and a CSRF secret per member, as the WeChat login leaves them: in
+    the session table and in the session cache (SESSION_ENGINE is cached_db, whose save
+    writes both), so that the first request of a member finds it where every later one
+    does. `path` gets one "sessionid csrftoken" line per member, in order, for bench/wrk.lua."""
     auth_hash = Member(password="!").get_session_auth_hash()
-    store, expire = SessionStore(), timezone.now() + timedelta(days=1)
-    lines = []
+    store, age = SessionStore(), timedelta(days=1)
+    expire, lines, cached = timezone.now() + age, [], {}
     with connection.cursor() as cursor, cursor.copy("COPY django_session (session_key, session_data, expire_date) FROM STDIN") as copy:
         for pk in member_ids:
             key = secrets.token_hex(16)
-            copy.write_row((key, store.encode({"_auth_user_id": str(pk), "_auth_user_backend": "members.backends.WeChatBackend",
-                                               "_auth_user_hash": auth_hash}), expire))
+            data = {"_auth_user_id": str(pk), "_auth_user_backend": "members.backends.WeChatBackend", "_auth_user_hash": auth_hash}
+            copy.write_row((key, store.encode(data), expire))
+            cached[CachedSessionStore.cache_key_prefix + key] = data
             lines.append(f"{key} {secrets.token_hex(16)}")
+    if settings.SESSION_ENGINE == CachedSessionStore.__module__:
+        caches[settings.SESSION_CACHE_ALIAS].set_many(cached, int(age.total_seconds()))
     Path(path).write_text("\n".join(lines) + "\n")
 
 

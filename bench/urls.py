@@ -1,5 +1,6 @@
-"""The shop's URLs and the limits (bench/limits.py, served without the shop's middleware by
-bench/wsgi.py under /limit/)."""
+"""The shop's URLs, the limits (bench/limits.py, served without the shop's middleware by
+bench/wsgi.py under /limit/) and their ceilings (the same views behind the shop's middleware
+and DRF, bench/ceiling.py)."""
 
 from django.urls import path
 
@@ -15,5 +16,8 @@ urlpatterns = [
     path("limit/checkin", limits.checkin),
     path("limit/spin/<int:prize_id>", limits.spin),
     path("limit/grab/<int:packet_id>", limits.grab),
+    path("ceiling/cart/items", limits.ceiling(limits.cart_add)),
+    path("ceiling/checkin", limits.ceiling(limits.checkin)),
+    path("ceiling/spin/<int:prize_id>", limits.ceiling(limits.spin)),
     *shop,
 ]

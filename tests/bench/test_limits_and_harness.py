@@ -88,6 +88,21 @@ def test_order_limit_takes_stock_all_or_nothing_and_payment_limit_pays_once(clie
     assert placed.status == OrderStatus.PAID
 
 
+@pytest.mark.django_db
+def test_a_ceiling_runs_its_limits_sql_as_the_shop_serves_its_api(client, catalogue):
+    _, _, skus = catalogue
+    member = MemberFactory()
+    body = json.dumps({"sku_id": skus[3].pk, "quantity": 1})
+
+    anonymous = client.post("/ceiling/cart/items", body, content_type="application/json")
+    client.force_login(member)
+    answer = client.post("/ceiling/cart/items", body, content_type="application/json")
+
+    assert anonymous.status_code == 401 and anonymous.json()["code"] == "not_authenticated"  # the shop's DRF answer
+    assert "Content-Security-Policy" in answer.headers  # behind the shop's middleware
+    assert answer.status_code == 201 and CartItem.objects.get(member=member).quantity == 1
+
+
 def _call(application, path):
     environ = {"PATH_INFO": path, "HTTP_X_COUNT_QUERIES": "1", "HTTP_HOST": "127.0.0.1"}
     setup_testing_defaults(environ)

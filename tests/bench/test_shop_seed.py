@@ -4,6 +4,9 @@ models, and what it writes is complete enough for the real endpoints the benchma
 from collections import Counter
 
 import pytest
+from django.conf import settings
+from django.contrib.sessions.backends.cached_db import SessionStore as CachedSessionStore
+from django.core.cache import caches
 from django.db import connection
 from rest_framework.test import APIClient
 
@@ -70,6 +73,8 @@ def test_the_seed_writes_a_whole_shop_and_seeding_again_gives_the_same(tmp_path)
     sessions(again.member_ids[:3], cookies)
     lines = cookies.read_text().splitlines()
     assert len(lines) == 3
+    cached = caches[settings.SESSION_CACHE_ALIAS].get(CachedSessionStore.cache_key_prefix + lines[0].split()[0])
+    assert cached["_auth_user_id"] == str(again.member_ids[0])  # where a login leaves it: the first request reads no table
     client = APIClient()
     client.cookies["sessionid"] = lines[0].split()[0]
     response = client.get("/api/v1/me")

@@ -23,13 +23,12 @@ from mall.models import (
     OrderLine,
     OrderStatus,
     Product,
-    ShopSettings,
 )
 from mall.selectors import PricedLine
 from mall.services.cart import line_cap_check, sku_built, sku_columns, skus_with_products
 from mall.services.catalog import products_changed
 from mall.services.coupons import coupon_for_order, coupon_take
-from mall.services.locks import lock_member_counting_unpaid
+from mall.services.locks import lock_member_for_order
 from mall.services.transitions import (
     balance_give_back,
     coupon_give_back,
@@ -69,7 +68,8 @@ class Destination:
 def order_create(
     *,
     member,
-    destination: Destination,
+    destination: Destination | None = None,
+    address_id: int | None = None,
     lines: list[LineRequest] | None = None,
     from_cart: bool = False,
     note: str = "",
@@ -83,10 +83,17 @@ def order_create(
     covers is taken from it now (WeChat Pay collects the remainder); an order the
     balance covers in full is paid at once.
 
-    The order comes back with its lines (and no refunds) in place, as a read would
-    give them: answering with it reads nothing more."""
-    shop = ShopSettings.get_solo()
-    _check_unpaid_orders(member, shop)
+    It ships to `destination`, or to the member's address `address_id` (InvalidInput when
+    it is not theirs). The order comes back with its lines (and no refunds) in place, as a
+    read would give them: answering with it reads nothing more."""
+    footing = lock_member_for_order(member, address_id=address_id)  # the order's first lock, as everywhere
+    shop = footing.shop
+    if destination is None:
+        if footing.address is None:
+            raise InvalidInput(ADDRESS_UNKNOWN, fields={"address_id": [ADDRESS_UNKNOWN]})
+        destination = Destination.of(footing.address)
+    if footing.unpaid >= shop.max_unpaid_orders:
+        raise TooManyUnpaidOrders(f"你有 {footing.unpaid} 个待付款订单，请先支付或取消后再下单")
     if from_cart:
         lines = [LineRequest(sku_id=item.sku_id, quantity=item.quantity) for item in CartItem.objects.filter(member=member)]
         if not lines:
@@ -164,6 +171,7 @@ def order_create(
     return order
 
 
+ADDRESS_UNKNOWN = "收货地址不存在"
 ORDER_ROWS, LINE_ROWS, EVENT_ROWS = ModelRows(Order), ModelRows(OrderLine), ModelRows(OrderEvent)
 FROM_PLACED = {"order_id": "(SELECT id FROM placed)"}
 
@@ -213,14 +221,6 @@ def _prefetched(order: Order, name: str, objects: list) -> None:
     queryset = getattr(order, name).get_queryset()
     queryset._result_cache, queryset._prefetch_done = list(objects), True
     order.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset
-
-
-def _check_unpaid_orders(member, shop: ShopSettings) -> None:
-    """Takes the member's lock, the first of the order's, and counts the unpaid orders under
-    it, like the purchase limits: two orders at once cannot both slip under the cap."""
-    unpaid = lock_member_counting_unpaid(member)
-    if unpaid >= shop.max_unpaid_orders:
-        raise TooManyUnpaidOrders(f"你有 {unpaid} 个待付款订单，请先支付或取消后再下单")
 
 
 def _sellable_skus(wanted: dict[int, int]) -> dict[int, SKU]:

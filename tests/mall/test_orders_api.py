@@ -171,12 +171,15 @@ def test_unknown_and_off_sale_skus_are_400(member_api):
     assert place(member_api, [(off, 1)]).status_code == 400
 
 
-def test_someone_elses_address_cannot_be_used(member_api):
+def test_someone_elses_address_cannot_be_used(member_api, member):
     theirs = AddressFactory(member=MemberFactory())
-    body = {"lines": [{"sku_id": SKUFactory().pk, "quantity": 1}], "address_id": theirs.pk}
+    sku = SKUFactory(stock=5)
+    body = {"lines": [{"sku_id": sku.pk, "quantity": 1}], "address_id": theirs.pk}
     response = member_api.post("/api/v1/orders", body, format="json")
     assert response.status_code == 400
-    assert "address_id" in response.json()["fields"]
+    assert response.json() == {"code": "validation_error", "detail": "收货地址不存在", "fields": {"address_id": ["收货地址不存在"]}}
+    sku.refresh_from_db()
+    assert sku.stock == 5 and not Order.objects.filter(member=member).exists()
 
 
 def test_creation_is_recorded_as_an_order_event(member_api, member):

@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 
 from config.rows import ModelRows
-from mall.models import Address, Order, OrderStatus, ShopSettings
+from mall.models import Address, ShopSettings
 from mall.selectors import ADDRESS_ROWS
 
 
@@ -27,28 +27,25 @@ def lock_member(member) -> None:
 class OrderFooting:
     """What an order is placed on, read under the member's lock."""
 
-    unpaid: int  # the member's orders awaiting payment
     shop: ShopSettings  # as saved now: what the order charges comes from no cached copy
     address: Address | None  # the address asked for, when it is the member's own
 
 
 def lock_member_for_order(member, *, address_id: int | None = None) -> OrderFooting:
-    """lock_member, and in the same statement what placing an order reads under it: how many
-    orders the member has awaiting payment (two orders at once must not both slip under the
-    cap), the shop's settings and, with `address_id`, that address if it is the member's.
-    One round trip where there were three (the cache's settings, the address, the lock)."""
-    orders, shop, address = Order._meta.db_table, ShopSettings._meta.db_table, Address._meta.db_table
+    """lock_member, and in the same statement what placing an order reads under it: the
+    shop's settings and, with `address_id`, that address if it is the member's. One round
+    trip where there were three (the cached settings, the address, the lock). Nothing read
+    here may depend on the member's other writes: the statement's snapshot is taken before it
+    waits for the lock (the unpaid orders are counted by the next statement, _stock_taken)."""
+    shop, address = ShopSettings._meta.db_table, Address._meta.db_table
     row = _member_row_locked(
         member,
-        f"(SELECT count(*) FROM {orders} o WHERE o.member_id = m.id AND o.status = %s), {SHOP_ROWS.columns('s')}, "
-        f"{ADDRESS_ROWS.columns('a')}",
-        [OrderStatus.PENDING_PAYMENT],
+        f"{SHOP_ROWS.columns('s')}, {ADDRESS_ROWS.columns('a')}",
         joins=f" LEFT JOIN {shop} s ON s.id = %s LEFT JOIN {address} a ON a.id = %s AND a.member_id = m.id",
-        join_params=[ShopSettings.singleton_instance_id, address_id],
+        params=(ShopSettings.singleton_instance_id, address_id),
     )
-    settings_row, address_row = row[1 : 1 + SHOP_ROWS.width()], row[1 + SHOP_ROWS.width() :]
+    settings_row, address_row = row[: SHOP_ROWS.width()], row[SHOP_ROWS.width() :]
     return OrderFooting(
-        unpaid=row[0],
         # The singleton's row is written by its first read: a shop nobody has configured yet.
         shop=SHOP_ROWS.build(settings_row) if settings_row[0] is not None else ShopSettings.get_solo(),
         address=ADDRESS_ROWS.build(address_row) if address_row[0] is not None else None,
@@ -58,13 +55,13 @@ def lock_member_for_order(member, *, address_id: int | None = None) -> OrderFoot
 SHOP_ROWS = ModelRows(ShopSettings)
 
 
-def _member_row_locked(member, selected: str, params: list | None = None, *, joins: str = "", join_params: list | None = None):
+def _member_row_locked(member, selected: str, *, joins: str = "", params: tuple = ()):
     """Hand-written: the first statement of every checkout, where compiling it through the
     ORM cost more CPU than running it. Only the member's row is locked, never a joined one."""
     lock = " FOR NO KEY UPDATE OF m" if connection.features.has_select_for_no_key_update else ""
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {selected} FROM {get_user_model()._meta.db_table} m{joins} WHERE m.id = %s{lock}",  # noqa: S608 — names only
-            [*(params or []), *(join_params or []), member.pk],
+            [*params, member.pk],
         )
         return cursor.fetchone()

@@ -92,8 +92,6 @@ def order_create(
         if footing.address is None:
             raise InvalidInput(ADDRESS_UNKNOWN, fields={"address_id": [ADDRESS_UNKNOWN]})
         destination = Destination.of(footing.address)
-    if footing.unpaid >= shop.max_unpaid_orders:
-        raise TooManyUnpaidOrders(f"你有 {footing.unpaid} 个待付款订单，请先支付或取消后再下单")
     if from_cart:
         lines = [LineRequest(sku_id=item.sku_id, quantity=item.quantity) for item in CartItem.objects.filter(member=member)]
         if not lines:
@@ -101,7 +99,7 @@ def order_create(
     wanted: dict[int, int] = defaultdict(int)
     for line in lines:
         wanted[line.sku_id] += line.quantity
-    skus = _stock_taken(member, wanted)
+    skus = _stock_taken(member, wanted, unpaid_cap=shop.max_unpaid_orders)
     ordered = sorted(skus.values(), key=lambda sku: sku.pk)
     coupon, discounts = None, [0] * len(ordered)
     if coupon_id is not None:
@@ -265,19 +263,26 @@ def _check_purchase_limits(member, skus: dict[int, SKU], wanted: dict[int, int])
             raise PurchaseLimitExceeded(f"「{product.title}」每人限购 {product.purchase_limit} 件{bought_note}")
 
 
-def _stock_taken(member, wanted: dict[int, int]) -> dict[int, SKU]:
+def _stock_taken(member, wanted: dict[int, int], *, unpaid_cap: int) -> dict[int, SKU]:
     """Every line's stock taken, and the SKUs as skus_with_products reads them; or the
-    refusal that says why a line cannot be had: an unknown SKU, one not for sale, a purchase
-    limit, the line cap, then the stock. The SKU rows are locked in id order (after the
-    member's lock, as everywhere): two orders sharing SKUs queue rather than deadlock.
-    PostgreSQL locks, takes and reads in one statement and looks for the why only when a
-    line was left; a refusal rolls back whatever was taken."""
+    refusal that says why not: the member's orders awaiting payment at the cap, then for a
+    line an unknown SKU, one not for sale, a purchase limit, the line cap, the stock. The SKU
+    rows are locked in id order (after the member's lock, as everywhere): two orders sharing
+    SKUs queue rather than deadlock. PostgreSQL counts, locks, takes and reads in one
+    statement and looks for a line's why only when one was left; a refusal rolls back
+    whatever was taken.
+
+    The unpaid orders are counted here, by a statement that began once the member's lock was
+    held, and not in the lock's own statement: that one's snapshot is taken before it waits,
+    and would miss the order of the same member that it waited for."""
     if not writes_in_with():
+        _check_unpaid(Order.objects.filter(member=member, status=OrderStatus.PENDING_PAYMENT).count(), unpaid_cap)
         skus = _sellable_skus(wanted)
         _check_lines(member, skus, wanted)
         _take_stock(skus, wanted)
         return skus
-    taken = _take_stock_reading(wanted)
+    unpaid, taken = _take_stock_reading(member, wanted, unpaid_cap=unpaid_cap)
+    _check_unpaid(unpaid, unpaid_cap)
     if len(taken) < len(wanted):  # the why, in the refusals' order
         skus = _sellable_skus(wanted)
         _check_lines(member, skus, wanted)
@@ -286,32 +291,47 @@ def _stock_taken(member, wanted: dict[int, int]) -> dict[int, SKU]:
     return taken
 
 
+def _check_unpaid(unpaid: int, cap: int) -> None:
+    if unpaid >= cap:
+        raise TooManyUnpaidOrders(f"你有 {unpaid} 个待付款订单，请先支付或取消后再下单")
+
+
 def _check_lines(member, skus: dict[int, SKU], wanted: dict[int, int]) -> None:
     _check_purchase_limits(member, skus, wanted)
     for quantity in wanted.values():
         line_cap_check(quantity)
 
 
-def _take_stock_reading(wanted: dict[int, int]) -> dict[int, SKU]:
-    """PostgreSQL: the SKU rows locked in id order, then every line's guarded stock UPDATE
-    for an SKU that is for sale, RETURNING what skus_with_products reads (the stock as
-    left), in one statement. The SKUs whose stock was taken, by id."""
+def _take_stock_reading(member, wanted: dict[int, int], *, unpaid_cap: int) -> tuple[int, dict[int, SKU]]:
+    """PostgreSQL: the member's orders awaiting payment counted and, when they are under
+    `unpaid_cap`, the SKU rows locked in id order, then every line's guarded stock UPDATE for
+    an SKU that is for sale, RETURNING what skus_with_products reads (the stock as left), in
+    one statement. The count, and the SKUs whose stock was taken by id."""
     ids = sorted(wanted)
-    sku, product = SKU._meta.db_table, Product._meta.db_table
+    sku, product, orders = SKU._meta.db_table, Product._meta.db_table, Order._meta.db_table
     lines = " UNION ALL ".join(["SELECT %s::bigint AS id, %s::integer AS quantity"] * len(ids))
     with connection.cursor() as cursor:
         cursor.execute(
             f"""WITH wanted AS ({lines}),
-                     locked AS MATERIALIZED (SELECT id FROM {sku} WHERE id IN (SELECT id FROM wanted) ORDER BY id FOR NO KEY UPDATE)
-                UPDATE {sku} SET stock = {sku}.stock - wanted.quantity FROM locked, wanted, {product} p
-                WHERE {sku}.id = locked.id AND wanted.id = locked.id AND p.id = {sku}.product_id
-                  AND {sku}.is_active AND p.is_on_sale AND {sku}.stock >= wanted.quantity
-                RETURNING {sku_columns()}""",  # noqa: S608 — names and placeholders only
-            [value for sku_id in ids for value in (sku_id, wanted[sku_id])],
+                     unpaid AS (SELECT count(*) AS n FROM {orders} WHERE member_id = %s AND status = %s),
+                     locked AS MATERIALIZED (SELECT id FROM {sku} WHERE id IN (SELECT id FROM wanted)
+                                               AND (SELECT n FROM unpaid) < %s ORDER BY id FOR NO KEY UPDATE),
+                     taken AS (UPDATE {sku} SET stock = {sku}.stock - wanted.quantity FROM locked, wanted, {product} p
+                               WHERE {sku}.id = locked.id AND wanted.id = locked.id AND p.id = {sku}.product_id
+                                 AND {sku}.is_active AND p.is_on_sale AND {sku}.stock >= wanted.quantity
+                               RETURNING {sku_columns()})
+                SELECT unpaid.n, taken.* FROM unpaid LEFT JOIN taken ON true""",  # noqa: S608 — names and placeholders only
+            [
+                *(value for sku_id in ids for value in (sku_id, wanted[sku_id])),
+                member.pk,
+                OrderStatus.PENDING_PAYMENT,
+                unpaid_cap,
+            ],
         )
-        taken = {found.pk: found for found in map(sku_built, cursor.fetchall())}
+        rows = cursor.fetchall()
+    taken = {found.pk: found for found in (sku_built(row[1:]) for row in rows if row[1] is not None)}
     products_changed(found.product_id for found in taken.values())
-    return taken
+    return rows[0][0], taken
 
 
 def _take_stock(skus: dict[int, SKU], wanted: dict[int, int]) -> None:

@@ -17,7 +17,7 @@ from mall.services.orders import (
 )
 from tests.concurrency.racing import logged_in, race
 from tests.factories import MemberFactory, ProductFactory, SKUFactory
-from tests.helpers import ADDRESS, DESTINATION, requires_postgres
+from tests.helpers import ADDRESS, DESTINATION, requires_postgres, shop_settings
 
 pytestmark = [requires_postgres, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -116,6 +116,23 @@ def test_one_member_racing_past_a_purchase_limit_gets_one_order():
     assert not errors
     assert Counter(results) == {201: 1, 409: 9}
     assert SKU.objects.get(pk=sku.pk).stock == 99
+
+
+def test_one_member_racing_past_the_unpaid_order_cap_stays_under_it():
+    """The orders counted are those committed once the member's lock is held: an order that
+    waited for the lock sees the one placed while it waited."""
+    shop_settings(max_unpaid_orders=2)
+    sku = SKUFactory(stock=100)
+    member = MemberFactory()
+    clients = [logged_in(member) for _ in range(10)]
+    body = {"lines": [{"sku_id": sku.pk, "quantity": 1}], "address": ADDRESS}
+
+    results, errors = race([lambda c=c: c.post("/api/v1/orders", body, format="json") for c in clients])
+
+    assert not errors
+    assert Counter(response.status_code for response in results) == {201: 2, 409: 8}
+    assert {r.json()["code"] for r in results if r.status_code == 409} == {"too_many_unpaid_orders"}
+    assert SKU.objects.get(pk=sku.pk).stock == 98
 
 
 def test_simultaneous_adds_to_the_cart_all_count():

@@ -191,13 +191,13 @@ def _written(order: Order, lines: list[OrderLine], opened: OrderEvent) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"""WITH placed AS ({ORDER_ROWS.insert(1)} RETURNING id),
-                     lined AS ({LINE_ROWS.insert(len(lines), given=FROM_PLACED)} RETURNING id, sku_id),
+                     lined AS ({LINE_ROWS.insert_many(given=FROM_PLACED)} RETURNING id, sku_id),
                      logged AS ({EVENT_ROWS.insert(1, given=FROM_PLACED)}),
                      {announced}
                 SELECT placed.id, lined.id, lined.sku_id FROM placed, lined""",
             [
                 *ORDER_ROWS.values(order),
-                *(value for line in lines for value in LINE_ROWS.values(line, given=FROM_PLACED)),
+                *LINE_ROWS.values_many(lines, given=FROM_PLACED),
                 *EVENT_ROWS.values(opened, given=FROM_PLACED),
                 *announced_params,
             ],

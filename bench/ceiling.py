@@ -5,11 +5,12 @@
 A limit (bench/limits.py) is served bare. Its ceiling is the same view, running the same SQL
 and nothing else, served as the shop serves its API: behind the shop's middleware, as a DRF
 APIView with the shop's authentication (the session and the member's row), CSRF check,
-permissions, throttles and renderer (limits.ceiling, under /ceiling/). The two are loaded one
-after the other on the same gunicorn, each by members of its own who have not yet played
-today, and the ceiling's ratio printed: what the framework leaves to a scenario's own work
-before our code runs at all. Beside it, our endpoint's ratio from the last full run
-(bench/results/latest.json), when there is one.
+permissions, throttles and renderer (limits.ceiling, under /ceiling/); and, for the API one
+might write without DRF, behind the middleware only (limits.ceiling_without_drf, /plain/).
+They are loaded one after the other on the same gunicorn, each by members of its own who have
+not yet played today, and each ceiling's ratio printed: what the framework leaves to a
+scenario's own work before our code runs at all. Beside them, our endpoint's ratio from the
+last full run (bench/results/latest.json), when there is one.
 
 It plays for real (check-ins, spins, claims, cart lines) as members from the end of the
 seeded list, whom the suite's scenarios do not log in; run it on a fresh seed, after `make
@@ -39,14 +40,14 @@ CEILINGS = {
     "check-in": not_checked_in,
     "wheel spin": None,  # three spins a member a day: each member spins once here
 }
-SIDES = ("limit", "ceiling")
+SIDES = {"limit": "/limit/", "plain": "/plain/", "ceiling": "/ceiling/"}  # each side's URL prefix
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", nargs="*", default=[], help="words of the scenarios' names")
     parser.add_argument("--seconds", type=float, default=5)
-    parser.add_argument("--members", type=int, default=10_000, help="members a side and scenario (each plays once)")
+    parser.add_argument("--members", type=int, default=8_000, help="members a side and scenario (each plays once)")
     parser.add_argument("--port", type=int, default=8793)
     args = parser.parse_args()
     shop = bench_shop.load()
@@ -57,33 +58,34 @@ def main() -> None:
     with harness.Server(port=args.port) as server, tempfile.TemporaryDirectory() as directory:
         for scenario in scenarios:
             limit = scenario.limit(shop)
-            targets = {"limit": limit, "ceiling": [target.replace("/limit/", "/ceiling/", 1) for target in limit]}
             figures = {}
-            for side in SIDES:
+            for side, prefix in SIDES.items():
                 able = CEILINGS[scenario.name]
                 crowd = next(members)
                 if able:
-                    playable = able(shop, SIDES.index(side), crowd)
+                    playable = able(shop, 1, crowd)  # as the suite's limit side (no spins, the bare packet)
                     crowd = [member for member in crowd if member in playable]
                 cookies = Path(directory) / f"{scenario.name}.{side}"
                 bench_shop.sessions(crowd, cookies)
                 figures[side] = harness.load(
                     server.base,
-                    targets[side],
+                    [target.replace("/limit/", prefix, 1) for target in limit],
                     method=scenario.method,
                     cookies=cookies,
                     seconds=args.seconds,
                     max_requests=len(crowd),
                     content_type=scenario.content_type,
                 )
-            limit_rps, ceiling_rps = figures["limit"]["rps"], figures["ceiling"]["rps"]
-            rows.append((scenario.name, limit_rps, ceiling_rps, ceiling_rps / limit_rps, ours.get(scenario.name), scenario.floor))
-            print(f"  {scenario.name}: answers {figures['ceiling']['statuses']} (ceiling), {figures['limit']['statuses']} (limit)")
-    print("\n| scenario | limit req/s | ceiling req/s | ceiling ratio | ours (last full run) | floor |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for name, limit_rps, ceiling_rps, ratio, our_ratio, floor in rows:
-        shown = f"{our_ratio:.2f}" if our_ratio is not None else "–"
-        print(f"| {name} | {limit_rps:,.0f} | {ceiling_rps:,.0f} | **{ratio:.2f}** | {shown} | {floor} |")
+            rows.append((scenario, {side: figures[side]["rps"] for side in SIDES}))
+            print(f"  {scenario.name}: answers " + ", ".join(f"{side} {figures[side]['statuses']}" for side in SIDES))
+    print("\n| scenario | limit req/s | middleware only req/s | ratio | middleware + DRF req/s | ratio | ours (last full run) | floor |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for scenario, rps in rows:
+        shown = f"{ours[scenario.name]:.2f}" if scenario.name in ours else "–"
+        print(
+            f"| {scenario.name} | {rps['limit']:,.0f} | {rps['plain']:,.0f} | **{rps['plain'] / rps['limit']:.2f}** "
+            f"| {rps['ceiling']:,.0f} | **{rps['ceiling'] / rps['limit']:.2f}** | {shown} | {scenario.floor} |"
+        )
 
 
 def _members_from_the_end(shop, groups: int, size: int) -> list[list[int]]:

@@ -261,3 +261,16 @@ def ceiling(limit):
             return limit(request._request, **kwargs)
 
     return Ceiling.as_view()
+
+
+def ceiling_without_drf(limit):
+    """The limit's view behind the shop's middleware only (the session, CSRF, the member's
+    row read for request.user), as a plain Django view would be served: the ceiling of an
+    endpoint written without DRF."""
+
+    def view(request, **kwargs):
+        if not request.user.is_authenticated:
+            return _unauthorized()
+        return limit(request, **kwargs)
+
+    return view

@@ -19,5 +19,8 @@ urlpatterns = [
     path("ceiling/cart/items", limits.ceiling(limits.cart_add)),
     path("ceiling/checkin", limits.ceiling(limits.checkin)),
     path("ceiling/spin/<int:prize_id>", limits.ceiling(limits.spin)),
+    path("plain/cart/items", limits.ceiling_without_drf(limits.cart_add)),
+    path("plain/checkin", limits.ceiling_without_drf(limits.checkin)),
+    path("plain/spin/<int:prize_id>", limits.ceiling_without_drf(limits.spin)),
     *shop,
 ]

@@ -98,9 +98,18 @@ def test_a_ceiling_runs_its_limits_sql_as_the_shop_serves_its_api(client, catalo
     client.force_login(member)
     answer = client.post("/ceiling/cart/items", body, content_type="application/json")
 
+    plain = client.post("/plain/cart/items", body, content_type="application/json")
+
     assert anonymous.status_code == 401 and anonymous.json()["code"] == "not_authenticated"  # the shop's DRF answer
-    assert "Content-Security-Policy" in answer.headers  # behind the shop's middleware
-    assert answer.status_code == 201 and CartItem.objects.get(member=member).quantity == 1
+    assert "Content-Security-Policy" in answer.headers and "Content-Security-Policy" in plain.headers  # the shop's middleware
+    assert answer.status_code == plain.status_code == 201 and CartItem.objects.get(member=member).quantity == 2
+
+
+@pytest.mark.django_db
+def test_the_ceiling_without_drf_answers_anonymous_callers_401(client, catalogue):
+    body = json.dumps({"sku_id": catalogue[2][0].pk, "quantity": 1})
+    answer = client.post("/plain/cart/items", body, content_type="application/json")
+    assert answer.status_code == 401 and not CartItem.objects.exists()
 
 
 def _call(application, path):

@@ -32,22 +32,37 @@ if __name__ == "__main__":
 
 from bench import harness  # noqa: E402
 from bench import shop as bench_shop  # noqa: E402
-from bench.suite import RESULTS, SCENARIOS, chosen, not_checked_in  # noqa: E402
+from bench.suite import RESULTS, SCENARIOS, chosen, not_checked_in, order_targets  # noqa: E402
 
-# The scenarios a ceiling is served for (bench/urls.py) and who may still play in each.
+
+def _limit_targets(scenario):
+    """A side's targets: the limit's, under the side's prefix (none depends on who sends it)."""
+    return lambda shop, prefix, indexes: [target.replace("/limit/", prefix, 1) for target in scenario.limit(shop)]
+
+
+def _order_targets(shop, prefix: str, indexes: list[int]) -> list[str]:
+    return order_targets(shop, f"{prefix}orders", indexes)  # each member's order to their own address
+
+
+# The scenarios a ceiling is served for (bench/urls.py): who may still play, and each side's
+# targets (shop, URL prefix, indexes of its members) -> targets, None for the limit's own.
 CEILINGS = {
-    "add to cart": None,
-    "check-in": not_checked_in,
-    "wheel spin": None,  # three spins a member a day: each member spins once here
+    "add to cart": (None, None),
+    "create order": (None, _order_targets),
+    "check-in": (not_checked_in, None),
+    "wheel spin": (None, None),  # three spins a member a day: each member spins once here
 }
+WARM_UP = 1_000  # members a side whose requests go first, unmeasured: every worker's code and statements warm
 SIDES = {"limit": "/limit/", "plain": "/plain/", "ceiling": "/ceiling/"}  # each side's URL prefix
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", nargs="*", default=[], help="words of the scenarios' names")
-    parser.add_argument("--seconds", type=float, default=5)
-    parser.add_argument("--members", type=int, default=8_000, help="members a side and scenario (each plays once)")
+    # Bounded by time: the members a side outlast it (at 1,800 requests/s), so every side runs
+    # the same seconds whatever its speed.
+    parser.add_argument("--seconds", type=float, default=3)
+    parser.add_argument("--members", type=int, default=6_600, help="members a side and scenario (each plays once)")
     parser.add_argument("--port", type=int, default=8793)
     args = parser.parse_args()
     shop = bench_shop.load()
@@ -57,25 +72,30 @@ def main() -> None:
     rows = []
     with harness.Server(port=args.port) as server, tempfile.TemporaryDirectory() as directory:
         for scenario in scenarios:
-            limit = scenario.limit(shop)
+            able, targets = CEILINGS[scenario.name]
+            targets = targets or _limit_targets(scenario)
             figures = {}
             for side, prefix in SIDES.items():
-                able = CEILINGS[scenario.name]
-                crowd = next(members)
+                indexes = next(members)
                 if able:
-                    playable = able(shop, 1, crowd)  # as the suite's limit side (no spins, the bare packet)
-                    crowd = [member for member in crowd if member in playable]
-                cookies = Path(directory) / f"{scenario.name}.{side}"
-                bench_shop.sessions(crowd, cookies)
-                figures[side] = harness.load(
-                    server.base,
-                    [target.replace("/limit/", prefix, 1) for target in limit],
-                    method=scenario.method,
-                    cookies=cookies,
-                    seconds=args.seconds,
-                    max_requests=len(crowd),
-                    content_type=scenario.content_type,
-                )
+                    playable = able(shop, 1, [shop.member_ids[index] for index in indexes])  # as the suite's limit side
+                    indexes = [index for index in indexes if shop.member_ids[index] in playable]
+                if len(indexes) < 2 * WARM_UP:
+                    raise SystemExit(f"{scenario.name}: {len(indexes):,} members can still play: run it on a fresh seed")
+                loads = {}
+                for part, chosen_indexes in (("warm-up", indexes[:WARM_UP]), ("load", indexes[WARM_UP:])):
+                    cookies = Path(directory) / f"{scenario.name}.{side}.{part}"
+                    bench_shop.sessions([shop.member_ids[index] for index in chosen_indexes], cookies)
+                    loads[part] = harness.load(
+                        server.base,
+                        targets(shop, prefix, chosen_indexes),
+                        method=scenario.method,
+                        cookies=cookies,
+                        seconds=args.seconds if part == "load" else 1,
+                        max_requests=len(chosen_indexes),
+                        content_type=scenario.content_type,
+                    )
+                figures[side] = loads["load"]
             rows.append((scenario, {side: figures[side]["rps"] for side in SIDES}))
             print(f"  {scenario.name}: answers " + ", ".join(f"{side} {figures[side]['statuses']}" for side in SIDES))
     print("\n| scenario | limit req/s | middleware only req/s | ratio | middleware + DRF req/s | ratio | ours (last full run) | floor |")
@@ -89,11 +109,12 @@ def main() -> None:
 
 
 def _members_from_the_end(shop, groups: int, size: int) -> list[list[int]]:
-    """`groups` disjoint lists of `size` members, taken from the end of the seeded members."""
-    ids = shop.member_ids[::-1]
-    if groups * size > len(ids):
-        raise SystemExit(f"{groups} × {size:,} members wanted, {len(ids):,} seeded: lower --members")
-    return [ids[n * size : (n + 1) * size] for n in range(groups)]
+    """`groups` disjoint lists of `size` members (their indexes in the seed's list), taken
+    from the end of the seeded members."""
+    count = len(shop.member_ids)
+    if groups * size > count:
+        raise SystemExit(f"{groups} × {size:,} members wanted, {count:,} seeded: lower --members")
+    return [list(range(count - (n + 1) * size, count - n * size)) for n in range(groups)]
 
 
 def _our_ratios() -> dict[str, float]:

@@ -153,12 +153,13 @@ def _order(lines: list[dict], address_id: int) -> str:
     return json.dumps({"lines": lines, "address_id": address_id})
 
 
-def _orders(shop, path: str, half: int) -> list[str]:
-    """One target per member of the side's half, in the cookie file's order (the n-th request
-    is the n-th member's, with their default address): two lines of SKUs far apart."""
+def order_targets(shop, path: str, indexes) -> list[str]:
+    """One target per member (their indexes in the seed's list), in the cookie file's order
+    (the n-th request is the n-th member's, with their default address): two lines of SKUs
+    far apart."""
     skus = shop.sku_ids
     targets = []
-    for n, index in enumerate(_halves(shop)[half]):
+    for n, index in enumerate(indexes):
         lines = [
             {"sku_id": skus[(n * 7) % len(skus)], "quantity": 1},
             {"sku_id": skus[(n * 7 + len(skus) // 2) % len(skus)], "quantity": 1},
@@ -424,8 +425,8 @@ SCENARIOS = [
     ),
     Scenario(
         "create order",
-        lambda s: _orders(s, "/api/v1/orders", 0),
-        lambda s: _orders(s, "/limit/orders", 1),
+        lambda s: order_targets(s, "/api/v1/orders", _halves(s)[0]),
+        lambda s: order_targets(s, "/limit/orders", _halves(s)[1]),
         floor=0.5,
         method="POST",
         members=True,

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from fractions import Fraction
+from time import monotonic
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
@@ -54,9 +55,17 @@ def campaign_is_running(campaign: Campaign, *, now=None) -> bool:
 # under a generation that a save of any rule model replaces (connected in campaigns/apps.py),
 # so an edit shows on the next tap. Counters are never trusted from here: a prize's stock
 # is checked again by the guarded UPDATE that takes it.
+#
+# The wheel's and the check-in's rules are also held by the process that read them, for
+# RULES_HELD_SECONDS (as pages hold the shop's settings): the cache's round trip was a sixth
+# of a spin's or a check-in's time. A save lets go of them at once in its own process and
+# within those seconds in the others. A packet is not held so: a grab writes the packet's
+# count of shares left on the object it was given.
 
 RULES_TIMEOUT = 300  # seconds; a backstop, saves clear the rules at once
+RULES_HELD_SECONDS = 2
 _MISSING = object()
+_held: dict[str, tuple[float, object]] = {}  # cache key -> (read at, monotonic; the rules)
 
 
 def _rules_key(name: str) -> str:
@@ -68,16 +77,34 @@ def rules_changed(**kwargs) -> None:
     between the two could cache what was there before). Operators save rarely; a tap reads
     one cache key."""
     keys = [_rules_key("checkin"), *(_rules_key(f"wheel:{pk}") for pk in Wheel.objects.values_list("pk", flat=True))]
+    _let_go(keys)
+    transaction.on_commit(lambda: _let_go(keys))
+
+
+def _let_go(keys: list[str]) -> None:
     cache.delete_many(keys)
-    transaction.on_commit(lambda: cache.delete_many(keys))
+    rules_held_forget()
 
 
-def _rules(name: str, build):
+def rules_held_forget() -> None:
+    """Let go of the rules this process holds (a save does; so do the tests, between them)."""
+    _held.clear()
+
+
+def _rules(name: str, build, *, held: bool = False):
+    """The rules under `name`, built when the shared cache has none; with `held`, from this
+    process's own copy while it is younger than RULES_HELD_SECONDS."""
     key = _rules_key(name)
+    if held:
+        kept = _held.get(key)
+        if kept is not None and monotonic() - kept[0] <= RULES_HELD_SECONDS:
+            return kept[1]
     cached = cache.get(key, _MISSING)
     if cached is _MISSING:
         cached = build()
         cache.set(key, cached, RULES_TIMEOUT)
+    if held:
+        _held[key] = (monotonic(), cached)
     return cached
 
 
@@ -86,7 +113,8 @@ def checkin_setups_live() -> list[CheckinSetup]:
     year: which one runs is decided on the time asked about, not the time cached)."""
     return _rules(
         "checkin",
-        lambda: list(
+        held=True,
+        build=lambda: list(
             CheckinSetup.objects.select_related("campaign", "daily_reward__coupon_template")
             .prefetch_related(Prefetch("milestones", queryset=CheckinMilestone.objects.select_related("reward__coupon_template")))
             .filter(campaign__play=Play.CHECKIN, campaign__is_active=True)
@@ -98,7 +126,8 @@ def wheel_rules(wheel_id: int) -> Wheel | None:
     """A wheel with its campaign and prizes (their stock not to be trusted), or None."""
     return _rules(
         f"wheel:{wheel_id}",
-        lambda: Wheel.objects.select_related("campaign")
+        held=True,
+        build=lambda: Wheel.objects.select_related("campaign")
         .prefetch_related(Prefetch("prizes", queryset=WheelPrize.objects.select_related("coupon_template")))
         .filter(pk=wheel_id)
         .first(),

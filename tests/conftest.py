@@ -32,10 +32,12 @@ def _test_settings(tmp_path_factory):
 def _clear_cache():
     from django.core.cache import cache
 
+    from campaigns.selectors import rules_held_forget
     from mall.selectors import shop_settings_forget
 
     cache.clear()
     shop_settings_forget()  # kept in the process for a few seconds, like the cache it sits before
+    rules_held_forget()  # the same
 
 
 @pytest.fixture

@@ -72,30 +72,7 @@ def main() -> None:
     rows = []
     with harness.Server(port=args.port) as server, tempfile.TemporaryDirectory() as directory:
         for scenario in scenarios:
-            able, targets = CEILINGS[scenario.name]
-            targets = targets or _limit_targets(scenario)
-            figures = {}
-            for side, prefix in SIDES.items():
-                indexes = next(members)
-                if able:
-                    playable = able(shop, 1, [shop.member_ids[index] for index in indexes])  # as the suite's limit side
-                    indexes = [index for index in indexes if shop.member_ids[index] in playable]
-                if len(indexes) < 2 * WARM_UP:
-                    raise SystemExit(f"{scenario.name}: {len(indexes):,} members can still play: run it on a fresh seed")
-                loads = {}
-                for part, chosen_indexes in (("warm-up", indexes[:WARM_UP]), ("load", indexes[WARM_UP:])):
-                    cookies = Path(directory) / f"{scenario.name}.{side}.{part}"
-                    bench_shop.sessions([shop.member_ids[index] for index in chosen_indexes], cookies)
-                    loads[part] = harness.load(
-                        server.base,
-                        targets(shop, prefix, chosen_indexes),
-                        method=scenario.method,
-                        cookies=cookies,
-                        seconds=args.seconds if part == "load" else 1,
-                        max_requests=len(chosen_indexes),
-                        content_type=scenario.content_type,
-                    )
-                figures[side] = loads["load"]
+            figures = {side: _side(scenario, shop, server, side, next(members), Path(directory), args.seconds) for side in SIDES}
             rows.append((scenario, {side: figures[side]["rps"] for side in SIDES}))
             print(f"  {scenario.name}: answers " + ", ".join(f"{side} {figures[side]['statuses']}" for side in SIDES))
     print("\n| scenario | limit req/s | middleware only req/s | ratio | middleware + DRF req/s | ratio | ours (last full run) | floor |")
@@ -106,6 +83,32 @@ def main() -> None:
             f"| {scenario.name} | {rps['limit']:,.0f} | {rps['plain']:,.0f} | **{rps['plain'] / rps['limit']:.2f}** "
             f"| {rps['ceiling']:,.0f} | **{rps['ceiling'] / rps['limit']:.2f}** | {shown} | {scenario.floor} |"
         )
+
+
+def _side(scenario, shop, server, side: str, indexes: list[int], directory: Path, seconds: float) -> dict:
+    """One side's load: its first WARM_UP members unmeasured, then the rest for `seconds`,
+    those who can still play only."""
+    able, targets = CEILINGS[scenario.name]
+    targets = targets or _limit_targets(scenario)
+    if able:
+        playable = able(shop, 1, [shop.member_ids[index] for index in indexes])  # as the suite's limit side
+        indexes = [index for index in indexes if shop.member_ids[index] in playable]
+    if len(indexes) < 2 * WARM_UP:
+        raise SystemExit(f"{scenario.name}: {len(indexes):,} members can still play: run it on a fresh seed")
+    figures = {}
+    for part, chosen_indexes in (("warm-up", indexes[:WARM_UP]), ("load", indexes[WARM_UP:])):
+        cookies = directory / f"{scenario.name}.{side}.{part}"
+        bench_shop.sessions([shop.member_ids[index] for index in chosen_indexes], cookies)
+        figures[part] = harness.load(
+            server.base,
+            targets(shop, SIDES[side], chosen_indexes),
+            method=scenario.method,
+            cookies=cookies,
+            seconds=seconds if part == "load" else 1,
+            max_requests=len(chosen_indexes),
+            content_type=scenario.content_type,
+        )
+    return figures["load"]
 
 
 def _members_from_the_end(shop, groups: int, size: int) -> list[list[int]]:

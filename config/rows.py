@@ -55,11 +55,11 @@ class ModelRows:
         found = self._inserts.get(key)
         if found is None:
             connection = connections[DEFAULT_DB_ALIAS]
+            quote = connection.ops.quote_name
             arrays = [field for field in self.writable if field.attname not in given]
             unnested = ", ".join(f"%s::{field.db_type(connection)}[]" for field in arrays)
-            names = ", ".join(f"v{n}" for n in range(len(arrays)))
-            taken = iter(range(len(arrays)))
-            row = ", ".join(given[field.attname] if field.attname in given else f"v{next(taken)}" for field in self.writable)
+            names = ", ".join(quote(field.column) for field in arrays)
+            row = ", ".join(given.get(field.attname, f"given_rows.{quote(field.column)}") for field in self.writable)
             found = self._inserts[key] = f"{self._insert_into()} SELECT {row} FROM unnest({unnested}) AS given_rows({names})"
         return found
 
